@@ -1,0 +1,214 @@
+// Command kago is the whole shop: storefront, admin, mail and background
+// work in one binary over one SQLite file.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"kago/handlers"
+	"kago/mail"
+	"kago/shop"
+	"kago/static"
+	"kago/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "kago:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run dispatches the subcommand; with none it serves the shop.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, rest := "serve", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := parseServeConfig(rest, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout)
+	default:
+		return fmt.Errorf("unknown command %q (commands: serve)", cmd)
+	}
+}
+
+// serveConfig is every setting of the shop server.
+type serveConfig struct {
+	Addr, DataDir, BaseURL string
+	SMTP                   mail.SMTPConfig
+	AdminEmail, AdminPass  string
+	LogLevel               slog.Level
+}
+
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("kago serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&cfg.Addr, "addr", env("KAGO_ADDR", "127.0.0.1:8080"), "listen address host:port (env KAGO_ADDR; port 0 picks a free port)")
+	fs.StringVar(&cfg.DataDir, "data", env("KAGO_DATA", "./data"), "data directory: kago.db, uploads, keys (env KAGO_DATA)")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("KAGO_BASE_URL", ""), "public URL of the shop, e.g. https://shop.example.jp (env KAGO_BASE_URL; default http://ADDR)")
+	fs.StringVar(&cfg.SMTP.Host, "smtp-host", env("KAGO_SMTP_HOST", ""), "SMTP server; empty keeps mail in the outbox shown in the admin (env KAGO_SMTP_HOST)")
+	port := fs.String("smtp-port", env("KAGO_SMTP_PORT", "587"), "SMTP port (env KAGO_SMTP_PORT)")
+	fs.StringVar(&cfg.SMTP.Username, "smtp-user", env("KAGO_SMTP_USER", ""), "SMTP user name; empty for no authentication (env KAGO_SMTP_USER)")
+	fs.StringVar(&cfg.SMTP.Password, "smtp-password", env("KAGO_SMTP_PASSWORD", ""), "SMTP password (env KAGO_SMTP_PASSWORD)")
+	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", env("KAGO_SMTP_TLS", "starttls"), "SMTP security: starttls, tls or none (env KAGO_SMTP_TLS)")
+	level := fs.String("log-level", env("KAGO_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KAGO_LOG_LEVEL)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: kago [serve] [flags]
+
+Serves the shop, its admin and (with no Amazon Pay keys) the local Amazon Pay
+emulator. Every flag can also be set by the environment variable named.
+The first admin is created on first run and its password printed once;
+KAGO_ADMIN_EMAIL and KAGO_ADMIN_PASSWORD set them for scripted setups.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	p, err := strconv.Atoi(*port)
+	if err != nil || p <= 0 || p > 65535 {
+		return cfg, fmt.Errorf("bad -smtp-port %q", *port)
+	}
+	cfg.SMTP.Port = p
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("bad -log-level: %w", err)
+	}
+	cfg.AdminEmail, cfg.AdminPass = getenv("KAGO_ADMIN_EMAIL"), getenv("KAGO_ADMIN_PASSWORD")
+	return cfg, nil
+}
+
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "kago.db"), nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sessionKey, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "session.key"), 64)
+	if err != nil {
+		return err
+	}
+
+	uploadDir := filepath.Join(cfg.DataDir, "uploads")
+	s := shop.New(db, mail.NewOutbox(cfg.SMTP), log, uploadDir)
+	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
+		return fmt.Errorf("demo catalog: %w", err)
+	}
+	admin, err := s.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPass)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	baseURL := strings.TrimRight(cfg.BaseURL, "/")
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+	smtpWords := "SMTP未設定：メールは送信箱（メール送信履歴）に保存されます"
+	if cfg.SMTP.Enabled() {
+		smtpWords = "SMTPサーバー " + cfg.SMTP.Host + " から送信します"
+	}
+	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
+		UploadDir: uploadDir, SMTP: smtpWords})
+	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	if cfg.SMTP.Enabled() {
+		sender, err := mail.NewSMTPSender(cfg.SMTP)
+		if err != nil {
+			ln.Close()
+			stopWork()
+			return err
+		}
+		workers.Go(func() { mail.NewWorker(db, sender, log, 15*time.Second).Run(workCtx) })
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "Kago is running.\n  Shop:  %s/\n  Admin: %s/admin\n", baseURL, baseURL)
+	if admin.GeneratedPassword != "" {
+		fmt.Fprintf(stdout, "  Admin login (shown once, keep it): %s / %s\n", admin.Email, admin.GeneratedPassword)
+	} else {
+		fmt.Fprintf(stdout, "  Admin login: %s (password as set before)\n", admin.Email)
+	}
+	if cfg.SMTP.Enabled() {
+		fmt.Fprintf(stdout, "  Mail:  sent through SMTP %s:%d\n", cfg.SMTP.Host, cfg.SMTP.Port)
+	} else {
+		fmt.Fprintf(stdout, "  Mail:  kept in the outbox, listed at %s/admin/mails\n", baseURL)
+	}
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = httpServer.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopWork()
+	workers.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// loadOrCreateKey reads a secret key file, creating it with random bytes on
+// first run. The key is never printed.
+func loadOrCreateKey(path string, size int) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) == size {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	b = make([]byte, size)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o600)
+}

@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"kago/shop"
+	"kago/static"
+)
+
+// routes is the whole URL surface of the shop in one screen.
+func (srv *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET(static.Prefix+"*", srv.staticFiles(static.Prefix, http.FS(static.FS)))
+	e.GET(shop.UploadURLPrefix+"*", srv.staticFiles(shop.UploadURLPrefix, http.Dir(srv.cfg.UploadDir)))
+
+	// Storefront
+	e.GET("/", srv.productList)
+	e.GET("/products/:id", srv.productPage)
+	e.GET("/cart", srv.cartPage)
+	e.POST("/cart/items", srv.addToCart)
+	e.POST("/cart/items/:id", srv.updateCartLine)
+	e.POST("/cart/items/:id/delete", srv.deleteCartLine)
+
+	// Admin
+	e.GET("/admin/login", srv.adminLoginPage)
+	e.POST("/admin/login", srv.adminLogin)
+	a := e.Group("/admin", srv.requireAdmin)
+	a.POST("/logout", srv.adminLogout)
+	a.GET("", srv.adminDashboard)
+	a.GET("/products", srv.adminProducts)
+	a.GET("/products/new", srv.adminProductNew)
+	a.POST("/products/new", srv.adminProductCreate)
+	a.GET("/products/:id", srv.adminProductEdit)
+	a.POST("/products/:id", srv.adminProductUpdate)
+	a.GET("/mails", srv.adminMails)
+	a.POST("/mails/test", srv.adminTestMail)
+	a.GET("/mails/:id", srv.adminMail)
+	a.GET("/settings", srv.adminSettings)
+	a.POST("/settings", srv.adminSaveSettings)
+}
+
+// staticFiles serves files with long caching: static URLs carry a content
+// hash and uploaded names are random, so a URL never changes its content.
+func (srv *Server) staticFiles(prefix string, fsys http.FileSystem) echo.HandlerFunc {
+	h := http.StripPrefix(prefix, http.FileServer(fsys))
+	return func(c echo.Context) error {
+		name := c.Param("*")
+		if name == "" || name[len(name)-1] == '/' {
+			return echo.ErrNotFound
+		}
+		if f, err := fsys.Open("/" + name); err != nil {
+			return echo.ErrNotFound
+		} else {
+			f.Close()
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+

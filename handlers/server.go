@@ -1,0 +1,167 @@
+// Package handlers is Kago's HTTP layer: it binds and validates input, calls
+// the shop, and renders views. routes.go lists every URL.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"kago/shop"
+	"kago/static"
+	"kago/views"
+)
+
+// Config is what the HTTP layer needs besides the shop.
+type Config struct {
+	Log *slog.Logger
+	// SessionKey signs (first 32 bytes) and encrypts (next 32) cookies.
+	SessionKey []byte
+	// Secure marks cookies Secure (the shop is served over TLS).
+	Secure    bool
+	UploadDir string
+	// SMTP says how mail leaves the shop, for the dashboard.
+	SMTP string
+	// Mounts are handlers served under a path prefix with no CSRF check and
+	// no session, such as the Amazon Pay emulator. Keys end without "/".
+	Mounts map[string]http.Handler
+}
+
+// Server is the HTTP side of the shop.
+type Server struct {
+	shop     *shop.Shop
+	log      *slog.Logger
+	sessions *sessions.CookieStore
+	cfg      Config
+}
+
+// New builds the Echo application with its middleware and routes.
+func New(s *shop.Shop, cfg Config) *echo.Echo {
+	srv := &Server{shop: s, log: cfg.Log, cfg: cfg}
+	srv.sessions = sessions.NewCookieStore(cfg.SessionKey[:32], cfg.SessionKey[32:64])
+	srv.sessions.Options = &sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: cfg.Secure, MaxAge: 60 * 60 * 24 * 30}
+	srv.sessions.MaxAge(srv.sessions.Options.MaxAge)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = srv.handleError
+	e.Use(middleware.RequestID())
+	e.Use(srv.logRequests)
+	e.Use(middleware.Recover())
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "SAMEORIGIN",
+		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
+	}))
+	e.Use(middleware.BodyLimit("4M"))
+	for prefix, h := range cfg.Mounts {
+		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
+	}
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "kago_csrf", CookiePath: "/",
+		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
+		Skipper: func(c echo.Context) bool { return srv.isMounted(c.Request().URL.Path) },
+	})
+	e.Use(csrf)
+	srv.routes(e)
+	return e
+}
+
+func hstsAge(secure bool) int {
+	if secure {
+		return 31536000
+	}
+	return 0
+}
+
+func (srv *Server) isMounted(path string) bool {
+	for prefix := range srv.cfg.Mounts {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (srv *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req, res := c.Request(), c.Response()
+		level := slog.LevelDebug
+		if res.Status >= 500 {
+			level = slog.LevelError
+		}
+		srv.log.Log(req.Context(), level, "http", "method", req.Method, "path", req.URL.Path, "status", res.Status,
+			"dur_ms", time.Since(start).Milliseconds(), "request_id", res.Header().Get(echo.HeaderXRequestID))
+		return nil
+	}
+}
+
+// render writes a component into a buffer first, so a failed render becomes
+// a clean error page instead of half a document.
+func render(c echo.Context, status int, comp templ.Component) error {
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// handleError is the one error handler: safe Japanese messages for people,
+// the detail in the log.
+func (srv *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, heading, message := http.StatusInternalServerError, "エラーが発生しました",
+		"申し訳ございません。処理中にエラーが発生しました。時間をおいてもう一度お試しください。"
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		switch he.Code {
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+			status, heading, message = http.StatusNotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。URLをご確認ください。"
+		case http.StatusForbidden, http.StatusBadRequest:
+			if strings.Contains(strings.ToLower(he.Error()), "csrf") {
+				status, heading, message = http.StatusForbidden, "もう一度お試しください", "画面の有効期限が切れたか、不正な送信です。お手数ですが、前の画面に戻って再読み込みしてから、もう一度操作してください。"
+			} else {
+				heading, message = "リクエストを処理できません", "送信された内容を確認できませんでした。前の画面に戻ってもう一度お試しください。"
+			}
+		case http.StatusRequestEntityTooLarge:
+			heading, message = "送信サイズが大きすぎます", "送信できるのは4MBまでです。ファイルを小さくしてもう一度お試しください。"
+		}
+	case errors.Is(err, shop.ErrNotFound):
+		status, heading, message = http.StatusNotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。"
+	}
+	if status >= 500 {
+		srv.log.Error("request failed", "err", err, "path", c.Request().URL.Path,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		message += "（お問い合わせ番号：" + c.Response().Header().Get(echo.HeaderXRequestID) + "）"
+	}
+	page := views.Page{Title: heading, ShopName: srv.shopName(c.Request().Context()), StaticCSS: static.URL("kago.css")}
+	if rerr := render(c, status, views.ErrorPage(page, heading, message)); rerr != nil {
+		_ = c.String(status, message)
+	}
+}
+
+func (srv *Server) shopName(ctx context.Context) string {
+	st, err := srv.shop.Settings(ctx)
+	if err != nil {
+		return shop.DefaultSettings().ShopName
+	}
+	return st.ShopName
+}
+

@@ -1,0 +1,192 @@
+// Package mail writes the shop's messages into the outbox and delivers them
+// over SMTP with go-mail. Without an SMTP server the outbox keeps them, and
+// the admin lists every message either way.
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"kago/store"
+)
+
+// Message is a plain-text mail to write to the outbox.
+type Message struct {
+	Kind    string // what the mail is, e.g. "thanks", "order_copy", "test"
+	From    string
+	To      string
+	Subject string
+	Body    string
+}
+
+// SMTPConfig is where mail goes; an empty Host means "keep it in the outbox".
+type SMTPConfig struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	// TLS is "starttls" (default, required), "tls" (implicit, port 465) or
+	// "none" (plain, for local relays and tests).
+	TLS     string
+	Timeout time.Duration
+}
+
+// Enabled tells whether a server is configured.
+func (c SMTPConfig) Enabled() bool { return c.Host != "" }
+
+// Outbox writes messages in the caller's transaction.
+type Outbox struct {
+	deliver bool
+}
+
+// NewOutbox returns an outbox that queues for delivery when SMTP is
+// configured and stores otherwise.
+func NewOutbox(cfg SMTPConfig) *Outbox { return &Outbox{deliver: cfg.Enabled()} }
+
+// Enqueue adds m to the outbox within tx.
+func (o *Outbox) Enqueue(tx *store.Tx, m Message) (store.Mail, error) {
+	status := store.MailStored
+	if o.deliver {
+		status = store.MailQueued
+	}
+	return tx.EnqueueMail(store.Mail{Kind: m.Kind, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Status: status})
+}
+
+// Sender delivers one message; SMTP in production, a real in-process SMTP
+// server in tests.
+type Sender interface {
+	Send(ctx context.Context, m store.Mail) error
+}
+
+// SMTPSender delivers through go-mail.
+type SMTPSender struct {
+	cfg SMTPConfig
+}
+
+// NewSMTPSender checks the configuration and returns a sender.
+func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
+	if !cfg.Enabled() {
+		return nil, errors.New("mail: no SMTP host")
+	}
+	switch cfg.TLS {
+	case "", "starttls", "tls", "none":
+	default:
+		return nil, fmt.Errorf("mail: unknown TLS mode %q (starttls, tls or none)", cfg.TLS)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	return &SMTPSender{cfg: cfg}, nil
+}
+
+// Send delivers m over one SMTP connection.
+func (s *SMTPSender) Send(ctx context.Context, m store.Mail) error {
+	opts := []gomail.Option{gomail.WithTimeout(s.cfg.Timeout)}
+	if s.cfg.Port != 0 {
+		opts = append(opts, gomail.WithPort(s.cfg.Port))
+	}
+	switch s.cfg.TLS {
+	case "tls":
+		opts = append(opts, gomail.WithSSL())
+	case "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if s.cfg.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain),
+			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
+	}
+	client, err := gomail.NewClient(s.cfg.Host, opts...)
+	if err != nil {
+		return err
+	}
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8))
+	if err := msg.From(m.From); err != nil {
+		return fmt.Errorf("from: %w", err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("to: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	msg.SetMessageID()
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	return client.DialAndSendWithContext(ctx, msg)
+}
+
+// Worker delivers queued mail with retry and backoff; safe to run on several
+// instances because each mail is claimed with a conditional update.
+type Worker struct {
+	db       *store.DB
+	sender   Sender
+	log      *slog.Logger
+	interval time.Duration
+	now      func() time.Time
+}
+
+// NewWorker returns a worker polling every interval.
+func NewWorker(db *store.DB, sender Sender, log *slog.Logger, interval time.Duration) *Worker {
+	return &Worker{db: db, sender: sender, log: log, interval: interval, now: db.Now}
+}
+
+// claimFor is how long a claimed mail is left alone before another worker may
+// retry it (a worker that died mid-send).
+const claimFor = 2 * time.Minute
+
+// Run delivers until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	t := time.NewTicker(w.interval)
+	defer t.Stop()
+	for {
+		w.DeliverDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverDue sends every mail that is due now and returns how many were sent.
+func (w *Worker) DeliverDue(ctx context.Context) int {
+	sent := 0
+	for ctx.Err() == nil {
+		m, err := w.db.ClaimMail(ctx, claimFor)
+		if errors.Is(err, store.ErrNotFound) {
+			return sent
+		}
+		if err != nil {
+			w.log.Error("mail claim", "err", err)
+			return sent
+		}
+		if err := w.sender.Send(ctx, m); err != nil {
+			at := w.now().Add(Backoff(m.Attempts))
+			w.log.Warn("mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_at", at, "err", err)
+			if err := w.db.RetryMailAt(context.WithoutCancel(ctx), m.ID, at, err.Error()); err != nil {
+				w.log.Error("mail retry", "mail_id", m.ID, "err", err)
+			}
+			return sent // the server is likely down; wait for the next tick
+		}
+		if err := w.db.MarkMailSent(context.WithoutCancel(ctx), m.ID); err != nil {
+			w.log.Error("mail mark sent", "mail_id", m.ID, "err", err)
+		}
+		sent++
+	}
+	return sent
+}
+
+// Backoff is the wait after the given number of failed attempts: 30 s
+// doubling, at most an hour. Mail is never given up on.
+func Backoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}

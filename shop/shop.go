@@ -1,0 +1,61 @@
+// Package shop is Kago's domain: catalog and cart rules, pricing and tax,
+// checkout, orders, payments and members. It knows no HTTP and no HTML.
+package shop
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+
+	"kago/mail"
+	"kago/store"
+)
+
+// Shop holds what the domain needs.
+type Shop struct {
+	db        *store.DB
+	outbox    *mail.Outbox
+	log       *slog.Logger
+	uploadDir string
+}
+
+// New returns the domain over a store and an outbox; uploaded images are
+// written to uploadDir.
+func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
+	return &Shop{db: db, outbox: outbox, log: log, uploadDir: uploadDir}
+}
+
+// DB exposes the store to the few callers that read plain data (views of
+// the catalog and the mail list).
+func (s *Shop) DB() *store.DB { return s.db }
+
+// InputError is input a person can correct. Its messages are Japanese and
+// are shown as they are; Fields maps a form field to its message.
+type InputError struct {
+	Message string
+	Fields  map[string]string
+}
+
+func (e *InputError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	parts := make([]string, 0, len(e.Fields))
+	for _, m := range e.Fields {
+		parts = append(parts, m)
+	}
+	return strings.Join(parts, " / ")
+}
+
+// Invalid returns an InputError with one message.
+func Invalid(message string) *InputError { return &InputError{Message: message} }
+
+// AsInputError reports whether err is (or wraps) an InputError.
+func AsInputError(err error) (*InputError, bool) {
+	var ie *InputError
+	ok := errors.As(err, &ie)
+	return ie, ok
+}
+
+// ErrNotFound is returned for unknown or hidden things.
+var ErrNotFound = store.ErrNotFound

@@ -1,0 +1,45 @@
+// Package static holds the CSS, scripts and demo pictures, embedded in the
+// binary and served at URLs that carry a content hash.
+package static
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"sync"
+)
+
+// FS is served under Prefix.
+//
+//go:embed *.css demo
+var FS embed.FS
+
+// Prefix is where FS is served.
+const Prefix = "/static/"
+
+var (
+	hashOnce sync.Once
+	hashes   map[string]string
+)
+
+// URL is the versioned URL of a file in FS: it changes when the file does, so
+// browsers may cache it for a year.
+func URL(name string) string {
+	hashOnce.Do(func() {
+		hashes = map[string]string{}
+		_ = fs.WalkDir(FS, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := FS.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(b)
+			hashes[path] = hex.EncodeToString(sum[:6])
+			return nil
+		})
+	})
+	return Prefix + name + "?v=" + hashes[name]
+}

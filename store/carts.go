@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// CartLine is one product in a cart, joined with its current catalog data.
+type CartLine struct {
+	Product  Product
+	Quantity int64
+}
+
+// EnsureCart creates the cart row for token unless it exists.
+func (tx *Tx) EnsureCart(token string) error {
+	_, err := tx.exec(`INSERT INTO carts (token, created_at, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (token) DO UPDATE SET updated_at = excluded.updated_at`, token, unix(tx.now), unix(tx.now))
+	return err
+}
+
+// CartQuantity is how many of a product the cart holds now (0 when none).
+func (tx *Tx) CartQuantity(token string, productID int64) (int64, error) {
+	var q int64
+	err := tx.queryRow(`SELECT quantity FROM cart_items WHERE cart_token = ? AND product_id = ?`, token, productID).Scan(&q)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return q, mapErr(err)
+}
+
+// SetCartQuantity sets a line's quantity; quantity <= 0 removes the line.
+func (tx *Tx) SetCartQuantity(token string, productID, quantity int64) error {
+	if quantity <= 0 {
+		_, err := tx.exec(`DELETE FROM cart_items WHERE cart_token = ? AND product_id = ?`, token, productID)
+		return err
+	}
+	_, err := tx.exec(`INSERT INTO cart_items (cart_token, product_id, quantity, added_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (cart_token, product_id) DO UPDATE SET quantity = excluded.quantity`,
+		token, productID, quantity, unix(tx.now))
+	return err
+}
+
+// ClearCart empties a cart (after an order).
+func (tx *Tx) ClearCart(token string) error {
+	_, err := tx.exec(`DELETE FROM cart_items WHERE cart_token = ?`, token)
+	return err
+}
+
+const cartLinesQuery = `SELECT ` + productColumnsP + `, ci.quantity FROM cart_items ci JOIN products p ON p.id = ci.product_id
+	WHERE ci.cart_token = ? ORDER BY ci.added_at, p.id`
+
+const productColumnsP = `p.id, p.name, p.description, p.price, p.member_price, p.tax_rate, p.stock, p.published, p.image_path, p.sort_order, p.created_at, p.updated_at`
+
+// CartLines returns the cart's lines with current product data.
+func (db *DB) CartLines(ctx context.Context, token string) ([]CartLine, error) {
+	rows, err := db.query(ctx, cartLinesQuery, token)
+	if err != nil {
+		return nil, err
+	}
+	return scanCartLines(rows)
+}
+
+// CartLines reads the cart inside the writer transaction, for decisions.
+func (tx *Tx) CartLines(token string) ([]CartLine, error) {
+	rows, err := tx.query(cartLinesQuery, token)
+	if err != nil {
+		return nil, err
+	}
+	return scanCartLines(rows)
+}
+
+func scanCartLines(rows *sql.Rows) ([]CartLine, error) {
+	defer rows.Close()
+	var out []CartLine
+	for rows.Next() {
+		var l CartLine
+		p, err := scanProduct(rows, &l.Quantity)
+		if err != nil {
+			return nil, err
+		}
+		l.Product = p
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// CartCount is the number of items in the cart, for the header badge.
+func (db *DB) CartCount(ctx context.Context, token string) (int64, error) {
+	var n sql.NullInt64
+	err := db.queryRow(ctx, `SELECT sum(quantity) FROM cart_items WHERE cart_token = ?`, token).Scan(&n)
+	return n.Int64, mapErr(err)
+}

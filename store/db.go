@@ -1,0 +1,183 @@
+// Package store keeps Kago's data in one SQLite file: a single-connection
+// writer pool whose transactions begin IMMEDIATE, and a read-only reader pool.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"kago/migrations"
+)
+
+// Errors callers can test with errors.Is; driver errors are mapped by code.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: conflict")
+)
+
+// DB is the shop's database. Reads that feed a write must happen inside
+// WithTx, never on the reader pool.
+type DB struct {
+	writer *sql.DB
+	reader *sql.DB
+	now    func() time.Time
+}
+
+// Open opens (creating if needed) the database file at path and applies the
+// embedded migrations.
+func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	if now == nil {
+		now = time.Now
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	// busy_timeout first so it already covers the journal_mode switch.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	base := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + pragmas
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetConnMaxIdleTime(0)
+	db := &DB{writer: writer, now: now}
+	if err := db.migrate(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	db.reader = reader
+	return db, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return nil
+}
+
+// Close closes the reader pool, then the writer.
+func (db *DB) Close() error {
+	var errR error
+	if db.reader != nil {
+		errR = db.reader.Close()
+	}
+	return errors.Join(errR, db.writer.Close())
+}
+
+// Now is the store's clock, injectable for tests.
+func (db *DB) Now() time.Time { return db.now().UTC() }
+
+// Tx is one writer transaction. Its methods are the building blocks that the
+// domain composes into one atomic change.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+	now time.Time
+}
+
+// Now is the time the transaction started, so every row it writes agrees.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// WithTx runs fn in one IMMEDIATE writer transaction, committing when fn
+// returns nil and rolling back otherwise.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	tx := &Tx{tx: sqlTx, ctx: ctx, now: db.Now()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	return mapErr(sqlTx.Commit())
+}
+
+// rebind is the one place that knows the placeholder style. SQLite takes '?'
+// as written; a PostgreSQL backend would number them here.
+func rebind(query string) string { return query }
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(tx.ctx, rebind(query), args...)
+	return res, mapErr(err)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, rebind(query), args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, rebind(query), args...)
+	return rows, mapErr(err)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.reader.QueryRowContext(ctx, rebind(query), args...)
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := db.reader.QueryContext(ctx, rebind(query), args...)
+	return rows, mapErr(err)
+}
+
+// nextID advances the named sequence and returns its new value.
+func (tx *Tx) nextID(name string) (int64, error) {
+	if _, err := tx.exec(`INSERT INTO sequences (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		return 0, err
+	}
+	var v int64
+	err := tx.queryRow(`UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
+	return v, mapErr(err)
+}
+
+// mapErr turns driver errors into the store's errors by code, never by text.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+	}
+	return err
+}
+
+func unix(t time.Time) int64 { return t.UTC().Unix() }
+
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+func nullUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromUnix(n.Int64)
+}
