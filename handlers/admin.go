@@ -259,4 +259,3 @@ func (srv *Server) adminSaveSettings(c echo.Context) error {
 	}
 	return redirect(c, "/admin/settings")
 }
-

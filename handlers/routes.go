@@ -60,4 +60,3 @@ func (srv *Server) staticFiles(prefix string, fsys http.FileSystem) echo.Handler
 		return nil
 	}
 }
-

@@ -164,4 +164,3 @@ func (srv *Server) shopName(ctx context.Context) string {
 	}
 	return st.ShopName
 }
-

@@ -32,12 +32,12 @@ func (s *Shop) Product(ctx context.Context, id int64) (store.Product, error) {
 
 // ProductInput is the admin product form as typed.
 type ProductInput struct {
-	Name, Description string
+	Name, Description  string
 	Price, MemberPrice string
-	TaxRate           string
-	Stock             string
-	SortOrder         string
-	Published         bool
+	TaxRate            string
+	Stock              string
+	SortOrder          string
+	Published          bool
 }
 
 // parse validates the form and returns the product fields, or an
@@ -191,4 +191,3 @@ func ProductForm(p store.Product) ProductInput {
 	}
 	return in
 }
-
