@@ -17,13 +17,18 @@ const (
 	adminCookie   = "kago_admin"
 )
 
-// session returns the named cookie session; a tampered or stale cookie
-// yields a fresh, empty session rather than an error.
+// session returns the named cookie session, the same one for the whole
+// request; a tampered or stale cookie yields a fresh, empty session.
 func (srv *Server) session(c echo.Context, name string) *sessions.Session {
+	key := "session:" + name
+	if sess, ok := c.Get(key).(*sessions.Session); ok {
+		return sess
+	}
 	sess, err := srv.sessions.Get(c.Request(), name)
 	if err != nil {
 		sess, _ = srv.sessions.New(c.Request(), name)
 	}
+	c.Set(key, sess)
 	return sess
 }
 

@@ -1,0 +1,55 @@
+# Kago: `make run` serves the demo shop, `make test` checks everything.
+GO      ?= go
+PKGS    := ./...
+# Fuzz targets run briefly in `make test`: "package:FuzzName" pairs.
+FUZZ    := ./shop:FuzzParseQuantity
+FUZZTIME ?= 5s
+
+.PHONY: help run test deps generate check-generated lint unit fuzz bench build clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+run: ## serve the demo shop with the emulator and the outbox (data in ./data)
+	$(GO) run ./cmd/kago
+
+build: ## build a static binary at bin/kago
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kago ./cmd/kago
+
+test: deps check-generated lint unit fuzz ## everything CI runs
+
+deps: ## install what the tests need on Debian: chromium, Japanese fonts, the interop npm package
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null; \
+		else echo "chromium is missing: run 'sudo apt-get install chromium fonts-ipafont-gothic'"; exit 1; fi; \
+	fi
+	@if [ -f interop/package-lock.json ]; then npm ci --prefix interop --no-audit --no-fund --loglevel=error; fi
+
+generate: ## regenerate templ output (commit the *_templ.go files)
+	$(GO) tool templ generate
+
+check-generated: ## fail when the committed templ output is not what the pinned templ generates
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(GO) build -o $$tmp/templ github.com/a-h/templ/cmd/templ && \
+	cp -r views $$tmp/views && $$tmp/templ generate -path $$tmp/views >/dev/null 2>&1 && \
+	diff -r views $$tmp/views >/dev/null || { echo "templ output is stale: run 'make generate' and commit"; exit 1; }
+
+lint: ## go vet and gofmt
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+unit: ## go test with the race detector (unit, HTTP, store, SMTP, emulator, browser)
+	$(GO) test -race -count=1 $(PKGS)
+
+fuzz: ## run each fuzz target briefly
+	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
+
+bench: ## benchmarks (figures for the notes)
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,191 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"kago/handlers"
+	"kago/mail"
+	"kago/shop"
+	"kago/static"
+	"kago/store"
+)
+
+// kit is a shop served by httptest with a browser-like client: a cookie
+// jar, no automatic redirects, and the CSRF token of the last page.
+type kit struct {
+	t      *testing.T
+	dir    string
+	srv    *httptest.Server
+	shop   *shop.Shop
+	db     *store.DB
+	client *http.Client
+	csrf   string
+}
+
+const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
+
+func newKit(t *testing.T) *kit {
+	t.Helper()
+	k := &kit{t: t, dir: t.TempDir(), client: newClient()}
+	k.start()
+	return k
+}
+
+// start serves the shop over the kit's data directory.
+func (k *kit) start() {
+	t, dir, ctx := k.t, k.dir, context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), log, filepath.Join(dir, "uploads"))
+	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnsureAdmin(ctx, testAdminEmail, testAdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads")})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	k.srv, k.shop, k.db = srv, s, db
+}
+
+// restart stops the server and database and starts them again on the same
+// files, keeping the browser's cookies.
+func (k *kit) restart() {
+	k.srv.Close()
+	k.db.Close()
+	k.start()
+}
+
+func newClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+type response struct {
+	status   int
+	body     string
+	location string
+	header   http.Header
+}
+
+func (k *kit) do(req *http.Request) response {
+	k.t.Helper()
+	res, err := k.client.Do(req)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if m := csrfRe.FindSubmatch(b); m != nil {
+		k.csrf = string(m[1])
+	}
+	return response{status: res.StatusCode, body: string(b), location: res.Header.Get("Location"), header: res.Header}
+}
+
+func (k *kit) get(path string) response {
+	k.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, k.srv.URL+path, nil)
+	return k.do(req)
+}
+
+// post sends a form with the current CSRF token unless the form has one.
+func (k *kit) post(path string, form url.Values) response {
+	k.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", k.csrfToken())
+	}
+	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return k.do(req)
+}
+
+// postMultipart sends a form with one file field.
+func (k *kit) postMultipart(path string, form url.Values, field, filename string, data []byte) response {
+	k.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	form.Set("_csrf", k.csrfToken())
+	for key, vals := range form {
+		for _, v := range vals {
+			_ = w.WriteField(key, v)
+		}
+	}
+	if field != "" {
+		fw, _ := w.CreateFormFile(field, filename)
+		_, _ = fw.Write(data)
+	}
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return k.do(req)
+}
+
+// csrfToken is the token of the last page, or the CSRF cookie's (the two
+// are the same value); a page is fetched first when there is neither.
+func (k *kit) csrfToken() string {
+	u, _ := url.Parse(k.srv.URL)
+	for range 2 {
+		for _, c := range k.client.Jar.Cookies(u) {
+			if c.Name == "kago_csrf" {
+				return c.Value
+			}
+		}
+		k.get("/")
+	}
+	return k.csrf
+}
+
+func (k *kit) loginAdmin() {
+	k.t.Helper()
+	k.get("/admin/login")
+	r := k.post("/admin/login", url.Values{"email": {testAdminEmail}, "password": {testAdminPassword}})
+	if r.status != http.StatusSeeOther || r.location != "/admin" {
+		k.t.Fatalf("admin login: %d %s", r.status, r.location)
+	}
+}
+
+func (k *kit) product(pred func(store.Product) bool) store.Product {
+	k.t.Helper()
+	ps, err := k.db.Products(context.Background(), false)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	for _, p := range ps {
+		if pred(p) {
+			return p
+		}
+	}
+	k.t.Fatal("no such product in the demo catalog")
+	return store.Product{}
+}
+
+func mustContain(t *testing.T, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}

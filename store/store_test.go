@@ -1,0 +1,162 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"kago/store"
+)
+
+func openDB(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func addProduct(t testing.TB, db *store.DB, stock int64) store.Product {
+	t.Helper()
+	var p store.Product
+	err := db.WithTx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		p, err = tx.InsertProduct(store.Product{Name: "煎茶", Price: 1080, TaxRate: 8, Stock: stock, Published: true})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMigrationsFromEmptyAndReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kago.db")
+	for range 2 { // the second open finds everything applied
+		db, err := store.Open(context.Background(), path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Products(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+func TestTakeStockNeverBelowZero(t *testing.T) {
+	db := openDB(t)
+	p := addProduct(t, db, 3)
+	ctx := context.Background()
+	take := func(n int64) error {
+		return db.WithTx(ctx, func(tx *store.Tx) error { return tx.TakeStock(p.ID, n) })
+	}
+	if err := take(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := take(2); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("taking more than left: got %v, want ErrConflict", err)
+	}
+	got, _ := db.Product(ctx, p.ID)
+	if got.Stock != 1 {
+		t.Fatalf("stock = %d, want 1", got.Stock)
+	}
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	db := openDB(t)
+	p := addProduct(t, db, 5)
+	ctx := context.Background()
+	injected := errors.New("injected failure after the stock update")
+	err := db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.TakeStock(p.ID, 2); err != nil {
+			return err
+		}
+		return injected
+	})
+	if !errors.Is(err, injected) {
+		t.Fatalf("err = %v", err)
+	}
+	got, _ := db.Product(ctx, p.ID)
+	if got.Stock != 5 {
+		t.Fatalf("stock after rollback = %d, want 5", got.Stock)
+	}
+}
+
+// TestConcurrentCartWrites runs 50 goroutines doing read-modify-write on carts
+// and stock at once: none may see SQLITE_BUSY, and no unit may be lost.
+func TestConcurrentCartWrites(t *testing.T) {
+	db := openDB(t)
+	p := addProduct(t, db, 1000)
+	ctx := context.Background()
+	const workers = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for i := range workers {
+		wg.Go(func() {
+			token := fmt.Sprintf("cart-%02d", i%10) // ten carts shared by five writers each
+			for range 4 {
+				err := db.WithTx(ctx, func(tx *store.Tx) error {
+					if err := tx.EnsureCart(token); err != nil {
+						return err
+					}
+					have, err := tx.CartQuantity(token, p.ID)
+					if err != nil {
+						return err
+					}
+					if err := tx.SetCartQuantity(token, p.ID, have+1); err != nil {
+						return err
+					}
+					return tx.TakeStock(p.ID, 1)
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write failed: %v", err)
+	}
+	var total int64
+	for i := range 10 {
+		lines, err := db.CartLines(ctx, fmt.Sprintf("cart-%02d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			total += l.Quantity
+		}
+	}
+	got, _ := db.Product(ctx, p.ID)
+	if total != workers*4 || got.Stock != 1000-workers*4 {
+		t.Fatalf("cart total %d, stock %d; want %d and %d", total, got.Stock, workers*4, 1000-workers*4)
+	}
+}
+
+func TestOutboxClaimIsExclusive(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	err := db.WithTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.EnqueueMail(store.Mail{Kind: "test", From: "a@example.com", To: "b@example.com", Subject: "件名", Body: "本文", Status: store.MailQueued})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.ClaimMail(ctx, 60e9)
+	if err != nil || m.Attempts != 1 {
+		t.Fatalf("claim: %+v %v", m, err)
+	}
+	if _, err := db.ClaimMail(ctx, 60e9); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second claim while the first holds it: %v", err)
+	}
+}
