@@ -201,4 +201,3 @@ func TestMissingOrWrongCSRFIsRefused(t *testing.T) {
 		t.Fatalf("admin login without csrf: %d", r.status)
 	}
 }
-
