@@ -30,10 +30,11 @@ generate: ## regenerate templ output (commit the *_templ.go files)
 	$(GO) tool templ generate
 
 check-generated: ## fail when the committed templ output is not what the pinned templ generates
-	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
-	$(GO) build -o $$tmp/templ github.com/a-h/templ/cmd/templ && \
-	cp -r views $$tmp/views && $$tmp/templ generate -path $$tmp/views >/dev/null 2>&1 && \
-	diff -r views $$tmp/views >/dev/null || { echo "templ output is stale: run 'make generate' and commit"; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/templ github.com/a-h/templ/cmd/templ; \
+	cp -r views go.mod $$tmp/; (cd $$tmp && ./templ generate >/dev/null 2>&1); \
+	if ! diff -r views $$tmp/views >$$tmp/diff; then head -20 $$tmp/diff; \
+		echo "templ output is stale: run 'make generate' and commit"; exit 1; fi
 
 lint: ## go vet and gofmt
 	$(GO) vet $(PKGS)
