@@ -233,23 +233,30 @@ func (srv *Server) adminSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AdminSettings(srv.adminPage(c, "ショップ設定", "settings"), settingsForm(st, nil)))
+	return render(c, http.StatusOK, views.AdminSettings(srv.adminPage(c, "ショップ設定", "settings"), settingsForm(st.Input(), nil)))
 }
 
-func settingsForm(st shop.Settings, errs map[string]string) views.SettingsForm {
-	return views.SettingsForm{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, Errors: errs}
+func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsForm {
+	f := views.SettingsForm{ShopName: in.ShopName, SenderEmail: in.SenderEmail, NotifyEmail: in.NotifyEmail, CartType: in.CartType,
+		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
+		CODFee: in.CODFee, BankDetails: in.BankDetails, Errors: errs}
+	for _, r := range shop.Regions {
+		f.RegionFees = append(f.RegionFees, views.RegionFee{Region: r, Fee: in.ShippingRegionFees[r]})
+	}
+	return f
 }
 
 func (srv *Server) adminSaveSettings(c echo.Context) error {
-	ctx := c.Request().Context()
-	st, err := srv.shop.Settings(ctx)
-	if err != nil {
-		return err
+	in := shop.SettingsInput{ShopName: c.FormValue("shop_name"), SenderEmail: c.FormValue("sender_email"),
+		NotifyEmail: c.FormValue("notify_email"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
+		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
+		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details")}
+	for _, r := range shop.Regions {
+		in.ShippingRegionFees[r] = c.FormValue("fee_" + r)
 	}
-	st.ShopName, st.SenderEmail, st.NotifyEmail = c.FormValue("shop_name"), c.FormValue("sender_email"), c.FormValue("notify_email")
-	err = srv.shop.SaveSettings(ctx, st)
+	err := srv.shop.SaveSettings(c.Request().Context(), in)
 	if ie, ok := shop.AsInputError(err); ok {
-		return render(c, http.StatusUnprocessableEntity, views.AdminSettings(srv.adminPage(c, "ショップ設定", "settings"), settingsForm(st, ie.Fields)))
+		return render(c, http.StatusUnprocessableEntity, views.AdminSettings(srv.adminPage(c, "ショップ設定", "settings"), settingsForm(in, ie.Fields)))
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"kago/shop"
 	"kago/store"
 )
 
@@ -188,7 +189,9 @@ func TestAdminSettingsValidation(t *testing.T) {
 	k := newKit(t)
 	k.loginAdmin()
 	k.get("/admin/settings")
-	r := k.post("/admin/settings", url.Values{"shop_name": {"新しい店名"}, "sender_email": {"not-an-address"}, "notify_email": {"orders@example.jp"}})
+	f := settingsValues()
+	f.Set("sender_email", "not-an-address")
+	r := k.post("/admin/settings", f)
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad e-mail: %d", r.status)
 	}
@@ -196,9 +199,23 @@ func TestAdminSettingsValidation(t *testing.T) {
 	if st, _ := k.shop.Settings(context.Background()); st.ShopName == "新しい店名" {
 		t.Fatal("rejected settings were saved")
 	}
-	r = k.post("/admin/settings", url.Values{"shop_name": {"新しい店名"}, "sender_email": {"shop@example.jp"}, "notify_email": {"orders@example.jp"}})
+	r = k.post("/admin/settings", settingsValues())
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("save: %d", r.status)
 	}
 	mustContain(t, k.get("/").body, "新しい店名")
+	st, _ := k.shop.Settings(context.Background())
+	if st.CartType != shop.CartThreeStep || st.CODFee != 440 || st.ShippingFee("沖縄県", 100) != 1000 || st.ShippingFee("沖縄県", 10000) != 0 {
+		t.Fatalf("saved settings %+v", st)
+	}
+}
+
+func settingsValues() url.Values {
+	f := url.Values{"shop_name": {"新しい店名"}, "sender_email": {"shop@example.jp"}, "notify_email": {"orders@example.jp"},
+		"cart_type": {"three"}, "shipping_mode": {"region"}, "shipping_flat_fee": {"800"}, "free_shipping_over": {"10000"},
+		"cod_fee": {"440"}, "bank_details": {"かご銀行 本店 普通 7654321"}}
+	for _, r := range shop.Regions {
+		f.Set("fee_"+r, "1000")
+	}
+	return f
 }

@@ -2,11 +2,25 @@ package shop
 
 import (
 	"context"
+	"encoding/json"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"kago/store"
+)
+
+// Cart types (カートタイプ).
+const (
+	CartZeroStep  = "zero"  // ゼロステップカート
+	CartThreeStep = "three" // ３ステップカート
+)
+
+// Shipping fee modes.
+const (
+	ShippingFlat   = "flat"   // 全国一律
+	ShippingRegion = "region" // 地域別
 )
 
 // Settings are the shop owner's choices, typed; stored as key-value rows.
@@ -14,35 +28,78 @@ type Settings struct {
 	ShopName    string // 店舗名
 	SenderEmail string // 送信元メールアドレス
 	NotifyEmail string // 受注通知先メールアドレス
+
+	CartType           string           // ゼロステップ or ３ステップ
+	ShippingMode       string           // 全国一律 or 地域別
+	ShippingFlatFee    int64            // 全国一律の送料
+	ShippingRegionFees map[string]int64 // 地域別の送料, by Regions
+	FreeShippingOver   int64            // この金額以上で送料無料 (0: none)
+	CODFee             int64            // 代引き手数料
+	BankDetails        string           // 振込先
 }
 
 // DefaultSettings is what a new shop starts with.
 func DefaultSettings() Settings {
 	return Settings{
-		ShopName:    "かご屋 デモショップ",
-		SenderEmail: "shop@example.com",
-		NotifyEmail: "orders@example.com",
+		ShopName:        "かご屋 デモショップ",
+		SenderEmail:     "shop@example.com",
+		NotifyEmail:     "orders@example.com",
+		CartType:        CartZeroStep,
+		ShippingMode:    ShippingFlat,
+		ShippingFlatFee: 880,
+		ShippingRegionFees: map[string]int64{"北海道": 1320, "東北": 990, "関東": 880, "信越": 880, "北陸": 880, "東海": 880,
+			"近畿": 880, "中国": 990, "四国": 990, "九州": 1100, "沖縄": 1650},
+		FreeShippingOver: 8000,
+		CODFee:           330,
+		BankDetails:      "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
 	}
 }
 
 func (st Settings) values() map[string]string {
+	fees, _ := json.Marshal(st.ShippingRegionFees)
 	return map[string]string{
-		"shop_name":    st.ShopName,
-		"sender_email": st.SenderEmail,
-		"notify_email": st.NotifyEmail,
+		"shop_name":            st.ShopName,
+		"sender_email":         st.SenderEmail,
+		"notify_email":         st.NotifyEmail,
+		"cart_type":            st.CartType,
+		"shipping_mode":        st.ShippingMode,
+		"shipping_flat_fee":    strconv.FormatInt(st.ShippingFlatFee, 10),
+		"shipping_region_fees": string(fees),
+		"free_shipping_over":   strconv.FormatInt(st.FreeShippingOver, 10),
+		"cod_fee":              strconv.FormatInt(st.CODFee, 10),
+		"bank_details":         st.BankDetails,
 	}
 }
 
 func settingsFrom(kv map[string]string) Settings {
 	st := DefaultSettings()
-	set := func(dst *string, key string) {
+	str := func(dst *string, key string) {
 		if v, ok := kv[key]; ok {
 			*dst = v
 		}
 	}
-	set(&st.ShopName, "shop_name")
-	set(&st.SenderEmail, "sender_email")
-	set(&st.NotifyEmail, "notify_email")
+	num := func(dst *int64, key string) {
+		if v, err := strconv.ParseInt(kv[key], 10, 64); err == nil {
+			*dst = v
+		}
+	}
+	str(&st.ShopName, "shop_name")
+	str(&st.SenderEmail, "sender_email")
+	str(&st.NotifyEmail, "notify_email")
+	str(&st.CartType, "cart_type")
+	str(&st.ShippingMode, "shipping_mode")
+	num(&st.ShippingFlatFee, "shipping_flat_fee")
+	if v, ok := kv["shipping_region_fees"]; ok {
+		fees := map[string]int64{}
+		if json.Unmarshal([]byte(v), &fees) == nil {
+			for r, f := range fees {
+				st.ShippingRegionFees[r] = f
+			}
+		}
+	}
+	num(&st.FreeShippingOver, "free_shipping_over")
+	num(&st.CODFee, "cod_fee")
+	str(&st.BankDetails, "bank_details")
 	return st
 }
 
@@ -55,30 +112,94 @@ func (s *Shop) Settings(ctx context.Context) (Settings, error) {
 	return settingsFrom(kv), nil
 }
 
-func (st *Settings) validate() error {
+// SettingsInput is the settings form as typed; amounts are text.
+type SettingsInput struct {
+	ShopName, SenderEmail, NotifyEmail string
+	CartType, ShippingMode             string
+	ShippingFlatFee                    string
+	ShippingRegionFees                 map[string]string
+	FreeShippingOver, CODFee           string
+	BankDetails                        string
+}
+
+// Input turns settings back into form values.
+func (st Settings) Input() SettingsInput {
+	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
+		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
+		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
+		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails}
+	for r, f := range st.ShippingRegionFees {
+		in.ShippingRegionFees[r] = strconv.FormatInt(f, 10)
+	}
+	return in
+}
+
+// parse validates the form into settings.
+func (in SettingsInput) parse() (Settings, error) {
 	fields := map[string]string{}
-	st.ShopName = strings.TrimSpace(st.ShopName)
+	st := DefaultSettings()
+	st.ShopName = strings.TrimSpace(in.ShopName)
 	if n := utf8.RuneCountInString(st.ShopName); n == 0 || n > 60 {
 		fields["shop_name"] = "店舗名を60文字以内で入力してください。"
 	}
-	for key, p := range map[string]*string{"sender_email": &st.SenderEmail, "notify_email": &st.NotifyEmail} {
-		*p = strings.TrimSpace(*p)
-		if !ValidEmail(*p) {
-			fields[key] = "メールアドレスの形式が正しくありません。"
+	st.SenderEmail, st.NotifyEmail = strings.TrimSpace(in.SenderEmail), strings.TrimSpace(in.NotifyEmail)
+	if !ValidEmail(st.SenderEmail) {
+		fields["sender_email"] = "メールアドレスの形式が正しくありません。"
+	}
+	if !ValidEmail(st.NotifyEmail) {
+		fields["notify_email"] = "メールアドレスの形式が正しくありません。"
+	}
+	st.CartType = in.CartType
+	if st.CartType != CartZeroStep && st.CartType != CartThreeStep {
+		fields["cart_type"] = "カートの種類を選んでください。"
+	}
+	st.ShippingMode = in.ShippingMode
+	if st.ShippingMode != ShippingFlat && st.ShippingMode != ShippingRegion {
+		fields["shipping_mode"] = "送料の設定方法を選んでください。"
+	}
+	yen := func(field, label, raw string) int64 {
+		v, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(toHalfWidthDigits(raw)), ",", ""), 10, 64)
+		if err != nil || v < 0 || v > 1_000_000 {
+			fields[field] = label + "は0から1,000,000までの半角数字（円）で入力してください。"
 		}
+		return v
+	}
+	st.ShippingFlatFee = yen("shipping_flat_fee", "全国一律の送料", in.ShippingFlatFee)
+	for _, r := range Regions {
+		st.ShippingRegionFees[r] = yen("fee_"+r, r+"の送料", in.ShippingRegionFees[r])
+	}
+	st.FreeShippingOver = yen("free_shipping_over", "送料無料になる金額", in.FreeShippingOver)
+	st.CODFee = yen("cod_fee", "代引き手数料", in.CODFee)
+	st.BankDetails = strings.TrimSpace(in.BankDetails)
+	if n := utf8.RuneCountInString(st.BankDetails); n == 0 || n > 500 {
+		fields["bank_details"] = "振込先を500文字以内で入力してください。"
 	}
 	if len(fields) > 0 {
-		return &InputError{Fields: fields}
+		return st, &InputError{Fields: fields}
 	}
-	return nil
+	return st, nil
 }
 
-// SaveSettings validates and stores the settings.
-func (s *Shop) SaveSettings(ctx context.Context, st Settings) error {
-	if err := st.validate(); err != nil {
+// SaveSettings validates and stores the settings form.
+func (s *Shop) SaveSettings(ctx context.Context, in SettingsInput) error {
+	st, err := in.parse()
+	if err != nil {
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(st.values()) })
+}
+
+// ShippingFee is the fee for a prefecture and a goods subtotal.
+func (st Settings) ShippingFee(prefecture string, subtotal int64) int64 {
+	if st.FreeShippingOver > 0 && subtotal >= st.FreeShippingOver {
+		return 0
+	}
+	if st.ShippingMode == ShippingRegion {
+		if p, ok := PrefectureByName(prefecture); ok {
+			return st.ShippingRegionFees[p.Region]
+		}
+	}
+	return st.ShippingFlatFee
 }
 
 // ValidEmail accepts a bare address such as taro@example.jp.
@@ -89,3 +210,4 @@ func ValidEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
 }
+

@@ -27,15 +27,16 @@ type Mail struct {
 	LastError     string
 	CreatedAt     time.Time
 	SentAt        time.Time
+	OrderID       sql.NullInt64 // the order the mail is about, if any
 }
 
-const mailColumns = `id, kind, from_addr, to_addr, subject, body, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+const mailColumns = `id, kind, from_addr, to_addr, subject, body, status, attempts, next_attempt_at, last_error, created_at, sent_at, order_id`
 
 func scanMail(s scanner) (Mail, error) {
 	var m Mail
 	var next, created int64
 	var sent sql.NullInt64
-	err := s.Scan(&m.ID, &m.Kind, &m.From, &m.To, &m.Subject, &m.Body, &m.Status, &m.Attempts, &next, &m.LastError, &created, &sent)
+	err := s.Scan(&m.ID, &m.Kind, &m.From, &m.To, &m.Subject, &m.Body, &m.Status, &m.Attempts, &next, &m.LastError, &created, &sent, &m.OrderID)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromUnix(next), fromUnix(created), nullUnix(sent)
 	return m, mapErr(err)
 }
@@ -48,8 +49,8 @@ func (tx *Tx) EnqueueMail(m Mail) (Mail, error) {
 		return m, err
 	}
 	m.ID, m.CreatedAt, m.NextAttemptAt = id, tx.now, tx.now
-	_, err = tx.exec(`INSERT INTO mails (`+mailColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, NULL)`,
-		m.ID, m.Kind, m.From, m.To, m.Subject, m.Body, m.Status, unix(m.NextAttemptAt), unix(m.CreatedAt))
+	_, err = tx.exec(`INSERT INTO mails (`+mailColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, NULL, ?)`,
+		m.ID, m.Kind, m.From, m.To, m.Subject, m.Body, m.Status, unix(m.NextAttemptAt), unix(m.CreatedAt), m.OrderID)
 	return m, err
 }
 
@@ -102,6 +103,26 @@ func (db *DB) Mails(ctx context.Context, beforeID int64, limit int) ([]Mail, err
 	if err != nil {
 		return nil, err
 	}
+	return scanMails(rows)
+}
+
+// CountMails counts the outbox rows with the given status.
+func (db *DB) CountMails(ctx context.Context, status string) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status = ?`, status).Scan(&n)
+	return n, mapErr(err)
+}
+
+// OrderMails lists the mails about one order, oldest first.
+func (db *DB) OrderMails(ctx context.Context, orderID int64) ([]Mail, error) {
+	rows, err := db.query(ctx, `SELECT `+mailColumns+` FROM mails WHERE order_id = ? ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return scanMails(rows)
+}
+
+func scanMails(rows *sql.Rows) ([]Mail, error) {
 	defer rows.Close()
 	var out []Mail
 	for rows.Next() {
@@ -112,11 +133,4 @@ func (db *DB) Mails(ctx context.Context, beforeID int64, limit int) ([]Mail, err
 		out = append(out, m)
 	}
 	return out, rows.Err()
-}
-
-// CountMails counts the outbox rows with the given status.
-func (db *DB) CountMails(ctx context.Context, status string) (int, error) {
-	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status = ?`, status).Scan(&n)
-	return n, mapErr(err)
 }

@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Order statuses (受注ステータス).
+const (
+	OrderNew       = "new"       // 新規受付
+	OrderShipped   = "shipped"   // 発送済み
+	OrderCompleted = "completed" // 受注完了
+	OrderCanceled  = "canceled"  // キャンセル
+)
+
+// Address is a person and where they live, as a Japanese form has it.
+type Address struct {
+	FamilyName string `json:"family_name"`
+	GivenName  string `json:"given_name"`
+	FamilyKana string `json:"family_kana"`
+	GivenKana  string `json:"given_kana"`
+	Phone      string `json:"phone"`
+	PostalCode string `json:"postal_code"`
+	Prefecture string `json:"prefecture"`
+	City       string `json:"city"`
+	Address1   string `json:"address1"`
+	Address2   string `json:"address2"`
+}
+
+// FullName is the name as printed on a label.
+func (a Address) FullName() string {
+	return strings.TrimSpace(a.FamilyName + " " + a.GivenName)
+}
+
+// Destination is where an order goes; SameAsBuyer means the buyer's address.
+type Destination struct {
+	SameAsBuyer bool    `json:"same_as_buyer"`
+	Address     Address `json:"address"`
+}
+
+// OrderLine is a product as it was sold: name, price and rate are copies.
+type OrderLine struct {
+	LineNo    int
+	ProductID int64
+	Name      string
+	UnitPrice int64
+	TaxRate   int
+	Quantity  int64
+}
+
+// Subtotal is the line's tax-inclusive amount.
+func (l OrderLine) Subtotal() int64 { return l.UnitPrice * l.Quantity }
+
+// Order is a placed order with its totals as charged.
+type Order struct {
+	ID             int64
+	Number         int64
+	CheckoutID     string
+	Status         string
+	PaymentMethod  string
+	PaymentStatus  string
+	MemberID       sql.NullInt64
+	Email          string
+	Buyer          Address
+	Destination    Destination
+	DeliveryMethod string
+	DeliveryDate   string
+	DeliveryTime   string
+	Notes          string
+	Subtotal       int64
+	ShippingFee    int64
+	CODFee         int64
+	Total          int64
+	Total10, Tax10 int64
+	Total8, Tax8   int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Lines          []OrderLine
+}
+
+// HistoryEntry is one row of an order's history (操作履歴).
+type HistoryEntry struct {
+	At     time.Time
+	Actor  string
+	Action string
+	Detail string
+}
+
+const orderColumns = `id, number, checkout_id, status, payment_method, payment_status, member_id, email, buyer, destination,
+	delivery_method, delivery_date, delivery_time, notes, subtotal, shipping_fee, cod_fee, total, total_10, tax_10, total_8, tax_8,
+	created_at, updated_at`
+
+func scanOrder(s scanner) (Order, error) {
+	var o Order
+	var buyer, dest string
+	var created, updated int64
+	err := s.Scan(&o.ID, &o.Number, &o.CheckoutID, &o.Status, &o.PaymentMethod, &o.PaymentStatus, &o.MemberID, &o.Email,
+		&buyer, &dest, &o.DeliveryMethod, &o.DeliveryDate, &o.DeliveryTime, &o.Notes, &o.Subtotal, &o.ShippingFee, &o.CODFee,
+		&o.Total, &o.Total10, &o.Tax10, &o.Total8, &o.Tax8, &created, &updated)
+	if err != nil {
+		return o, mapErr(err)
+	}
+	o.CreatedAt, o.UpdatedAt = fromUnix(created), fromUnix(updated)
+	if err := json.Unmarshal([]byte(buyer), &o.Buyer); err != nil {
+		return o, err
+	}
+	return o, json.Unmarshal([]byte(dest), &o.Destination)
+}
+
+// InsertOrder stores a new order with its lines and a first history row, and
+// fills in its ID and its shop order number.
+func (tx *Tx) InsertOrder(o *Order, actor string) error {
+	id, err := tx.nextID("orders")
+	if err != nil {
+		return err
+	}
+	seq, err := tx.nextID("order_number")
+	if err != nil {
+		return err
+	}
+	o.ID, o.Number, o.CreatedAt, o.UpdatedAt = id, 100000+seq, tx.now, tx.now
+	buyer, _ := json.Marshal(o.Buyer)
+	dest, _ := json.Marshal(o.Destination)
+	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.Number, o.CheckoutID, o.Status, o.PaymentMethod, o.PaymentStatus, o.MemberID, o.Email, string(buyer), string(dest),
+		o.DeliveryMethod, o.DeliveryDate, o.DeliveryTime, o.Notes, o.Subtotal, o.ShippingFee, o.CODFee, o.Total,
+		o.Total10, o.Tax10, o.Total8, o.Tax8, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName())
+	if err != nil {
+		return err
+	}
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		l.LineNo = i + 1
+		if _, err := tx.exec(`INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price, tax_rate, quantity) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, l.LineNo, l.ProductID, l.Name, l.UnitPrice, l.TaxRate, l.Quantity); err != nil {
+			return err
+		}
+	}
+	return tx.AddOrderHistory(o.ID, actor, "受注", "")
+}
+
+// AddOrderHistory records a change of an order.
+func (tx *Tx) AddOrderHistory(orderID int64, actor, action, detail string) error {
+	id, err := tx.nextID("order_history")
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(`INSERT INTO order_history (id, order_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, orderID, unix(tx.now), actor, action, detail)
+	return err
+}
+
+// OrderByCheckout finds the order a checkout placed, inside the writer.
+func (tx *Tx) OrderByCheckout(checkoutID string) (Order, error) {
+	o, err := scanOrder(tx.queryRow(`SELECT `+orderColumns+` FROM orders WHERE checkout_id = ?`, checkoutID))
+	if err != nil {
+		return o, err
+	}
+	o.Lines, err = tx.orderLines(o.ID)
+	return o, err
+}
+
+// Order reads one order with its lines, inside the writer.
+func (tx *Tx) Order(id int64) (Order, error) {
+	o, err := scanOrder(tx.queryRow(`SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
+	if err != nil {
+		return o, err
+	}
+	o.Lines, err = tx.orderLines(o.ID)
+	return o, err
+}
+
+func (tx *Tx) orderLines(orderID int64) ([]OrderLine, error) {
+	rows, err := tx.query(`SELECT line_no, product_id, name, unit_price, tax_rate, quantity FROM order_lines WHERE order_id = ? ORDER BY line_no`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return scanOrderLines(rows)
+}
+
+func scanOrderLines(rows *sql.Rows) ([]OrderLine, error) {
+	defer rows.Close()
+	var out []OrderLine
+	for rows.Next() {
+		var l OrderLine
+		if err := rows.Scan(&l.LineNo, &l.ProductID, &l.Name, &l.UnitPrice, &l.TaxRate, &l.Quantity); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Order reads one order with its lines.
+func (db *DB) Order(ctx context.Context, id int64) (Order, error) {
+	o, err := scanOrder(db.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
+	if err != nil {
+		return o, err
+	}
+	rows, err := db.query(ctx, `SELECT line_no, product_id, name, unit_price, tax_rate, quantity FROM order_lines WHERE order_id = ? ORDER BY line_no`, id)
+	if err != nil {
+		return o, err
+	}
+	o.Lines, err = scanOrderLines(rows)
+	return o, err
+}
+
+// SetOrderStatus changes the order status when it is still from; the
+// conditional update makes concurrent changes safe. ErrConflict when the
+// order is no longer in from.
+func (tx *Tx) SetOrderStatus(id int64, from, to string) error {
+	res, err := tx.exec(`UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, to, unix(tx.now), id, from)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// SetPaymentStatus records the payment status of an order.
+func (tx *Tx) SetPaymentStatus(id int64, status string) error {
+	res, err := tx.exec(`UPDATE orders SET payment_status = ?, updated_at = ? WHERE id = ?`, status, unix(tx.now), id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// OrderHistory lists an order's history, oldest first.
+func (db *DB) OrderHistory(ctx context.Context, orderID int64) ([]HistoryEntry, error) {
+	rows, err := db.query(ctx, `SELECT at, actor, action, detail FROM order_history WHERE order_id = ? ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		var at int64
+		if err := rows.Scan(&at, &h.Actor, &h.Action, &h.Detail); err != nil {
+			return nil, mapErr(err)
+		}
+		h.At = fromUnix(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
