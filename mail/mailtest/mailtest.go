@@ -34,6 +34,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	srv      *smtp.Server
+	ln       net.Listener
 	messages []Received
 }
 
@@ -56,7 +57,7 @@ func (s *Server) listen(addr string) {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.ln = srv, ln
 	s.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
 }
@@ -64,10 +65,12 @@ func (s *Server) listen(addr string) {
 // Stop closes the server (mail now fails to deliver).
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
 	s.mu.Unlock()
 	if srv != nil {
+		// Close the listener ourselves too: Serve may not have taken it yet.
+		_ = ln.Close()
 		_ = srv.Close()
 	}
 }
