@@ -37,6 +37,9 @@ func (srv *Server) renderCart(c echo.Context, status int, badLine int64, typed, 
 	for _, r := range cart.RateTotals {
 		m.RateTotals = append(m.RateTotals, views.RateTotal{Rate: r.Rate, Total: r.Total, Tax: r.Tax})
 	}
+	if cart.Orderable() {
+		m.Actions = views.CheckoutButton()
+	}
 	p := srv.page(c, "ショッピングカート")
 	if badLine != 0 && msg != "" {
 		p.Error = "数量を変更できませんでした。"

@@ -22,6 +22,16 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/cart/items", srv.addToCart)
 	e.POST("/cart/items/:id", srv.updateCartLine)
 	e.POST("/cart/items/:id/delete", srv.deleteCartLine)
+	e.GET("/checkout", srv.checkoutStart)
+	e.GET("/checkout/order", srv.checkoutForm(zeroOrder)) // ゼロステップカート
+	e.POST("/checkout/order", srv.checkoutSubmit(zeroOrder))
+	e.GET("/checkout/step1", srv.checkoutForm(threeStep1)) // ３ステップカート
+	e.POST("/checkout/step1", srv.checkoutSubmit(threeStep1))
+	e.GET("/checkout/step2", srv.checkoutForm(threeStep2))
+	e.POST("/checkout/step2", srv.checkoutSubmit(threeStep2))
+	e.GET("/checkout/confirm", srv.checkoutConfirm)
+	e.POST("/checkout/place", srv.checkoutPlace) // 注文する
+	e.GET("/checkout/complete", srv.checkoutComplete)
 
 	// Admin
 	e.GET("/admin/login", srv.adminLoginPage)

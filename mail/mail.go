@@ -5,6 +5,7 @@ package mail
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	OrderID int64 // the order the mail is about; 0 when none
 }
 
 // SMTPConfig is where mail goes; an empty Host means "keep it in the outbox".
@@ -54,7 +56,8 @@ func (o *Outbox) Enqueue(tx *store.Tx, m Message) (store.Mail, error) {
 	if o.deliver {
 		status = store.MailQueued
 	}
-	return tx.EnqueueMail(store.Mail{Kind: m.Kind, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Status: status})
+	return tx.EnqueueMail(store.Mail{Kind: m.Kind, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Status: status,
+		OrderID: sql.NullInt64{Int64: m.OrderID, Valid: m.OrderID != 0}})
 }
 
 // Sender delivers one message; SMTP in production, a real in-process SMTP

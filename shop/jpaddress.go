@@ -1,0 +1,82 @@
+package shop
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// toHalfWidth turns full-width ASCII (０-９, Ａ-Ｚ, －, ＠ ...) into half-width,
+// as shoppers type either.
+func toHalfWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '！' && r <= '～':
+			return r - '！' + '!'
+		case r == '　':
+			return ' '
+		case r == 'ー' || r == '−' || r == '‐' || r == '―':
+			return '-'
+		}
+		return r
+	}, s)
+}
+
+// NormalizePhone returns a Japanese phone number as digits only (0312345678)
+// from forms such as 03-1234-5678, ０３（１２３４）５６７８ or +81 3 1234 5678;
+// ok is false when it is not 10 or 11 digits starting with 0.
+func NormalizePhone(raw string) (string, bool) {
+	s := strings.TrimSpace(toHalfWidth(raw))
+	if strings.HasPrefix(s, "+81") {
+		s = "0" + strings.TrimLeft(s[3:], " -(")
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '-' || r == ' ' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	d := b.String()
+	return d, (len(d) == 10 || len(d) == 11) && d[0] == '0'
+}
+
+// NormalizePostalCode returns 123-4567 from 1234567, 123-4567 or full-width
+// digits; ok is false otherwise.
+func NormalizePostalCode(raw string) (string, bool) {
+	s := strings.TrimPrefix(strings.TrimSpace(toHalfWidth(raw)), "〒")
+	s = strings.ReplaceAll(strings.TrimSpace(s), "-", "")
+	if len(s) != 7 {
+		return "", false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	return s[:3] + "-" + s[3:], true
+}
+
+// NormalizeKana returns full-width katakana from katakana or hiragana input;
+// ok is false when other characters appear.
+func NormalizeKana(raw string) (string, bool) {
+	s := strings.TrimSpace(strings.ReplaceAll(raw, " ", "　"))
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'ぁ' && r <= 'ゖ':
+			b.WriteRune(r + ('ァ' - 'ぁ'))
+		case unicode.In(r, unicode.Katakana) || r == 'ー' || r == '　' || r == '・':
+			b.WriteRune(r)
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// runeLen counts characters, not bytes.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
