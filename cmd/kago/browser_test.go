@@ -132,14 +132,7 @@ func TestBrowserAddToCartThenAdmin(t *testing.T) {
 		t.Errorf("cart badge %q, want 2", badge)
 	}
 
-	step(t, ctx,
-		chromedp.Navigate(a.URL+"/admin"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), a.AdminEmail),
-		chromedp.SendKeys(chromedp.CSS("#password"), a.AdminPassword),
-		chromedp.Click(chromedp.Search(`//button[contains(., "ログイン")]`)),
-		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "ダッシュボード")]`)),
-	)
+	adminLogin(t, ctx, a)
 	if s := text(t, ctx, ".admin-main"); !strings.Contains(s, "在庫が少ない商品") {
 		t.Errorf("dashboard: %s", s)
 	}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// fillBuyer types the buyer block the way a shopper would.
+func fillBuyer() []chromedp.Action[chromedp.Void] {
+	fields := [][2]string{
+		{"#email", "taro@example.jp"}, {"#buyer_family_name", "判図"}, {"#buyer_given_name", "太郎"},
+		{"#buyer_family_kana", "ハンズ"}, {"#buyer_given_kana", "タロウ"}, {"#buyer_postal_code", "411-0901"},
+		{"#buyer_city", "駿東郡清水町"}, {"#buyer_address1", "新宿823-1"}, {"#buyer_phone", "055-975-0000"},
+	}
+	var out []chromedp.Action[chromedp.Void]
+	for _, f := range fields {
+		out = append(out, chromedp.SendKeys(chromedp.CSS(f[0]), f[1]))
+	}
+	return append(out, chromedp.SetValue(chromedp.CSS("#buyer_prefecture"), "静岡県"))
+}
+
+func addToCart(a *app) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(a.URL + "/"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "静岡県産 深蒸し煎茶 100g")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#quantity")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "カゴに入れる")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[contains(., "ご注文手続きへ")]`)),
+		chromedp.Click(chromedp.Search(`//a[contains(., "ご注文手続きへ")]`)),
+	}
+}
+
+func placeOrder(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	step(t, ctx,
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "ご注文内容の確認")]`)),
+		chromedp.Click(chromedp.Search(`//button[contains(., "注文する")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "ご注文ありがとうございました")]`)),
+	)
+	return text(t, ctx, ".order-number")
+}
+
+func TestBrowserZeroStepOrder(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	step(t, ctx, addToCart(a)...)
+	step(t, ctx, chromedp.WaitVisible(chromedp.CSS("#email")))
+	step(t, ctx, fillBuyer()...)
+	step(t, ctx,
+		chromedp.Click(chromedp.CSS("#pay_cod")),
+		chromedp.Click(chromedp.CSS("#agree")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "確認画面へ進む")]`)),
+	)
+	if n := placeOrder(t, ctx); !strings.Contains(n, "100001") {
+		t.Fatalf("order number %q", n)
+	}
+}
+
+func TestBrowserThreeStepOrder(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	adminLogin(t, ctx, a)
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/settings"),
+		chromedp.Click(chromedp.CSS("#cart_three")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
+	)
+	step(t, ctx, addToCart(a)...)
+	step(t, ctx, chromedp.WaitVisible(chromedp.Search(`//li[contains(., "Step1") and contains(@class, "current")]`)))
+	step(t, ctx, fillBuyer()...)
+	step(t, ctx,
+		chromedp.Click(chromedp.Search(`//button[contains(., "次へ進む")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#pay_bank")),
+		chromedp.Click(chromedp.CSS("#agree")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "確認画面へ進む")]`)),
+	)
+	if n := placeOrder(t, ctx); !strings.Contains(n, "100001") {
+		t.Fatalf("order number %q", n)
+	}
+	if s := text(t, ctx, ".bank"); !strings.Contains(s, "お振込先") {
+		t.Fatalf("no bank details on completion: %q", s)
+	}
+}
+
+func adminLogin(t *testing.T, ctx context.Context, a *app) {
+	t.Helper()
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/login"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), a.AdminEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), a.AdminPassword),
+		chromedp.Click(chromedp.Search(`//button[contains(., "ログイン")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "ダッシュボード")]`)),
+	)
+}
