@@ -1040,4 +1040,3 @@ func (e *Emulator) startRefund(ch *charge, n int64, softDescriptor string, now t
 	})
 	return r
 }
-

@@ -40,7 +40,9 @@ func (e *Emulator) Snapshot() Snapshot {
 	for _, v := range e.st.Refunds {
 		s.Refunds = append(s.Refunds, e.viewRefund(v))
 	}
-	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].CreationTimestamp.After(s.Sessions[j].CreationTimestamp.Time) })
+	sort.Slice(s.Sessions, func(i, j int) bool {
+		return s.Sessions[i].CreationTimestamp.After(s.Sessions[j].CreationTimestamp.Time)
+	})
 	sort.Slice(s.Permissions, func(i, j int) bool {
 		return s.Permissions[i].CreationTimestamp.After(s.Permissions[j].CreationTimestamp.Time) ||
 			s.Permissions[i].CreationTimestamp.Equal(s.Permissions[j].CreationTimestamp.Time) && s.Permissions[i].ChargePermissionID > s.Permissions[j].ChargePermissionID

@@ -110,19 +110,19 @@ type Emulator struct {
 	basePath string
 	log      *slog.Logger
 
-	mu        sync.Mutex
-	publicURL string
-	byKey     map[string]*merchantEntry // by public key ID
-	byID      map[string]*merchantEntry // by merchant ID
-	st        *state
-	faults    []Fault
-	dupIPN    bool
+	mu         sync.Mutex
+	publicURL  string
+	byKey      map[string]*merchantEntry // by public key ID
+	byID       map[string]*merchantEntry // by merchant ID
+	st         *state
+	faults     []Fault
+	dupIPN     bool
 	deliveries []Delivery
-	inflight  int
-	idle      chan struct{}
-	timers    map[*time.Timer]struct{}
-	dirty     bool
-	closed    bool
+	inflight   int
+	idle       chan struct{}
+	timers     map[*time.Timer]struct{}
+	dirty      bool
+	closed     bool
 
 	pki pki
 
