@@ -88,10 +88,14 @@ type testEnv struct {
 
 type envOption func(*Options, *amazonpay.Config)
 
+func withPendingDelay(d time.Duration) envOption {
+	return func(o *Options, _ *amazonpay.Config) { o.PendingDelay = d }
+}
+
 func newEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	mk, sk := keys(t)
-	o := Options{PendingDelay: 5 * time.Millisecond, SNSKey: sk, IPNRetryDelay: time.Millisecond}
+	o := Options{PendingDelay: time.Hour, SNSKey: sk, IPNRetryDelay: time.Millisecond}
 	cfg := amazonpay.Config{PublicKeyID: testKeyID, PrivateKey: mk, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 4 * time.Millisecond}
 	for _, f := range opts {
 		f(&o, &cfg)

@@ -201,7 +201,7 @@ func TestInteropOfficialNodeSDK(t *testing.T) {
 	if get1.StatusDetails.State != "Captured" || rf.StatusDetails.State != "RefundInitiated" || rf.RefundAmount.Amount != "1000" || rf.ChargeID != ch1.ChargeID {
 		t.Fatalf("get %+v refund %+v", get1, rf)
 	}
-	te.em.Advance(time.Minute)
+	te.em.Advance(time.Hour)
 
 	// 3. getRefund, getChargePermission, closeChargePermission with the
 	// older algorithm and the legacy key (/sandbox/v2 paths) of another

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"testing"
+	"time"
 
 	"kago/amazonpay"
 )
@@ -30,7 +31,7 @@ func TestSmokeAuthorizeCaptureRefund(t *testing.T) {
 	if rf.StatusDetails.State != "RefundInitiated" {
 		t.Fatalf("%+v", rf)
 	}
-	te.em.Advance(amazonpay.DefaultRetryMaxDelay)
+	te.em.Advance(time.Hour)
 	rf, err = te.client.GetRefund(te.ctx, rf.RefundID)
 	if err != nil || rf.StatusDetails.State != "Refunded" {
 		t.Fatalf("%+v %v", rf, err)
