@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"kago/amazonpay/emulator"
 	"kago/handlers"
 	"kago/mail"
 	"kago/shop"
@@ -52,10 +53,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout)
+	case "amazonpay-emulator":
+		return runEmulator(ctx, rest, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, amazonpay-emulator)", cmd)
 	}
 }
+
+// emulatorPrefix is where kago serve mounts the local Amazon Pay.
+const emulatorPrefix = "/amazonpay-emulator"
 
 // serveConfig is every setting of the shop server.
 type serveConfig struct {
@@ -148,8 +154,17 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if cfg.SMTP.Enabled() {
 		smtpWords = "SMTPサーバー " + cfg.SMTP.Host + " から送信します"
 	}
+	// The local Amazon Pay, reached over HTTP under the shop's own server
+	// exactly as Amazon would be reached.
+	emu, err := emulator.New(emulator.Options{PublicURL: baseURL + emulatorPrefix, StateFile: filepath.Join(cfg.DataDir, "amazonpay-emulator.json"),
+		Logger: log.With("component", "amazonpay-emulator")})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("amazon pay emulator: %w", err)
+	}
+	defer emu.Close()
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords})
+		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
@@ -169,6 +184,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
 	fmt.Fprintf(stdout, "Kago is running.\n  Shop:  %s/\n  Admin: %s/admin\n", baseURL, baseURL)
+	fmt.Fprintf(stdout, "  Amazon Pay emulator console: %s%s/console\n", baseURL, emulatorPrefix)
 	if admin.GeneratedPassword != "" {
 		fmt.Fprintf(stdout, "  Admin login (shown once, keep it): %s / %s\n", admin.Email, admin.GeneratedPassword)
 	} else {
