@@ -369,3 +369,47 @@ func TestConsole(t *testing.T) {
 	}
 	te.get(t, te.srv.URL+"/ca.pem", 200)
 }
+
+// TestSignIn: the sign-in button, the hosted sign-in, the return with a
+// buyer token, and GetBuyer: single use and short-lived.
+func TestSignIn(t *testing.T) {
+	te := newEnv(t)
+	signIn := func(buyerID string, scopes []string) string {
+		t.Helper()
+		sig, err := te.client.SignSignInButton(amazonpay.SignInPayload{SignInReturnURL: te.shop.URL + "/member/amazon?next=/mypage", StoreID: testStoreID, SignInScopes: scopes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := te.post(t, "/checkout/button", url.Values{"publicKeyId": {sig.PublicKeyID}, "algorithm": {string(sig.Algorithm)}, "payloadJSON": {sig.PayloadJSON}, "signature": {sig.Signature}, "productType": {"SignIn"}}, 303)
+		_, page := te.get(t, resp.Header.Get("Location"), 200)
+		if !strings.Contains(page, "ログイン") || !strings.Contains(page, "name=\"signInId\"") {
+			t.Fatalf("sign-in page: %s", page)
+		}
+		u, _ := url.Parse(resp.Header.Get("Location"))
+		resp = te.post(t, "/signin", url.Values{"signInId": {u.Query().Get("signInId")}, "buyerId": {buyerID}}, 303)
+		back, _ := url.Parse(resp.Header.Get("Location"))
+		if back.Path != "/member/amazon" || back.Query().Get("next") != "/mypage" || back.Query().Get("buyerToken") == "" {
+			t.Fatalf("returned to %s", back)
+		}
+		return back.Query().Get("buyerToken")
+	}
+	tok := signIn(BuyerTaro, []string{"name", "email"})
+	b, err := te.client.GetBuyer(te.ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.BuyerID != BuyerTaro || b.Name != "判図太郎" || b.Email != "hanzu.taro@example.jp" || b.PostalCode != "" || b.ShippingAddress != nil {
+		t.Fatalf("%+v", b)
+	}
+	_, err = te.client.GetBuyer(te.ctx, tok)
+	wantErr(t, err, 400, "InvalidParameterValue")
+	tok = signIn(BuyerUndeliverable, nil)
+	te.em.Advance(11 * time.Minute)
+	_, err = te.client.GetBuyer(te.ctx, tok)
+	wantErr(t, err, 400, "InvalidParameterValue")
+	// The buyer ID of sign-in is the buyer ID of checkout.
+	cs := te.complete(t, BuyerTaro, 0, "Confirm", 100, false)
+	if p := te.perm(t, cs.ChargePermissionID); p.Buyer.BuyerID != BuyerTaro {
+		t.Fatalf("%+v", p.Buyer)
+	}
+}
