@@ -70,7 +70,7 @@ func (e *Emulator) notifyLocked(merchantID, env, objectType, objectID, permissio
 		e.appendDelivery(d)
 		return
 	}
-	idx := e.appendDelivery(d)
+	e.appendDelivery(d)
 	copies := 1
 	if e.dupIPN {
 		copies = 2
@@ -91,16 +91,15 @@ func (e *Emulator) notifyLocked(merchantID, env, objectType, objectID, permissio
 	}
 	for range copies {
 		e.wg.Add(1)
-		go e.deliver(env2, d.URL, idx, d.MessageID)
+		go e.deliver(env2, d.URL, d.MessageID)
 	}
 }
 
-func (e *Emulator) appendDelivery(d Delivery) int {
+func (e *Emulator) appendDelivery(d Delivery) {
 	if len(e.deliveries) >= maxDeliveryLog {
 		e.deliveries = append(e.deliveries[:0], e.deliveries[len(e.deliveries)-maxDeliveryLog/2:]...)
 	}
 	e.deliveries = append(e.deliveries, d)
-	return len(e.deliveries) - 1
 }
 
 func (e *Emulator) updateDelivery(messageID string, f func(*Delivery)) {
@@ -112,7 +111,7 @@ func (e *Emulator) updateDelivery(messageID string, f func(*Delivery)) {
 	}
 }
 
-func (e *Emulator) deliver(n amazonpay.Notification, url string, _ int, messageID string) {
+func (e *Emulator) deliver(n amazonpay.Notification, url, messageID string) {
 	defer e.wg.Done()
 	defer func() {
 		e.mu.Lock()

@@ -387,7 +387,6 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 	}
 	switch inst.Behavior {
 	case SoftDecline:
-		s.SoftDeclinedOnce = true
 		s.Updated = now
 		e.dirty = true
 		http.Redirect(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id+"&show=payment&next=process&declined=1"), http.StatusSeeOther)

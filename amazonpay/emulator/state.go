@@ -39,15 +39,13 @@ type session struct {
 	Created, Updated             time.Time
 	// Outcome is set when the buyer passed amazonPayRedirectUrl:
 	// "approved", "pending" or "pending-decline".
-	Outcome              string
-	PermissionID         string
-	ChargeID             string
-	SignIn               bool // a sign-in flow, not a checkout session
-	SignInReturnURL      string
-	SignInCancelURL      string
-	SignInScopes         []string
-	SoftDeclinedOnce     bool
-	CompletedWithPending bool
+	Outcome         string
+	PermissionID    string
+	ChargeID        string
+	SignIn          bool // a sign-in flow, not a checkout session
+	SignInReturnURL string
+	SignInCancelURL string
+	SignInScopes    []string
 }
 
 type permission struct {
@@ -296,9 +294,6 @@ func (e *Emulator) viewCharge(c *charge) amazonpay.Charge {
 	}
 	if c.State == amazonpay.StateCaptured || c.State == amazonpay.StateCaptureInitiated || c.Captured > 0 {
 		v.CaptureAmount = pricePtr(c.Captured)
-		if c.State == amazonpay.StateCaptureInitiated {
-			v.CaptureAmount = pricePtr(c.Captured)
-		}
 		v.RefundedAmount = pricePtr(c.Refunded)
 	}
 	if !c.AuthorizedAt.IsZero() {

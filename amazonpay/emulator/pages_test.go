@@ -1,0 +1,415 @@
+package emulator
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kago/amazonpay"
+)
+
+// TestHostedPagesEndToEnd drives the hosted pages over HTTP as a browser
+// would, following redirects, from the button click to the fake shop's
+// review and result pages, with 「変更」 on the way.
+func TestHostedPagesEndToEnd(t *testing.T) {
+	te := newEnv(t)
+	jar, _ := cookiejar.New(nil)
+	br := &http.Client{Jar: jar}
+	body := func(resp *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", resp.Request.URL, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	js := body(br.Get(te.em.PublicURL() + "/checkout.js"))
+	for _, s := range []string{"renderButton", "bindChangeAction", "signout", `"` + te.em.PublicURL() + `"`, "Gold", "LightGray", "DarkGray"} {
+		if !strings.Contains(js, s) {
+			t.Fatalf("checkout.js lacks %s", s)
+		}
+	}
+	// The button posts the signed payload (as checkout.js does).
+	sig, err := te.client.SignCheckoutButton(amazonpay.CreateCheckoutSessionRequest{
+		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: te.shop.URL + "/review?step=1&x=<a>"},
+		StoreID:            testStoreID,
+		Scopes:             []string{"name", "email", "phoneNumber"},
+		MerchantMetadata:   &amazonpay.MerchantMetadata{MerchantStoreName: "判図商店"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"merchantId": {testMerchantID}, "publicKeyId": {sig.PublicKeyID}, "algorithm": {string(sig.Algorithm)},
+		"payloadJSON": {sig.PayloadJSON}, "signature": {sig.Signature}, "productType": {"PayAndShip"}, "sandbox": {"true"}}
+	resp, err := br.PostForm(te.em.PublicURL()+"/checkout/button", form)
+	page := body(resp, err)
+	if !strings.Contains(page, "Amazonアカウントでログイン") || !strings.Contains(page, "判図太郎") || !strings.Contains(page, "判図商店") {
+		t.Fatalf("sign-in page: %s", page)
+	}
+	id := resp.Request.URL.Query().Get("amazonCheckoutSessionId")
+	if id == "" {
+		t.Fatalf("landed on %s", resp.Request.URL)
+	}
+	resp, err = br.PostForm(te.em.PublicURL()+"/signin", url.Values{"amazonCheckoutSessionId": {id}, "buyerId": {BuyerTaro}})
+	page = body(resp, err)
+	if !strings.Contains(page, "続行") || !strings.Contains(page, "丸の内1-1-1") || !strings.Contains(page, "JCB ****0005") {
+		t.Fatalf("select page: %s", page)
+	}
+	resp, err = br.PostForm(te.em.PublicURL()+"/checkout/select", url.Values{"amazonCheckoutSessionId": {id}, "address": {"0"}, "payment": {"1"}})
+	page = body(resp, err)
+	if resp.Request.URL.Path != "/review" || resp.Request.URL.Query().Get("amazonCheckoutSessionId") != id || resp.Request.URL.Query().Get("step") != "1" {
+		t.Fatalf("review: %s (%s)", resp.Request.URL, page)
+	}
+	// 「変更」: changeAddress.
+	page = body(br.Get(te.em.PublicURL() + "/checkout/change?amazonCheckoutSessionId=" + id + "&changeAction=changeAddress"))
+	if !strings.Contains(page, "お届け先の変更") || strings.Contains(page, "お支払い方法") {
+		t.Fatalf("change page: %s", page)
+	}
+	resp, err = br.PostForm(te.em.PublicURL()+"/checkout/select", url.Values{"amazonCheckoutSessionId": {id}, "address": {"1"}})
+	body(resp, err)
+	page = body(br.Get(te.em.PublicURL() + "/checkout/change?amazonCheckoutSessionId=" + id + "&changeAction=changePayment"))
+	if !strings.Contains(page, "お支払い方法の変更") {
+		t.Fatalf("change page: %s", page)
+	}
+	cs, err := te.client.GetCheckoutSession(te.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.ShippingAddress.PostalCode != "100-0005" || cs.PaymentPreferences[0].PaymentDescriptor != "JCB ****0005" || cs.Buyer.Email != "hanzu.taro@example.jp" {
+		t.Fatalf("%+v %+v", cs.ShippingAddress, cs.PaymentPreferences)
+	}
+	up, err := te.client.UpdateCheckoutSession(te.ctx, id, amazonpay.UpdateCheckoutSessionRequest{
+		WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: te.shop.URL + "/result"},
+		PaymentDetails:     &amazonpay.PaymentDetails{PaymentIntent: "Authorize", ChargeAmount: amazonpay.PtrJPY(4321)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = br.Get(up.WebCheckoutDetails.AmazonPayRedirectURL)
+	body(resp, err)
+	if resp.Request.URL.Path != "/result" || resp.Request.URL.Query().Get("amazonCheckoutSessionId") != id {
+		t.Fatalf("result: %s", resp.Request.URL)
+	}
+	if _, err := te.client.CompleteCheckoutSession(te.ctx, id, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(4321)}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// After completion the hosted pages refuse the session.
+	resp, err = br.Get(te.em.PublicURL() + "/signin?amazonCheckoutSessionId=" + id)
+	if err != nil || resp.StatusCode != 404 {
+		t.Fatalf("%v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+
+	// A payload that is not byte for byte the signed one is refused.
+	form.Set("payloadJSON", strings.Replace(sig.PayloadJSON, "<a>", `\u003ca\u003e`, 1))
+	resp, err = br.PostForm(te.em.PublicURL()+"/checkout/button", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "InvalidRequestSignature") {
+		t.Fatalf("re-encoded payload: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestMountedUnderPrefix mounts the emulator under /amazonpay-emulator of
+// another server, with and without http.StripPrefix.
+func TestMountedUnderPrefix(t *testing.T) {
+	for _, strip := range []bool{true, false} {
+		t.Run(map[bool]string{true: "StripPrefix", false: "direct"}[strip], func(t *testing.T) {
+			mk, sk := keys(t)
+			mux := http.NewServeMux()
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			shop := srv.URL
+			mux.HandleFunc("/review", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "review") })
+			mux.HandleFunc("/result", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "result") })
+			em, err := New(Options{PublicURL: srv.URL + "/amazonpay-emulator", SNSKey: sk, PendingDelay: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer em.Close()
+			if strip {
+				mux.Handle("/amazonpay-emulator/", http.StripPrefix("/amazonpay-emulator", em))
+			} else {
+				mux.Handle("/amazonpay-emulator/", em)
+			}
+			pub, _ := amazonpay.MarshalPublicKeyPEM(&mk.PublicKey)
+			if err := em.RegisterMerchant(Merchant{MerchantID: testMerchantID, StoreID: testStoreID, PublicKeyID: testKeyID, PublicKeyPEM: string(pub)}); err != nil {
+				t.Fatal(err)
+			}
+			c, err := amazonpay.New(amazonpay.Config{PublicKeyID: testKeyID, PrivateKey: mk, BaseURL: srv.URL + "/amazonpay-emulator"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			cs, err := c.CreateCheckoutSession(ctx, amazonpay.CreateCheckoutSessionRequest{WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: shop + "/review"}, StoreID: testStoreID}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.PostForm(srv.URL+"/amazonpay-emulator/signin", url.Values{"amazonCheckoutSessionId": {cs.CheckoutSessionID}, "buyerId": {BuyerTaro}})
+			if err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/amazonpay-emulator/checkout/select" {
+				t.Fatalf("%v %v", resp.Request.URL, err)
+			}
+			resp.Body.Close()
+			resp, err = http.PostForm(srv.URL+"/amazonpay-emulator/checkout/select", url.Values{"amazonCheckoutSessionId": {cs.CheckoutSessionID}, "address": {"0"}, "payment": {"0"}})
+			if err != nil || resp.Request.URL.Path != "/review" {
+				t.Fatalf("%v %v", resp.Request.URL, err)
+			}
+			resp.Body.Close()
+			up, err := c.UpdateCheckoutSession(ctx, cs.CheckoutSessionID, amazonpay.UpdateCheckoutSessionRequest{
+				WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: shop + "/result"},
+				PaymentDetails:     &amazonpay.PaymentDetails{PaymentIntent: "Authorize", ChargeAmount: amazonpay.PtrJPY(100)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(up.WebCheckoutDetails.AmazonPayRedirectURL, srv.URL+"/amazonpay-emulator/checkout/process?") {
+				t.Fatalf("redirect URL %s", up.WebCheckoutDetails.AmazonPayRedirectURL)
+			}
+			resp, err = http.Get(up.WebCheckoutDetails.AmazonPayRedirectURL)
+			if err != nil || resp.Request.URL.Path != "/result" {
+				t.Fatalf("%v %v", resp.Request.URL, err)
+			}
+			resp.Body.Close()
+			if _, err := c.CompleteCheckoutSession(ctx, cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(100)}, ""); err != nil {
+				t.Fatal(err)
+			}
+			resp, err = http.Get(srv.URL + "/amazonpay-emulator/checkout.js")
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(js), `"`+srv.URL+`/amazonpay-emulator"`) {
+				t.Fatal("checkout.js without the prefix")
+			}
+			certURL, _ := em.SigningCertURL()
+			if !strings.HasPrefix(certURL, srv.URL+"/amazonpay-emulator/sns/") {
+				t.Fatalf("cert URL %s", certURL)
+			}
+			resp, err = http.Get(certURL)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("cert: %v %v", resp, err)
+			}
+			resp.Body.Close()
+		})
+	}
+}
+
+func TestStateFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	te := newEnv(t, func(o *Options, _ *amazonpay.Config) { o.StateFile = file })
+	cs := te.complete(t, BuyerTaro, 0, "Authorize", 1234, false)
+	te.em.Advance(48 * time.Hour)
+	if err := te.em.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatal(err)
+	}
+	_, sk := keys(t)
+	em2, err := New(Options{StateFile: file, SNSKey: sk, PublicURL: te.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em2.Close()
+	for _, m := range te.em.Merchants() {
+		if err := em2.RegisterMerchant(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(em2)
+	defer srv.Close()
+	mk, _ := keys(t)
+	c, _ := amazonpay.New(amazonpay.Config{PublicKeyID: testKeyID, PrivateKey: mk, BaseURL: srv.URL})
+	ch, err := c.GetCharge(context.Background(), cs.ChargeID)
+	if err != nil || ch.ChargeAmount.Amount != "1234" || ch.StatusDetails.State != "Authorized" {
+		t.Fatalf("%+v %v", ch, err)
+	}
+	if d := em2.Now().Sub(time.Now()); d < 47*time.Hour {
+		t.Fatalf("clock offset lost: %s", d)
+	}
+	// The idempotency record survived too.
+	cs2, err := c.CompleteCheckoutSession(context.Background(), cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1234)}, "complete-"+cs.CheckoutSessionID[:8])
+	if err != nil || cs2.ChargeID != cs.ChargeID {
+		t.Fatalf("%+v %v", cs2, err)
+	}
+	if err := os.WriteFile(file, []byte("{broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{StateFile: file}); err == nil {
+		t.Fatal("broken state file accepted")
+	}
+}
+
+// TestConcurrentCheckouts hammers one emulator with full sequences.
+func TestConcurrentCheckouts(t *testing.T) {
+	te := newEnv(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 4 {
+				key := amazonpay.IdempotencyKey("g", itoa(g), "i", itoa(i))
+				cs := te.newSession(t, nil)
+				te.buyerReturns(t, cs.CheckoutSessionID, BuyerTaro, 0, 0)
+				up, err := te.client.UpdateCheckoutSession(te.ctx, cs.CheckoutSessionID, amazonpay.UpdateCheckoutSessionRequest{
+					WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: te.shop.URL + "/result"},
+					PaymentDetails:     &amazonpay.PaymentDetails{PaymentIntent: "Authorize", ChargeAmount: amazonpay.PtrJPY(1000)},
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp, err := browser().Get(up.WebCheckoutDetails.AmazonPayRedirectURL)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				// Two completes race: one wins, the replay with the same key
+				// returns the same answer.
+				var done [2]*amazonpay.CheckoutSession
+				var inner sync.WaitGroup
+				for k := range 2 {
+					inner.Add(1)
+					go func() {
+						defer inner.Done()
+						d, err := te.client.CompleteCheckoutSession(te.ctx, cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1000)}, key)
+						if err != nil {
+							errs <- err
+						}
+						done[k] = d
+					}()
+				}
+				inner.Wait()
+				if done[0] == nil || done[1] == nil || done[0].ChargeID != done[1].ChargeID {
+					errs <- io.ErrUnexpectedEOF
+					return
+				}
+				if _, err := te.client.CaptureCharge(te.ctx, done[0].ChargeID, amazonpay.CaptureChargeRequest{CaptureAmount: amazonpay.JPY(1000)}, key+"-c"); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := len(te.em.Snapshot().Charges); n != 24 {
+		t.Fatalf("%d charges, want 24", n)
+	}
+}
+
+func TestConsole(t *testing.T) {
+	te := newEnv(t)
+	cs := te.complete(t, BuyerTaro, 0, "Authorize", 3000, false)
+	_, page := te.get(t, te.srv.URL+"/console", 200)
+	for _, s := range []string{"セラーセントラル", cs.ChargeID, cs.ChargePermissionID, "売上請求", "Authorized"} {
+		if !strings.Contains(page, s) {
+			t.Fatalf("console lacks %s", s)
+		}
+	}
+	te.post(t, "/console/action", url.Values{"action": {"capture"}, "id": {cs.ChargeID}}, 303)
+	wantCharge(t, te.charge(t, cs.ChargeID), "Captured", "")
+	te.post(t, "/console/action", url.Values{"action": {"refund"}, "id": {cs.ChargeID}}, 303)
+	te.post(t, "/console/clock", url.Values{"advance": {"1h"}}, 303)
+	snap := te.em.Snapshot()
+	if len(snap.Refunds) != 1 || snap.Refunds[0].StatusDetails.State != "Refunded" || snap.Refunds[0].RefundAmount.Amount != "3000" {
+		t.Fatalf("%+v", snap.Refunds)
+	}
+	te.post(t, "/console/action", url.Values{"action": {"chargeback"}, "id": {cs.ChargeID}}, 303)
+	te.post(t, "/console/faults", url.Values{"operation": {"GetCharge"}, "fault": {"503"}, "times": {"1"}, "latency": {"0s"}}, 303)
+	if f := te.em.Faults(); len(f) != 1 || f[0].Operation != "GetCharge" {
+		t.Fatalf("%+v", f)
+	}
+	te.post(t, "/console/faults/clear", nil, 303)
+	te.post(t, "/console/notifications", url.Values{"duplicate": {"on"}}, 303)
+	te.post(t, "/console/action", url.Values{"action": {"nonsense"}, "id": {"x"}}, 400)
+
+	cs2 := te.complete(t, BuyerTaro, 0, "Authorize", 3000, false)
+	if err := te.em.AmazonCancel(cs2.ChargeID); err != nil {
+		t.Fatal(err)
+	}
+	wantCharge(t, te.charge(t, cs2.ChargeID), "Canceled", "AmazonCanceled")
+	if err := te.em.AmazonClose(cs2.ChargePermissionID); err != nil {
+		t.Fatal(err)
+	}
+	wantPerm(t, te.perm(t, cs2.ChargePermissionID), "Closed", "AmazonClosed")
+	resp, err := http.Post(te.srv.URL+"/console/api/clock", "application/json", strings.NewReader(`{"advance":"24h"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if d := te.em.Now().Sub(time.Now()); d < 24*time.Hour {
+		t.Fatalf("clock %s", d)
+	}
+	_, page = te.get(t, te.srv.URL+"/console", 200)
+	if !strings.Contains(page, "CHARGEBACK") {
+		t.Fatal("console lacks the notification log")
+	}
+	te.get(t, te.srv.URL+"/ca.pem", 200)
+}
+
+// TestSignIn: the sign-in button, the hosted sign-in, the return with a
+// buyer token, and GetBuyer: single use and short-lived.
+func TestSignIn(t *testing.T) {
+	te := newEnv(t)
+	signIn := func(buyerID string, scopes []string) string {
+		t.Helper()
+		sig, err := te.client.SignSignInButton(amazonpay.SignInPayload{SignInReturnURL: te.shop.URL + "/member/amazon?next=/mypage", StoreID: testStoreID, SignInScopes: scopes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := te.post(t, "/checkout/button", url.Values{"publicKeyId": {sig.PublicKeyID}, "algorithm": {string(sig.Algorithm)}, "payloadJSON": {sig.PayloadJSON}, "signature": {sig.Signature}, "productType": {"SignIn"}}, 303)
+		_, page := te.get(t, resp.Header.Get("Location"), 200)
+		if !strings.Contains(page, "ログイン") || !strings.Contains(page, "name=\"signInId\"") {
+			t.Fatalf("sign-in page: %s", page)
+		}
+		u, _ := url.Parse(resp.Header.Get("Location"))
+		resp = te.post(t, "/signin", url.Values{"signInId": {u.Query().Get("signInId")}, "buyerId": {buyerID}}, 303)
+		back, _ := url.Parse(resp.Header.Get("Location"))
+		if back.Path != "/member/amazon" || back.Query().Get("next") != "/mypage" || back.Query().Get("buyerToken") == "" {
+			t.Fatalf("returned to %s", back)
+		}
+		return back.Query().Get("buyerToken")
+	}
+	tok := signIn(BuyerTaro, []string{"name", "email"})
+	b, err := te.client.GetBuyer(te.ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.BuyerID != BuyerTaro || b.Name != "判図太郎" || b.Email != "hanzu.taro@example.jp" || b.PostalCode != "" || b.ShippingAddress != nil {
+		t.Fatalf("%+v", b)
+	}
+	_, err = te.client.GetBuyer(te.ctx, tok)
+	wantErr(t, err, 400, "InvalidParameterValue")
+	tok = signIn(BuyerUndeliverable, nil)
+	te.em.Advance(11 * time.Minute)
+	_, err = te.client.GetBuyer(te.ctx, tok)
+	wantErr(t, err, 400, "InvalidParameterValue")
+	// The buyer ID of sign-in is the buyer ID of checkout.
+	cs := te.complete(t, BuyerTaro, 0, "Confirm", 100, false)
+	if p := te.perm(t, cs.ChargePermissionID); p.Buyer.BuyerID != BuyerTaro {
+		t.Fatalf("%+v", p.Buyer)
+	}
+}
