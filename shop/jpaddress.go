@@ -15,7 +15,7 @@ func toHalfWidth(s string) string {
 			return r - '！' + '!'
 		case r == '　':
 			return ' '
-		case r == 'ー' || r == '−' || r == '‐' || r == '―':
+		case r == 'ー' || r == '−' || (r >= '‐' && r <= '―') || r == '﹣':
 			return '-'
 		}
 		return r
@@ -23,12 +23,16 @@ func toHalfWidth(s string) string {
 }
 
 // NormalizePhone returns a Japanese phone number as digits only (0312345678)
-// from forms such as 03-1234-5678, ０３（１２３４）５６７８ or +81 3 1234 5678;
-// ok is false when it is not 10 or 11 digits starting with 0.
+// from forms such as 03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678,
+// +81-90-1234-5678, +81 (0)3 1234 5678 or +810312345678; ok is false when it
+// is not 10 or 11 digits starting with 0.
 func NormalizePhone(raw string) (string, bool) {
 	s := strings.TrimSpace(toHalfWidth(raw))
-	if strings.HasPrefix(s, "+81") {
-		s = "0" + strings.TrimLeft(s[3:], " -(")
+	if rest, ok := strings.CutPrefix(s, "+81"); ok {
+		// After the country code the domestic trunk 0 is dropped, though
+		// people often keep it: +81 (0)3 ..., +810312345678.
+		rest = strings.TrimPrefix(strings.TrimLeft(rest, " -("), "0")
+		s = "0" + rest
 	}
 	var b strings.Builder
 	for _, r := range s {
@@ -44,11 +48,11 @@ func NormalizePhone(raw string) (string, bool) {
 	return d, (len(d) == 10 || len(d) == 11) && d[0] == '0'
 }
 
-// NormalizePostalCode returns 123-4567 from 1234567, 123-4567 or full-width
-// digits; ok is false otherwise.
+// NormalizePostalCode returns 123-4567 from 1234567, 123-4567, 〒123-4567,
+// 123 4567 or full-width digits; ok is false otherwise.
 func NormalizePostalCode(raw string) (string, bool) {
 	s := strings.TrimPrefix(strings.TrimSpace(toHalfWidth(raw)), "〒")
-	s = strings.ReplaceAll(strings.TrimSpace(s), "-", "")
+	s = strings.NewReplacer("-", "", " ", "").Replace(s)
 	if len(s) != 7 {
 		return "", false
 	}
