@@ -2,7 +2,8 @@
 GO      ?= go
 PKGS    := ./...
 # Fuzz targets run briefly in `make test`: "package:FuzzName" pairs.
-FUZZ    := ./shop:FuzzParseQuantity
+FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization ./amazonpay:FuzzParseNotification \
+           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity
 FUZZTIME ?= 5s
 
 .PHONY: help run test deps generate check-generated lint unit fuzz bench build clean

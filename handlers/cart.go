@@ -38,7 +38,15 @@ func (srv *Server) renderCart(c echo.Context, status int, badLine int64, typed, 
 		m.RateTotals = append(m.RateTotals, views.RateTotal{Rate: r.Rate, Total: r.Total, Tax: r.Tax})
 	}
 	if cart.Orderable() {
-		m.Actions = views.CheckoutButton()
+		d, _, ok, err := srv.draft(c)
+		if !ok {
+			return err
+		}
+		offer, err := srv.amazonOffer(c, d.ID, cart.Subtotal, "Cart")
+		if err != nil {
+			return err
+		}
+		m.Actions = views.CheckoutButton(offer)
 	}
 	p := srv.page(c, "ショッピングカート")
 	if badLine != 0 && msg != "" {

@@ -76,11 +76,19 @@ func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Dr
 	if err != nil {
 		return views.CheckoutPage{}, err
 	}
-	m := views.CheckoutPage{Cart: cart, Step: step, CheckoutID: d.ID, Form: checkoutFormView(d.Form), Errors: errs,
+	m := views.CheckoutPage{Cart: cart, Step: step, CheckoutID: d.ID, Form: checkoutFormView(d.Form), Errors: errs, CSRF: csrfToken(c),
 		Summary: summaryView(q), Delivery: shop.DeliveryMethodLabel(d.Form.DeliveryMethod), PaymentLabel: shop.PaymentMethodLabel(d.Form.PaymentMethod),
 		BuyerAddress: shop.FormatAddress(d.Form.Buyer), BankDetails: st.BankDetails}
 	if d.Form.ShipTo == shop.ShipToOther {
 		m.DestAddress = shop.FormatAddress(d.Form.Dest)
+	}
+	if m.Amazon, err = srv.amazonReviewView(c, d); err != nil {
+		return m, err
+	}
+	if m.Amazon == nil && step == 1 {
+		if m.Offer, err = srv.amazonOffer(c, d.ID, q.Total, "Checkout"); err != nil {
+			return m, err
+		}
 	}
 	for _, p := range shop.Prefectures {
 		m.Prefectures = append(m.Prefectures, p.Name)
@@ -257,6 +265,9 @@ func (srv *Server) checkoutPlace(c echo.Context) error {
 	total, err := strconv.ParseInt(c.FormValue("total"), 10, 64)
 	if err != nil || token == "" {
 		return srv.backToCart(c, "ご注文手続きの有効期限が切れました。お手数ですが、カゴからもう一度お手続きください。")
+	}
+	if d, err := srv.shop.Draft(ctx, c.FormValue("checkout_id"), token); err == nil && d.Amazon != nil {
+		return srv.placeAmazon(c, d.ID, token, total)
 	}
 	order, err := srv.shop.PlaceOrder(ctx, c.FormValue("checkout_id"), token, total, false)
 	if ie, ok := shop.AsInputError(err); ok {

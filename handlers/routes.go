@@ -32,6 +32,9 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/checkout/confirm", srv.checkoutConfirm)
 	e.POST("/checkout/place", srv.checkoutPlace) // 注文する
 	e.GET("/checkout/complete", srv.checkoutComplete)
+	e.GET("/checkout/amazonpay/review", srv.amazonReturn)       // checkoutReviewReturnUrl
+	e.POST("/checkout/amazonpay/leave", srv.amazonLeave)        // Amazon Payを利用しない
+	e.GET("/checkout/amazonpay/result", srv.amazonResultReturn) // checkoutResultReturnUrl
 
 	// Admin
 	e.GET("/admin/login", srv.adminLoginPage)

@@ -15,7 +15,9 @@ CREATE TABLE orders (
     -- The checkout that placed the order: a second 「注文する」 for the same
     -- checkout finds this row instead of making another order.
     checkout_id       TEXT    NOT NULL UNIQUE,
-    status            TEXT    NOT NULL CHECK (status IN ('new', 'shipped', 'completed', 'canceled')),
+    -- pending: written before the buyer is sent to a payment service;
+    -- failed: the payment did not go through (決済失敗).
+    status            TEXT    NOT NULL CHECK (status IN ('pending', 'new', 'shipped', 'completed', 'canceled', 'failed')),
     payment_method    TEXT    NOT NULL CHECK (payment_method IN ('bank', 'cod', 'amazonpay')),
     payment_status    TEXT    NOT NULL,
     member_id         INTEGER,

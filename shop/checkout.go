@@ -100,6 +100,9 @@ type Draft struct {
 	ID        string       `json:"-"`
 	CartToken string       `json:"-"`
 	Form      CheckoutForm `json:"form"`
+	// Amazon is set while the shopper pays with Amazon Pay: what came back
+	// from the checkout session.
+	Amazon *AmazonDraft `json:"amazon,omitempty"`
 }
 
 // Checkout messages.
@@ -108,6 +111,7 @@ const (
 	msgEmptyCart       = "カゴに商品が入っていません。"
 	msgFixInput        = "入力内容に誤りがあります。赤字の項目をご確認ください。"
 	msgTotalChanged    = "ご注文内容または金額が変更されました。内容をご確認のうえ、もう一度「注文する」を押してください。"
+	msgStockShort      = "在庫が不足している商品があります。カゴの内容をご確認ください。"
 )
 
 // ErrEmptyCart is returned when there is nothing to order.
@@ -119,8 +123,8 @@ func newCheckoutID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Draft returns the shopper's checkout draft, or a new one (not yet saved)
-// when id is unknown, belongs to another cart, or is empty.
+// Draft returns the shopper's checkout draft, or a new one when id is
+// unknown, belongs to another cart, or is empty.
 func (s *Shop) Draft(ctx context.Context, id, cartToken string) (Draft, error) {
 	if id != "" {
 		c, err := s.db.Checkout(ctx, id)
@@ -135,16 +139,18 @@ func (s *Shop) Draft(ctx context.Context, id, cartToken string) (Draft, error) {
 			return Draft{}, err
 		}
 	}
-	return Draft{ID: newCheckoutID(), CartToken: cartToken, Form: CheckoutForm{
+	d := Draft{ID: newCheckoutID(), CartToken: cartToken, Form: CheckoutForm{
 		ShipTo: ShipToBuyer, DeliveryMethod: DeliveryTakkyubin, PaymentMethod: PayBank,
-	}}, nil
+	}}
+	// Saved at once: the Amazon Pay button's return URL names it.
+	return d, s.SaveDraft(ctx, &d, 0)
 }
 
 // SaveDraft stores what the shopper typed for the given parts, validating
 // them; the draft is saved even when invalid, so nothing typed is lost, and
 // the InputError says which fields to fix.
 func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
-	fields := validateCheckout(&d.Form, parts, s.db.Now())
+	fields := validateDraft(d, parts, s.db.Now())
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
@@ -163,15 +169,17 @@ func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
 
 // ValidateDraft reports what is still missing or wrong in the draft.
 func (s *Shop) ValidateDraft(d Draft, parts int) error {
-	if fields := validateCheckout(&d.Form, parts, s.db.Now()); len(fields) > 0 {
+	if fields := validateDraft(&d, parts, s.db.Now()); len(fields) > 0 {
 		return &InputError{Message: msgFixInput, Fields: fields}
 	}
 	return nil
 }
 
-// validateCheckout normalises the form in place and returns a message per
-// bad field.
-func validateCheckout(f *CheckoutForm, parts int, now time.Time) map[string]string {
+// validateDraft normalises the form in place and returns a message per bad
+// field. With Amazon Pay the buyer's name is one field and has no furigana
+// (Amazon gives one full name), and the address Amazon gave is fixed.
+func validateDraft(d *Draft, parts int, now time.Time) map[string]string {
+	f, amazon := &d.Form, d.Amazon
 	fields := map[string]string{}
 	if parts&PartBuyer != 0 {
 		f.Email = strings.TrimSpace(toHalfWidth(f.Email))
@@ -181,11 +189,16 @@ func validateCheckout(f *CheckoutForm, parts int, now time.Time) map[string]stri
 		case !ValidEmail(f.Email):
 			fields["email"] = "メールアドレスの形式が正しくありません（例：taro@example.jp）。"
 		}
-		validateAddress(&f.Buyer, "buyer_", true, fields)
-		switch f.ShipTo {
-		case ShipToBuyer:
+		validateAddress(&f.Buyer, "buyer_", amazon == nil, fields)
+		switch {
+		case amazon != nil && amazon.AddressFixed():
+			f.ShipTo, f.Dest = ShipToOther, amazon.Address
+			if amazon.AddressError != "" {
+				fields["amazon_address"] = amazon.AddressError
+			}
+		case f.ShipTo == ShipToBuyer:
 			f.Dest = store.Address{}
-		case ShipToOther:
+		case f.ShipTo == ShipToOther:
 			validateAddress(&f.Dest, "dest_", false, fields)
 		default:
 			fields["ship_to"] = "お届け先を選んでください。"
@@ -207,7 +220,10 @@ func validateCheckout(f *CheckoutForm, parts int, now time.Time) map[string]stri
 		if _, ok := deliveryTimeLabel(f.DeliveryTime); !ok {
 			fields["delivery_time"] = "お届け希望時間帯を選び直してください。"
 		}
-		if f.PaymentMethod != PayBank && f.PaymentMethod != PayCOD {
+		switch {
+		case amazon != nil:
+			f.PaymentMethod = PayAmazon
+		case f.PaymentMethod != PayBank && f.PaymentMethod != PayCOD:
 			fields["payment_method"] = "お支払い方法を選んでください。"
 		}
 		f.Notes = strings.TrimSpace(f.Notes)
@@ -221,9 +237,11 @@ func validateCheckout(f *CheckoutForm, parts int, now time.Time) map[string]stri
 	return fields
 }
 
-// validateAddress checks one person-and-address block; the buyer's kana is
-// required, a recipient's is optional.
-func validateAddress(a *store.Address, prefix string, kanaRequired bool, fields map[string]string) {
+// validateAddress checks one person-and-address block. The given name and
+// kana are required only for a shop's own buyer form (not for a recipient,
+// nor for a name that came from Amazon in one piece).
+func validateAddress(a *store.Address, prefix string, fullForm bool, fields map[string]string) {
+	kanaRequired := fullForm
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&a.FamilyName, &a.GivenName, &a.City, &a.Address1, &a.Address2} {
 		trim(p)
@@ -233,7 +251,7 @@ func validateAddress(a *store.Address, prefix string, kanaRequired bool, fields 
 	} else if runeLen(a.FamilyName) > 30 {
 		fields[prefix+"family_name"] = "お名前（姓）は30文字以内で入力してください。"
 	}
-	if a.GivenName == "" {
+	if a.GivenName == "" && fullForm {
 		fields[prefix+"given_name"] = "お名前（名）を入力してください。"
 	} else if runeLen(a.GivenName) > 30 {
 		fields[prefix+"given_name"] = "お名前（名）は30文字以内で入力してください。"
@@ -336,60 +354,87 @@ func (s *Shop) Quote(ctx context.Context, d Draft, member bool) (Quote, error) {
 func (s *Shop) PlaceOrder(ctx context.Context, checkoutID, cartToken string, shownTotal int64, member bool) (store.Order, error) {
 	var order store.Order
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		c, err := tx.Checkout(checkoutID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && c.CartToken != cartToken) {
+		p, err := prepareOrder(tx, checkoutID, cartToken, shownTotal, member)
+		if err != nil || p.existing {
+			order = p.order
+			return err
+		}
+		if p.draft.Amazon != nil {
 			return Invalid(msgCheckoutExpired)
 		}
-		if err != nil {
-			return err
-		}
-		if order, err = tx.OrderByCheckout(checkoutID); err == nil || !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		var d Draft
-		if err := json.Unmarshal(c.Data, &d); err != nil {
-			return err
-		}
-		if fields := validateCheckout(&d.Form, PartAll, tx.Now()); len(fields) > 0 {
-			return &InputError{Message: msgFixInput, Fields: fields}
-		}
-		lines, err := tx.CartLines(cartToken)
-		if err != nil {
-			return err
-		}
-		if len(lines) == 0 {
-			return ErrEmptyCart
-		}
-		cart := priceCart(cartToken, lines, member)
-		if !cart.Orderable() {
-			return Invalid("在庫が不足している商品があります。カゴの内容をご確認ください。")
-		}
-		kv, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		st := settingsFrom(kv)
-		q := quote(cart, d.Form, st)
-		if q.Total != shownTotal {
-			return Invalid(msgTotalChanged)
-		}
-		order = newOrder(checkoutID, d.Form, q)
-		for _, l := range order.Lines {
-			if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
-				return Invalid("在庫が不足している商品があります。カゴの内容をご確認ください。")
-			} else if err != nil {
-				return err
-			}
-		}
+		order = p.order
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
 			return err
 		}
-		if err := s.enqueueThanks(tx, order, st); err != nil {
+		if err := s.enqueueThanks(tx, order, p.settings, ""); err != nil {
 			return err
 		}
 		return tx.ClearCart(cartToken)
 	})
 	return order, err
+}
+
+// preparedOrder is an order about to be written, or the one already
+// written for the checkout (existing).
+type preparedOrder struct {
+	order    store.Order
+	existing bool
+	draft    Draft
+	settings Settings
+}
+
+// prepareOrder checks the checkout against the database inside the writer:
+// the draft belongs to this cart, is complete, the cart is orderable and its
+// total is the one the shopper confirmed. It takes the stock.
+func prepareOrder(tx *store.Tx, checkoutID, cartToken string, shownTotal int64, member bool) (preparedOrder, error) {
+	var p preparedOrder
+	c, err := tx.Checkout(checkoutID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.CartToken != cartToken) {
+		return p, Invalid(msgCheckoutExpired)
+	}
+	if err != nil {
+		return p, err
+	}
+	if p.order, err = tx.OrderByCheckout(checkoutID); err == nil || !errors.Is(err, store.ErrNotFound) {
+		p.existing = err == nil
+		return p, err
+	}
+	if err := json.Unmarshal(c.Data, &p.draft); err != nil {
+		return p, err
+	}
+	p.draft.ID, p.draft.CartToken = c.ID, c.CartToken
+	if fields := validateDraft(&p.draft, PartAll, tx.Now()); len(fields) > 0 {
+		return p, &InputError{Message: msgFixInput, Fields: fields}
+	}
+	lines, err := tx.CartLines(cartToken)
+	if err != nil {
+		return p, err
+	}
+	if len(lines) == 0 {
+		return p, ErrEmptyCart
+	}
+	cart := priceCart(cartToken, lines, member)
+	if !cart.Orderable() {
+		return p, Invalid(msgStockShort)
+	}
+	kv, err := tx.Settings()
+	if err != nil {
+		return p, err
+	}
+	p.settings = settingsFrom(kv)
+	q := quote(cart, p.draft.Form, p.settings)
+	if q.Total != shownTotal {
+		return p, Invalid(msgTotalChanged)
+	}
+	p.order = newOrder(checkoutID, p.draft.Form, q)
+	for _, l := range p.order.Lines {
+		if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
+			return p, Invalid(msgStockShort)
+		} else if err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }
 
 func newOrder(checkoutID string, f CheckoutForm, q Quote) store.Order {
@@ -421,12 +466,15 @@ func newOrder(checkoutID string, f CheckoutForm, q Quote) store.Order {
 
 // enqueueThanks writes the thanks mail to the buyer and its copy to the
 // shop, in the order's transaction: both exist exactly when the order does.
-func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings) error {
+func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string) error {
 	tmpl, err := thanksTemplate(tx)
 	if err != nil {
 		return err
 	}
 	vars := OrderMailVars(o, st)
+	if notes != "" {
+		vars["注意書き"] = notes + "\n"
+	}
 	subject, body := mail.Render(tmpl.Subject, vars), mail.Render(tmpl.Body, vars)
 	if _, err := s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindThanks, From: st.SenderEmail, To: o.Email, Subject: subject, Body: body, OrderID: o.ID}); err != nil {
 		return err

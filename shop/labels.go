@@ -53,6 +53,10 @@ func OrderStatusLabel(s string) string {
 		return "受注完了"
 	case store.OrderCanceled:
 		return "キャンセル"
+	case store.OrderPending:
+		return "決済待ち"
+	case store.OrderFailed:
+		return "決済失敗"
 	}
 	return s
 }

@@ -17,6 +17,7 @@ type Shop struct {
 	outbox    *mail.Outbox
 	log       *slog.Logger
 	uploadDir string
+	amazon    amazonClients
 }
 
 // New returns the domain over a store and an outbox; uploaded images are

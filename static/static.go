@@ -12,7 +12,7 @@ import (
 
 // FS is served under Prefix.
 //
-//go:embed *.css demo
+//go:embed *.css *.js demo
 var FS embed.FS
 
 // Prefix is where FS is served.

@@ -14,6 +14,8 @@ const (
 	OrderShipped   = "shipped"   // 発送済み
 	OrderCompleted = "completed" // 受注完了
 	OrderCanceled  = "canceled"  // キャンセル
+	OrderPending   = "pending"   // 決済待ち: saved before the buyer goes to Amazon
+	OrderFailed    = "failed"    // 決済失敗
 )
 
 // Address is a person and where they live, as a Japanese form has it.

@@ -163,6 +163,17 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return fmt.Errorf("amazon pay emulator: %w", err)
 	}
 	defer emu.Close()
+	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: baseURL, EmulatorURL: baseURL + emulatorPrefix})
+	merchantID, storeID, publicKeyID, publicKeyPEM, err := s.EmulatorMerchant(ctx)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("amazon pay emulator key: %w", err)
+	}
+	if err := emu.RegisterMerchant(emulator.Merchant{MerchantID: merchantID, StoreID: storeID, PublicKeyID: publicKeyID,
+		PublicKeyPEM: publicKeyPEM, IPNURL: s.IPNURL()}); err != nil {
+		ln.Close()
+		return fmt.Errorf("amazon pay emulator: %w", err)
+	}
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
 		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,

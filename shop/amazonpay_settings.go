@@ -1,0 +1,334 @@
+package shop
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"kago/amazonpay"
+	"kago/store"
+)
+
+// Amazon Pay environments (接続先).
+const (
+	EnvEmulator = "emulator" // the local Amazon Pay inside kago
+	EnvSandbox  = "sandbox"
+	EnvLive     = "live"
+)
+
+// Sale methods (売上方式) are Amazon's payment intents.
+const (
+	SaleAuthorizeWithCapture = "AuthorizeWithCapture" // オーソリ+売上
+	SaleAuthorize            = "Authorize"            // オーソリのみ
+	SaleConfirm              = "Confirm"              // 確認（オーソリ未実行）
+)
+
+// SaleMethodLabel is the merchant's word for a sale method.
+func SaleMethodLabel(m string) string {
+	switch m {
+	case SaleAuthorizeWithCapture:
+		return "オーソリ+売上"
+	case SaleAuthorize:
+		return "オーソリのみ"
+	case SaleConfirm:
+		return "確認（オーソリ未実行）"
+	}
+	return m
+}
+
+// The emulator's merchant account for this shop: fixed names, a key pair
+// generated on first start.
+const (
+	emulatorMerchantID  = "KAGOEMULATOR01"
+	emulatorStoreID     = "amzn1.application-oa2-client.kagoemulator0000000000000"
+	emulatorPublicKeyID = "SANDBOX-KAGOEMULATORSHOPKEY01"
+)
+
+// AmazonPaySettings is seed 000's 2-2 settings screen, typed.
+type AmazonPaySettings struct {
+	Environment      string
+	MerchantID       string // 出品者ID
+	StoreID          string // ストアID（クライアントID）
+	PublicKeyID      string // パブリックキーID
+	PrivateKeyPEM    string // never rendered back; only its fingerprint is shown
+	SaleMethod       string
+	ButtonColor      string // Gold, LightGray, DarkGray
+	AllowIncrease    bool   // 増額の利用可否
+	ProductType      string // Amazon画面での選択項目: PayAndShip or PayOnly
+	DisplayStyle     string // カゴ画面内での表示形式: text or logo
+	Notes            string // 注意書き
+	NotesOnPayment   bool   // 支払方法画面に表示
+	NotesOnThanks    bool   // サンクスメールに記載
+	EnabledTakkyubin bool   // 宅配便で利用する
+
+	emulatorKeyPEM string // the generated key used in emulator mode
+}
+
+// DefaultAmazonPaySettings: the emulator, ready to try.
+func DefaultAmazonPaySettings() AmazonPaySettings {
+	return AmazonPaySettings{Environment: EnvEmulator, SaleMethod: SaleAuthorizeWithCapture, ButtonColor: "Gold",
+		ProductType: amazonpay.ProductTypePayAndShip, DisplayStyle: "logo", EnabledTakkyubin: true,
+		Notes: "Amazon Payでのお支払いは、Amazonアカウントに登録されたお届け先・お支払い方法をご利用いただけます。", NotesOnPayment: true, NotesOnThanks: true}
+}
+
+const apPrefix = "amazonpay."
+
+func amazonPaySettingsFrom(kv map[string]string) AmazonPaySettings {
+	a := DefaultAmazonPaySettings()
+	str := func(dst *string, key string) {
+		if v, ok := kv[apPrefix+key]; ok {
+			*dst = v
+		}
+	}
+	flag := func(dst *bool, key string) {
+		if v, ok := kv[apPrefix+key]; ok {
+			*dst = v == "1"
+		}
+	}
+	str(&a.Environment, "environment")
+	str(&a.MerchantID, "merchant_id")
+	str(&a.StoreID, "store_id")
+	str(&a.PublicKeyID, "public_key_id")
+	str(&a.PrivateKeyPEM, "private_key")
+	str(&a.SaleMethod, "sale_method")
+	str(&a.ButtonColor, "button_color")
+	flag(&a.AllowIncrease, "allow_increase")
+	str(&a.ProductType, "product_type")
+	str(&a.DisplayStyle, "display_style")
+	str(&a.Notes, "notes")
+	flag(&a.NotesOnPayment, "notes_on_payment")
+	flag(&a.NotesOnThanks, "notes_on_thanks")
+	flag(&a.EnabledTakkyubin, "enabled_takkyubin")
+	str(&a.emulatorKeyPEM, "emulator_key")
+	if a.Environment == EnvEmulator {
+		a.MerchantID, a.StoreID, a.PublicKeyID, a.PrivateKeyPEM = emulatorMerchantID, emulatorStoreID, emulatorPublicKeyID, a.emulatorKeyPEM
+	}
+	return a
+}
+
+func (a AmazonPaySettings) values() map[string]string {
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	kv := map[string]string{
+		"environment": a.Environment, "sale_method": a.SaleMethod, "button_color": a.ButtonColor,
+		"allow_increase": b(a.AllowIncrease), "product_type": a.ProductType, "display_style": a.DisplayStyle,
+		"notes": a.Notes, "notes_on_payment": b(a.NotesOnPayment), "notes_on_thanks": b(a.NotesOnThanks),
+		"enabled_takkyubin": b(a.EnabledTakkyubin),
+	}
+	if a.Environment != EnvEmulator {
+		kv["merchant_id"], kv["store_id"], kv["public_key_id"] = a.MerchantID, a.StoreID, a.PublicKeyID
+		if a.PrivateKeyPEM != "" {
+			kv["private_key"] = a.PrivateKeyPEM
+		}
+	}
+	out := make(map[string]string, len(kv))
+	for k, v := range kv {
+		out[apPrefix+k] = v
+	}
+	return out
+}
+
+// Configured is seed 000's 「設定済み」: every credential is present and the
+// private key parses.
+func (a AmazonPaySettings) Configured() bool {
+	if a.MerchantID == "" || a.StoreID == "" || a.PublicKeyID == "" || a.PrivateKeyPEM == "" {
+		return false
+	}
+	_, err := amazonpay.ParsePrivateKey([]byte(a.PrivateKeyPEM))
+	return err == nil
+}
+
+// KeyFingerprint identifies the private key without showing it: the SHA-256
+// of its public half, shortened.
+func (a AmazonPaySettings) KeyFingerprint() string {
+	key, err := amazonpay.ParsePrivateKey([]byte(a.PrivateKeyPEM))
+	if err != nil {
+		return ""
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	sum := sha256.Sum256(der)
+	return "SHA256:" + hex.EncodeToString(sum[:12])
+}
+
+// AmazonPaySettings reads the Amazon Pay settings.
+func (s *Shop) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
+	kv, err := s.db.Settings(ctx)
+	if err != nil {
+		return AmazonPaySettings{}, err
+	}
+	return amazonPaySettingsFrom(kv), nil
+}
+
+// AmazonPayInput is the settings form as typed.
+type AmazonPayInput struct {
+	Environment, MerchantID, StoreID, PublicKeyID, PrivateKeyPEM string
+	SaleMethod, ButtonColor, ProductType, DisplayStyle           string
+	AllowIncrease, NotesOnPayment, NotesOnThanks                 bool
+	EnabledTakkyubin                                             bool
+	Notes                                                        string
+}
+
+var (
+	merchantIDRe  = regexp.MustCompile(`^[A-Z0-9]{8,20}$`)
+	storeIDRe     = regexp.MustCompile(`^amzn1\.application-oa2-client\.[a-z0-9]{16,64}$`)
+	publicKeyIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+)
+
+// SaveAmazonPaySettings validates and stores the form. An empty private key
+// keeps the stored one.
+func (s *Shop) SaveAmazonPaySettings(ctx context.Context, in AmazonPayInput) error {
+	cur, err := s.AmazonPaySettings(ctx)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	a := cur
+	a.Environment, a.SaleMethod, a.ButtonColor, a.ProductType, a.DisplayStyle = in.Environment, in.SaleMethod, in.ButtonColor, in.ProductType, in.DisplayStyle
+	a.AllowIncrease, a.NotesOnPayment, a.NotesOnThanks, a.EnabledTakkyubin = in.AllowIncrease, in.NotesOnPayment, in.NotesOnThanks, in.EnabledTakkyubin
+	a.Notes = strings.TrimSpace(in.Notes)
+	switch a.Environment {
+	case EnvEmulator:
+	case EnvSandbox, EnvLive:
+		a.MerchantID = strings.ToUpper(strings.TrimSpace(in.MerchantID))
+		a.StoreID = strings.TrimSpace(in.StoreID)
+		a.PublicKeyID = strings.TrimSpace(in.PublicKeyID)
+		if !merchantIDRe.MatchString(a.MerchantID) {
+			fields["merchant_id"] = "出品者IDは英大文字と数字（8〜20文字）で入力してください。セラーセントラルの「Amazon Pay」→「連携情報」に表示されています。"
+		}
+		if !storeIDRe.MatchString(a.StoreID) {
+			fields["store_id"] = "ストアIDは「amzn1.application-oa2-client.」で始まるIDを入力してください。"
+		}
+		if !publicKeyIDRe.MatchString(a.PublicKeyID) {
+			fields["public_key_id"] = "パブリックキーIDを正しく入力してください。"
+		}
+		if pemText := strings.TrimSpace(in.PrivateKeyPEM); pemText != "" {
+			if _, err := amazonpay.ParsePrivateKey([]byte(pemText)); err != nil {
+				fields["private_key"] = "プライベートキーを読み込めませんでした。「-----BEGIN PRIVATE KEY-----」から「-----END PRIVATE KEY-----」までをそのまま貼り付けてください。"
+			} else {
+				a.PrivateKeyPEM = pemText + "\n"
+			}
+		} else if cur.Environment == EnvEmulator || a.PrivateKeyPEM == "" {
+			fields["private_key"] = "プライベートキーを貼り付けてください。"
+		}
+	default:
+		fields["environment"] = "接続先を選んでください。"
+	}
+	if a.SaleMethod != SaleAuthorizeWithCapture && a.SaleMethod != SaleAuthorize && a.SaleMethod != SaleConfirm {
+		fields["sale_method"] = "売上方式を選んでください。"
+	}
+	if a.ButtonColor != "Gold" && a.ButtonColor != "LightGray" && a.ButtonColor != "DarkGray" {
+		fields["button_color"] = "ボタン色を選んでください。"
+	}
+	if a.ProductType != amazonpay.ProductTypePayAndShip && a.ProductType != amazonpay.ProductTypePayOnly {
+		fields["product_type"] = "Amazon画面での選択項目を選んでください。"
+	}
+	if a.DisplayStyle != "text" && a.DisplayStyle != "logo" {
+		fields["display_style"] = "カゴ画面内での表示形式を選んでください。"
+	}
+	if utf8.RuneCountInString(a.Notes) > 1000 {
+		fields["notes"] = "注意書きは1000文字以内で入力してください。"
+	}
+	if len(fields) > 0 {
+		return &InputError{Message: "入力内容に誤りがあります。赤字の項目をご確認ください。", Fields: fields}
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(a.values()) })
+}
+
+// AmazonPayEnv is how the shop reaches Amazon Pay and is reached back.
+type AmazonPayEnv struct {
+	ShopURL     string // the shop's public base URL, for return and IPN URLs
+	EmulatorURL string // the emulator's API and script base in emulator mode
+	HTTPClient  *http.Client
+}
+
+// amazonClients caches one client per configuration.
+type amazonClients struct {
+	mu     sync.Mutex
+	env    AmazonPayEnv
+	key    string
+	client *amazonpay.Client
+}
+
+// SetAmazonPayEnv tells the shop where Amazon Pay and the shop itself live.
+func (s *Shop) SetAmazonPayEnv(env AmazonPayEnv) {
+	s.amazon.mu.Lock()
+	defer s.amazon.mu.Unlock()
+	s.amazon.env, s.amazon.key, s.amazon.client = env, "", nil
+}
+
+func (s *Shop) shopURL() string {
+	s.amazon.mu.Lock()
+	defer s.amazon.mu.Unlock()
+	return s.amazon.env.ShopURL
+}
+
+// amazonClient returns the client for the current settings.
+func (s *Shop) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
+	s.amazon.mu.Lock()
+	defer s.amazon.mu.Unlock()
+	cacheKey := strings.Join([]string{a.Environment, a.PublicKeyID, a.KeyFingerprint()}, "|")
+	if s.amazon.client != nil && s.amazon.key == cacheKey {
+		return s.amazon.client, nil
+	}
+	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKeyPEM: []byte(a.PrivateKeyPEM), Sandbox: a.Environment != EnvLive,
+		HTTPClient: s.amazon.env.HTTPClient}
+	if a.Environment == EnvEmulator {
+		if s.amazon.env.EmulatorURL == "" {
+			return nil, fmt.Errorf("amazon pay: emulator mode without an emulator URL")
+		}
+		cfg.BaseURL = s.amazon.env.EmulatorURL
+		cfg.ButtonScriptURL = s.amazon.env.EmulatorURL + "/checkout.js"
+	}
+	c, err := amazonpay.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.amazon.key, s.amazon.client = cacheKey, c
+	return c, nil
+}
+
+// EmulatorMerchant returns the shop's merchant account for the emulator,
+// generating its key pair on first use, so the emulator can register it.
+func (s *Shop) EmulatorMerchant(ctx context.Context) (merchantID, storeID, publicKeyID, publicKeyPEM string, err error) {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kv, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		keyPEM := kv[apPrefix+"emulator_key"]
+		key, perr := amazonpay.ParsePrivateKey([]byte(keyPEM))
+		if perr != nil {
+			if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+				return err
+			}
+			der, err := x509.MarshalPKCS8PrivateKey(key)
+			if err != nil {
+				return err
+			}
+			if err := tx.PutSettings(map[string]string{apPrefix + "emulator_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}); err != nil {
+				return err
+			}
+		}
+		pub, err := amazonpay.MarshalPublicKeyPEM(&key.PublicKey)
+		publicKeyPEM = string(pub)
+		return err
+	})
+	return emulatorMerchantID, emulatorStoreID, emulatorPublicKeyID, publicKeyPEM, err
+}
+
+// IPNURL is the address Amazon posts notifications to (shown to copy).
+func (s *Shop) IPNURL() string { return s.shopURL() + "/amazonpay/ipn" }

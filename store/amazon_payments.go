@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Amazon payment states (our side of the exactly-once completion).
+const (
+	AmazonPending    = "pending"    // waiting for the buyer to come back from Amazon
+	AmazonCompleting = "completing" // one request has claimed the completion
+	AmazonDone       = "done"       // completed at Amazon
+	AmazonFailed     = "failed"     // declined, canceled or expired
+)
+
+// AmazonPayment is the Amazon Pay side of an order.
+type AmazonPayment struct {
+	OrderID            int64
+	CheckoutSessionID  string
+	State              string
+	SaleMethod         string
+	AllowIncrease      bool
+	ProductType        string
+	ChargePermissionID string // the Amazonリファレンス ID
+	ChargeID           string
+	AmazonState        string // Amazon's word for the charge or permission
+	ReasonCode         string
+	ReasonText         string
+	Amount             int64
+	Instrument         string // the payment descriptor the buyer chose
+	BuyerID            string
+	Snapshot           []byte // 決済直前ログ: the order as it stood before payment
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+const amazonPaymentColumns = `order_id, checkout_session_id, state, sale_method, allow_increase, product_type, charge_permission_id,
+	charge_id, amazon_state, reason_code, reason_text, amount, instrument, buyer_id, snapshot, created_at, updated_at`
+
+func scanAmazonPayment(s scanner) (AmazonPayment, error) {
+	var p AmazonPayment
+	var snapshot string
+	var created, updated int64
+	err := s.Scan(&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
+		&p.ChargePermissionID, &p.ChargeID, &p.AmazonState, &p.ReasonCode, &p.ReasonText, &p.Amount, &p.Instrument,
+		&p.BuyerID, &snapshot, &created, &updated)
+	p.Snapshot, p.CreatedAt, p.UpdatedAt = []byte(snapshot), fromUnix(created), fromUnix(updated)
+	return p, mapErr(err)
+}
+
+// InsertAmazonPayment records the Amazon side of a new order.
+func (tx *Tx) InsertAmazonPayment(p AmazonPayment) error {
+	_, err := tx.exec(`INSERT INTO amazon_payments (`+amazonPaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.OrderID, p.CheckoutSessionID, p.State, p.SaleMethod, p.AllowIncrease, p.ProductType, p.ChargePermissionID,
+		p.ChargeID, p.AmazonState, p.ReasonCode, p.ReasonText, p.Amount, p.Instrument, p.BuyerID, string(p.Snapshot),
+		unix(tx.now), unix(tx.now))
+	return err
+}
+
+// AmazonPayment reads the Amazon side of an order.
+func (db *DB) AmazonPayment(ctx context.Context, orderID int64) (AmazonPayment, error) {
+	return scanAmazonPayment(db.queryRow(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE order_id = ?`, orderID))
+}
+
+// AmazonPaymentBySession finds the payment of a checkout session.
+func (db *DB) AmazonPaymentBySession(ctx context.Context, sessionID string) (AmazonPayment, error) {
+	return scanAmazonPayment(db.queryRow(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE checkout_session_id = ?`, sessionID))
+}
+
+// AmazonPayment reads the Amazon side of an order inside the writer.
+func (tx *Tx) AmazonPayment(orderID int64) (AmazonPayment, error) {
+	return scanAmazonPayment(tx.queryRow(`SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE order_id = ?`, orderID))
+}
+
+// ClaimAmazonPayment moves a payment from one state to another with one
+// conditional UPDATE: of concurrent callers exactly one gets true.
+func (db *DB) ClaimAmazonPayment(ctx context.Context, orderID int64, from, to string) (bool, error) {
+	var won bool
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE amazon_payments SET state = ?, updated_at = ? WHERE order_id = ? AND state = ?`, to, unix(tx.now), orderID, from)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		won = n == 1
+		return err
+	})
+	return won, err
+}
+
+// UpdateAmazonPayment writes what Amazon answered.
+func (tx *Tx) UpdateAmazonPayment(p AmazonPayment) error {
+	res, err := tx.exec(`UPDATE amazon_payments SET state = ?, charge_permission_id = ?, charge_id = ?, amazon_state = ?,
+		reason_code = ?, reason_text = ?, instrument = ?, buyer_id = ?, updated_at = ? WHERE order_id = ?`,
+		p.State, p.ChargePermissionID, p.ChargeID, p.AmazonState, p.ReasonCode, p.ReasonText, p.Instrument, p.BuyerID,
+		unix(tx.now), p.OrderID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
