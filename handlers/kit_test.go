@@ -2,6 +2,10 @@ package handlers_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"context"
 	"io"
 	"log/slog"
@@ -13,8 +17,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"kago/amazonpay/emulator"
 	"kago/handlers"
 	"kago/mail"
 	"kago/shop"
@@ -27,6 +34,7 @@ import (
 type kit struct {
 	t      *testing.T
 	dir    string
+	emu    *emulator.Emulator // the local Amazon Pay, mounted like make run does
 	srv    *httptest.Server
 	shop   *shop.Shop
 	db     *store.DB
@@ -59,10 +67,67 @@ func (k *kit) start() {
 	if _, err := s.EnsureAdmin(ctx, testAdminEmail, testAdminPassword); err != nil {
 		t.Fatal(err)
 	}
-	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads")})
+	emu, err := emulator.New(emulator.Options{PendingDelay: 50 * time.Millisecond, IPNRetries: -1, SNSKey: testSNSKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
+		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	k.srv, k.shop, k.db = srv, s, db
+	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {
+		t.Fatal(err)
+	}
+	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: srv.URL, EmulatorURL: srv.URL + "/amazonpay-emulator"})
+	// One shop key for all kits (RSA generation is slow); EmulatorMerchant
+	// would generate it on first use.
+	if err := db.WithTx(ctx, func(tx *store.Tx) error {
+		return tx.PutSettings(map[string]string{"amazonpay.emulator_key": testShopKeyPEM(t)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	merchantID, storeID, keyID, pub, err := s.EmulatorMerchant(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.RegisterMerchant(emulator.Merchant{MerchantID: merchantID, StoreID: storeID, PublicKeyID: keyID, PublicKeyPEM: pub, IPNURL: s.IPNURL()}); err != nil {
+		t.Fatal(err)
+	}
+	k.srv, k.shop, k.db, k.emu = srv, s, db, emu
+}
+
+var (
+	snsKeyOnce sync.Once
+	snsKey     *rsa.PrivateKey
+)
+
+var (
+	shopKeyOnce sync.Once
+	shopKeyPEM  string
+)
+
+func testShopKeyPEM(t *testing.T) string {
+	shopKeyOnce.Do(func() {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(key)
+		shopKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	})
+	return shopKeyPEM
+}
+
+// testSNSKey shares one notification key between kits: RSA generation is slow.
+func testSNSKey(t *testing.T) *rsa.PrivateKey {
+	snsKeyOnce.Do(func() {
+		var err error
+		if snsKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return snsKey
 }
 
 // restart stops the server and database and starts them again on the same

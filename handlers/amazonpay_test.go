@@ -1,0 +1,263 @@
+package handlers_test
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"kago/amazonpay/emulator"
+	"kago/shop"
+	"kago/store"
+)
+
+var buttonAttr = regexp.MustCompile(`data-(merchant-id|public-key-id|product-type|payload|signature|algorithm)="([^"]*)"`)
+
+// clickAmazonPay does what checkout.js does when the button is clicked: it
+// posts the page's signed payload, verbatim, to the emulator.
+func (k *kit) clickAmazonPay(page string) string {
+	k.t.Helper()
+	attrs := map[string]string{}
+	for _, m := range buttonAttr.FindAllStringSubmatch(page, -1) {
+		attrs[m[1]] = html.UnescapeString(m[2])
+	}
+	if attrs["payload"] == "" {
+		k.t.Fatalf("no Amazon Pay button on the page:\n%s", page)
+	}
+	br := newClient()
+	res, err := br.PostForm(k.srv.URL+"/amazonpay-emulator/checkout/button", url.Values{
+		"merchantId": {attrs["merchant-id"]}, "publicKeyId": {attrs["public-key-id"]}, "algorithm": {attrs["algorithm"]},
+		"payloadJSON": {attrs["payload"]}, "signature": {attrs["signature"]}, "productType": {attrs["product-type"]}, "sandbox": {"true"}})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		k.t.Fatalf("button click: %d", res.StatusCode)
+	}
+	u, _ := url.Parse(res.Header.Get("Location"))
+	return u.Query().Get("amazonCheckoutSessionId")
+}
+
+// signInAtAmazon picks a test buyer on the hosted pages and presses 「続行」;
+// it returns the shop URL Amazon sends the buyer back to.
+func (k *kit) signInAtAmazon(sessionID, buyerID string, payment int) string {
+	k.t.Helper()
+	br := newClient()
+	res, err := br.PostForm(k.srv.URL+"/amazonpay-emulator/signin", url.Values{"amazonCheckoutSessionId": {sessionID}, "buyerId": {buyerID}})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = br.PostForm(k.srv.URL+"/amazonpay-emulator/checkout/select", url.Values{"amazonCheckoutSessionId": {sessionID},
+		"address": {"0"}, "payment": {strconv.Itoa(payment)}})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		k.t.Fatalf("select: %d", res.StatusCode)
+	}
+	return res.Header.Get("Location")
+}
+
+// follow GETs a URL of the shop or the emulator with the shopper's cookies.
+func (k *kit) follow(rawURL string) response {
+	k.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, rawURL, nil)
+	return k.do(req)
+}
+
+// amazonCheckout runs the shopper's journey up to the confirmation page and
+// returns its form.
+func amazonCheckout(t *testing.T, k *kit, buyerID string, payment int) url.Values {
+	t.Helper()
+	fillCart(t, k, 2)
+	cart := k.get("/cart")
+	mustContain(t, cart.body, "data-amazon-pay-button", `data-product-type="PayAndShip"`)
+	session := k.clickAmazonPay(cart.body)
+	back := k.signInAtAmazon(session, buyerID, payment)
+	if !strings.HasPrefix(back, k.srv.URL+"/checkout/amazonpay/review?") {
+		t.Fatalf("Amazon sent the buyer to %s", back)
+	}
+	r := k.follow(back)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("review return: %d %s", r.status, r.body)
+	}
+	page := k.get(r.location)
+	mustContain(t, page.body, "お届け先（Amazonアカウント）", "Amazon Pay", "変更", "Amazon Payを利用せずに")
+	buyer := url.Values{"email": {"taro@example.jp"}}
+	for _, f := range []string{"buyer_family_name", "buyer_phone", "buyer_postal_code", "buyer_city", "buyer_address1"} {
+		if m := regexp.MustCompile(`name="` + f + `"[^>]*value="([^"]*)"`).FindStringSubmatch(page.body); m != nil {
+			buyer.Set(f, html.UnescapeString(m[1]))
+		}
+	}
+	if m := regexp.MustCompile(`<option value="([^"]+)" selected>`).FindStringSubmatch(page.body); m != nil {
+		buyer.Set("buyer_prefecture", m[1])
+	}
+	if buyer.Get("buyer_address1") == "" {
+		buyer.Set("buyer_address1", "1-1")
+	}
+	pay := paymentValues("")
+	pay.Del("payment_method")
+	if r.location == "/checkout/step1" {
+		if r := k.post("/checkout/step1", buyer); r.location != "/checkout/step2" {
+			t.Fatalf("step1: %d %s", r.status, r.location)
+		}
+		mustContain(t, k.get("/checkout/step2").body, "Amazon Pay", "変更")
+		r = k.post("/checkout/step2", pay)
+	} else {
+		r = k.post("/checkout/order", merge(buyer, pay))
+	}
+	if r.location != "/checkout/confirm" {
+		t.Fatalf("order page: %d %s", r.status, r.location)
+	}
+	conf := k.get("/checkout/confirm")
+	mustContain(t, conf.body, "Amazon Pay", "Amazon Payご利用時の注意事項")
+	return confirmForm(t, conf.body)
+}
+
+// payAtAmazon presses 「注文する」 and follows Amazon's redirect back.
+func payAtAmazon(t *testing.T, k *kit, form url.Values) response {
+	t.Helper()
+	r := k.post("/checkout/place", form)
+	if r.status != http.StatusSeeOther || !strings.Contains(r.location, "/amazonpay-emulator/") {
+		t.Fatalf("注文する: %d %s %s", r.status, r.location, r.body)
+	}
+	r = k.follow(r.location)
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, k.srv.URL+"/checkout/amazonpay/result?") {
+		t.Fatalf("Amazon processing: %d %s", r.status, r.location)
+	}
+	return k.follow(r.location)
+}
+
+func setSaleMethod(t *testing.T, k *kit, method, productType string) {
+	t.Helper()
+	a, _ := k.shop.AmazonPaySettings(context.Background())
+	in := shop.AmazonPayInput{Environment: a.Environment, SaleMethod: method, ButtonColor: "DarkGray", ProductType: productType,
+		DisplayStyle: "logo", NotesOnPayment: true, NotesOnThanks: true, EnabledTakkyubin: true, Notes: a.Notes}
+	if err := k.shop.SaveAmazonPaySettings(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
+	t.Parallel()
+	for _, cart := range []string{shop.CartZeroStep, shop.CartThreeStep} {
+		for _, tc := range []struct{ method, state string }{
+			{shop.SaleAuthorizeWithCapture, "Captured"}, {shop.SaleAuthorize, "Authorized"}, {shop.SaleConfirm, "Chargeable"},
+		} {
+			t.Run(cart+"/"+tc.method, func(t *testing.T) {
+				k := newKit(t)
+				setCartType(t, k, cart)
+				setSaleMethod(t, k, tc.method, "PayAndShip")
+				form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+				r := payAtAmazon(t, k, form)
+				if r.location != "/checkout/complete" {
+					t.Fatalf("result return: %d %s\n%s", r.status, r.location, r.body)
+				}
+				mustContain(t, k.get("/checkout/complete").body, "ご注文ありがとうございました", "Amazon Pay")
+				ctx := context.Background()
+				o, err := k.db.Order(ctx, 1)
+				if err != nil || o.Status != store.OrderNew || o.PaymentMethod != shop.PayAmazon || o.PaymentStatus != tc.state {
+					t.Fatalf("order %+v %v", o, err)
+				}
+				p, _ := k.db.AmazonPayment(ctx, o.ID)
+				if p.State != store.AmazonDone || !strings.HasPrefix(p.ChargePermissionID, "S03-") || p.SaleMethod != tc.method {
+					t.Fatalf("payment %+v", p)
+				}
+				mails, _ := k.db.OrderMails(ctx, o.ID)
+				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでのお支払いは") {
+					t.Fatalf("mails %+v", mails)
+				}
+				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。")
+				// Reloading the result URL changes nothing.
+				again := k.follow(k.srv.URL + "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(p.CheckoutSessionID))
+				if again.location != "/checkout/complete" {
+					t.Fatalf("reload: %d %s", again.status, again.location)
+				}
+				if mails, _ := k.db.OrderMails(ctx, o.ID); len(mails) != 2 {
+					t.Fatal("a reload sent the mails again")
+				}
+			})
+		}
+	}
+}
+
+func TestAmazonPayDeclinedBuyerSeesFailureAndKeepsCart(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerHardDecline, 0)
+	p := k.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
+	r := payAtAmazon(t, k, form)
+	if r.status != http.StatusOK {
+		t.Fatalf("declined result: %d %s", r.status, r.location)
+	}
+	mustContain(t, r.body, "お支払いを完了できませんでした", "別のお支払い方法を選ぶ")
+	ctx := context.Background()
+	o, _ := k.db.Order(ctx, 1)
+	pay, _ := k.db.AmazonPayment(ctx, o.ID)
+	if o.Status != store.OrderFailed || pay.State != store.AmazonFailed || pay.ReasonCode == "" {
+		t.Fatalf("order %s payment %+v", o.Status, pay)
+	}
+	after, _ := k.db.Product(ctx, p.ID)
+	if after.Stock != p.Stock {
+		t.Fatalf("stock %d, want %d back", after.Stock, p.Stock)
+	}
+	// The cart and what was typed are still there; another payment works.
+	mustContain(t, k.get("/cart").body, p.Name)
+	page := k.get("/checkout/order")
+	mustContain(t, page.body, `value="taro@example.jp"`, "銀行振込")
+	if strings.Contains(page.body, "お届け先（Amazonアカウント）") {
+		t.Fatal("still in Amazon Pay mode after the failure")
+	}
+}
+
+func TestAmazonPayConcurrentResultReturns(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+	r := k.post("/checkout/place", form)
+	proc := k.follow(r.location)
+	result := proc.location
+	var wg sync.WaitGroup
+	locs := make(chan string, 10)
+	for range 10 {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, result, nil)
+			res, err := k.client.Do(req)
+			if err != nil {
+				locs <- err.Error()
+				return
+			}
+			res.Body.Close()
+			locs <- res.Header.Get("Location")
+		})
+	}
+	wg.Wait()
+	close(locs)
+	for l := range locs {
+		if l != "/checkout/complete" {
+			t.Errorf("a concurrent result return got %q", l)
+		}
+	}
+	// Double 「注文する」 after completion finds the same order.
+	if r := k.post("/checkout/place", form); r.status >= 500 {
+		t.Fatalf("resubmit: %d", r.status)
+	}
+	ctx := context.Background()
+	if _, err := k.db.Order(ctx, 2); err == nil {
+		t.Fatal("a second order was made")
+	}
+	o, _ := k.db.Order(ctx, 1)
+	mails, _ := k.db.OrderMails(ctx, o.ID)
+	snap := k.emu.Snapshot()
+	if len(mails) != 2 || len(snap.Charges) != 1 {
+		t.Fatalf("mails %d charges %d", len(mails), len(snap.Charges))
+	}
+}
