@@ -2,11 +2,11 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"context"
 	"io"
 	"log/slog"
 	"mime/multipart"
