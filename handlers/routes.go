@@ -52,6 +52,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mails/:id", srv.adminMail)
 	a.GET("/settings", srv.adminSettings)
 	a.POST("/settings", srv.adminSaveSettings)
+	a.GET("/amazonpay", srv.adminAmazonPay)
+	a.POST("/amazonpay", srv.adminSaveAmazonPay)
 }
 
 // staticFiles serves files with long caching: static URLs carry a content
