@@ -100,15 +100,6 @@ func (srv *Server) amazonLeave(c echo.Context) error {
 	return srv.checkoutStart(c)
 }
 
-// placeAmazon is 「注文する」 with Amazon Pay: to Amazon, or to the failure page.
-func (srv *Server) placeAmazon(c echo.Context, checkoutID, token string, total int64) error {
-	to, _, err := srv.shop.PlaceAmazonOrder(c.Request().Context(), checkoutID, token, total, false)
-	if err != nil {
-		return srv.amazonResult(c, err)
-	}
-	return c.Redirect(http.StatusSeeOther, to)
-}
-
 // amazonResultReturn is where Amazon sends the buyer after the payment.
 func (srv *Server) amazonResultReturn(c echo.Context) error {
 	_, err := srv.shop.CompleteAmazonOrder(c.Request().Context(), c.QueryParam("amazonCheckoutSessionId"))

@@ -261,3 +261,159 @@ func TestAmazonPayConcurrentResultReturns(t *testing.T) {
 		t.Fatalf("mails %d charges %d", len(mails), len(snap.Charges))
 	}
 }
+
+func TestAmazonPayReviewBadInput(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	fillCart(t, k, 1)
+	cart := k.get("/cart")
+	session := k.clickAmazonPay(cart.body)
+	back := k.signInAtAmazon(session, emulator.BuyerTaro, 0)
+	u, _ := url.Parse(back)
+	key := u.Query().Get("k")
+	for _, q := range []string{
+		"",                                          // nothing
+		"amazonCheckoutSessionId=" + session,        // no checkout key
+		"amazonCheckoutSessionId=../../etc&k=" + key, // garbage ID
+		"amazonCheckoutSessionId=00000000-0000-0000-0000-000000000000&k=" + key, // unknown at Amazon
+		"amazonCheckoutSessionId=" + session + "&k=someone-else",              // another shopper's key
+	} {
+		r := k.get("/checkout/amazonpay/review?" + q)
+		if r.status != http.StatusSeeOther || r.location != "/checkout/order" {
+			t.Fatalf("%q: %d %s", q, r.status, r.location)
+		}
+		page := k.get("/checkout/order")
+		mustContain(t, page.body, "Amazon Payのお手続き情報を確認できませんでした")
+		if strings.Contains(page.body, "お届け先（Amazonアカウント）") {
+			t.Fatalf("%q put the checkout in Amazon Pay mode", q)
+		}
+	}
+	// Another shopper (another cart) cannot use this shopper's session.
+	other := newClient()
+	k2 := &kit{t: t, srv: k.srv, shop: k.shop, db: k.db, client: other, emu: k.emu}
+	fillCart(t, k2, 1)
+	k2.get("/cart")
+	r := k2.follow(back)
+	mustContain(t, k2.get(r.location).body, "Amazon Payのお手続き情報を確認できませんでした")
+	// The right shopper still can.
+	r = k.follow(back)
+	mustContain(t, k.get(r.location).body, "お届け先（Amazonアカウント）")
+}
+
+func TestAmazonPayUndeliverableAddress(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	fillCart(t, k, 1)
+	session := k.clickAmazonPay(k.get("/cart").body)
+	r := k.follow(k.signInAtAmazon(session, emulator.BuyerUndeliverable, 0))
+	page := k.get(r.location)
+	mustContain(t, page.body, "ご指定のお届け先は利用できません。別のお届け先を選択してください", "変更")
+	if r := k.get("/checkout/confirm"); r.location != "/checkout/order" {
+		t.Fatalf("confirm with an unusable address: %d %s", r.status, r.location)
+	}
+}
+
+func TestAmazonPayCartChangedAfterReview(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+	// Another tab adds to the cart after the confirmation was shown.
+	fillCart(t, k, 1)
+	r := k.post("/checkout/place", form)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("changed cart: %d %s", r.status, r.location)
+	}
+	mustContain(t, r.body, "金額が変更されました")
+	if _, err := k.db.Order(context.Background(), 1); err == nil {
+		t.Fatal("an order was written")
+	}
+	if snap := k.emu.Snapshot(); len(snap.Charges) != 0 {
+		t.Fatal("Amazon was charged")
+	}
+}
+
+func TestAmazonPayErrorsAndTimeouts(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+	// Amazon answers 503 to Complete every time: the order is not lost, the
+	// shopper is told it is being confirmed, and a later return completes it.
+	if err := k.emu.AddFault(emulator.Fault{Operation: "CompleteCheckoutSession", Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	r := k.post("/checkout/place", form)
+	proc := k.follow(r.location)
+	res := k.follow(proc.location)
+	if res.status != http.StatusAccepted {
+		t.Fatalf("while Amazon is down: %d %s", res.status, res.location)
+	}
+	mustContain(t, res.body, "ただいまお支払いを確認しています", "二重にご請求することはありません")
+	o, _ := k.db.Order(context.Background(), 1)
+	if o.Status != store.OrderPending {
+		t.Fatalf("order %s while Amazon is down", o.Status)
+	}
+	k.emu.ClearFaults()
+	if again := k.follow(proc.location); again.location != "/checkout/complete" {
+		t.Fatalf("after Amazon came back: %d %s", again.status, again.location)
+	}
+	if snap := k.emu.Snapshot(); len(snap.Charges) != 1 {
+		t.Fatalf("charges %d", len(snap.Charges))
+	}
+
+	// Update fails for good (500 on every retry): the order fails, nothing is charged.
+	k2 := newKit(t)
+	form = amazonCheckout(t, k2, emulator.BuyerTaro, 0)
+	if err := k2.emu.AddFault(emulator.Fault{Operation: "UpdateCheckoutSession", Status: 500}); err != nil {
+		t.Fatal(err)
+	}
+	r = k2.post("/checkout/place", form)
+	if r.status != http.StatusOK {
+		t.Fatalf("update failing: %d %s", r.status, r.location)
+	}
+	mustContain(t, r.body, "お支払いを完了できませんでした", "別のお支払い方法を選ぶ")
+	o, _ = k2.db.Order(context.Background(), 1)
+	if o.Status != store.OrderFailed {
+		t.Fatalf("order %s", o.Status)
+	}
+}
+
+func TestAmazonPayPendingAuthorization(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
+	form := amazonCheckout(t, k, emulator.BuyerPendingOK, 0)
+	if r := payAtAmazon(t, k, form); r.location != "/checkout/complete" {
+		t.Fatalf("pending buyer: %d %s", r.status, r.location)
+	}
+	o, _ := k.db.Order(context.Background(), 1)
+	if o.Status != store.OrderNew || o.PaymentStatus != "AuthorizationInitiated" {
+		t.Fatalf("order %s / %s", o.Status, o.PaymentStatus)
+	}
+}
+
+func TestAmazonPayPayOnlyZeroStep(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	setSaleMethod(t, k, shop.SaleAuthorizeWithCapture, "PayOnly")
+	fillCart(t, k, 1)
+	cart := k.get("/cart")
+	mustContain(t, cart.body, `data-product-type="PayOnly"`)
+	r := k.follow(k.signInAtAmazon(k.clickAmazonPay(cart.body), emulator.BuyerTaro, 0))
+	page := k.get(r.location)
+	if strings.Contains(page.body, "お届け先（Amazonアカウント）") {
+		t.Fatal("PayOnly showed Amazon's address")
+	}
+	mustContain(t, page.body, "注文者の住所へ届ける", "Amazon Pay")
+	form := merge(buyerValues(), paymentValues(""))
+	form.Del("payment_method")
+	if r := k.post("/checkout/order", form); r.location != "/checkout/confirm" {
+		t.Fatalf("PayOnly order page: %d %s", r.status, r.location)
+	}
+	if r := payAtAmazon(t, k, confirmForm(t, k.get("/checkout/confirm").body)); r.location != "/checkout/complete" {
+		t.Fatalf("PayOnly result: %d %s", r.status, r.location)
+	}
+	// The three-step cart always asks Amazon for the address.
+	setCartType(t, k, shop.CartThreeStep)
+	fillCart(t, k, 1)
+	mustContain(t, k.get("/cart").body, `data-product-type="PayAndShip"`)
+}

@@ -266,10 +266,19 @@ func (srv *Server) checkoutPlace(c echo.Context) error {
 	if err != nil || token == "" {
 		return srv.backToCart(c, "ご注文手続きの有効期限が切れました。お手数ですが、カゴからもう一度お手続きください。")
 	}
-	if d, err := srv.shop.Draft(ctx, c.FormValue("checkout_id"), token); err == nil && d.Amazon != nil {
-		return srv.placeAmazon(c, d.ID, token, total)
+	var order store.Order
+	if d, derr := srv.shop.Draft(ctx, c.FormValue("checkout_id"), token); derr == nil && d.Amazon != nil {
+		var to string
+		to, order, err = srv.shop.PlaceAmazonOrder(ctx, d.ID, token, total, false)
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, to) // to Amazon
+		}
+		if _, isInput := shop.AsInputError(err); !isInput {
+			return srv.amazonResult(c, err)
+		}
+	} else {
+		order, err = srv.shop.PlaceOrder(ctx, c.FormValue("checkout_id"), token, total, false)
 	}
-	order, err := srv.shop.PlaceOrder(ctx, c.FormValue("checkout_id"), token, total, false)
 	if ie, ok := shop.AsInputError(err); ok {
 		d, q, ok, derr := srv.draft(c)
 		if !ok {

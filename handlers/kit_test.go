@@ -79,7 +79,7 @@ func (k *kit) start() {
 	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {
 		t.Fatal(err)
 	}
-	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: srv.URL, EmulatorURL: srv.URL + "/amazonpay-emulator"})
+	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: srv.URL, EmulatorURL: srv.URL + "/amazonpay-emulator", RetryBaseDelay: 5 * time.Millisecond})
 	// One shop key for all kits (RSA generation is slow); EmulatorMerchant
 	// would generate it on first use.
 	if err := db.WithTx(ctx, func(tx *store.Tx) error {

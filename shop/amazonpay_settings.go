@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"kago/amazonpay"
@@ -253,6 +254,8 @@ type AmazonPayEnv struct {
 	ShopURL     string // the shop's public base URL, for return and IPN URLs
 	EmulatorURL string // the emulator's API and script base in emulator mode
 	HTTPClient  *http.Client
+	// RetryBaseDelay overrides the client's first retry delay (tests).
+	RetryBaseDelay time.Duration
 }
 
 // amazonClients caches one client per configuration.
@@ -285,7 +288,7 @@ func (s *Shop) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 		return s.amazon.client, nil
 	}
 	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKeyPEM: []byte(a.PrivateKeyPEM), Sandbox: a.Environment != EnvLive,
-		HTTPClient: s.amazon.env.HTTPClient}
+		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay}
 	if a.Environment == EnvEmulator {
 		if s.amazon.env.EmulatorURL == "" {
 			return nil, fmt.Errorf("amazon pay: emulator mode without an emulator URL")
