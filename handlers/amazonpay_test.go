@@ -272,11 +272,11 @@ func TestAmazonPayReviewBadInput(t *testing.T) {
 	u, _ := url.Parse(back)
 	key := u.Query().Get("k")
 	for _, q := range []string{
-		"",                                          // nothing
-		"amazonCheckoutSessionId=" + session,        // no checkout key
-		"amazonCheckoutSessionId=../../etc&k=" + key, // garbage ID
+		"",                                   // nothing
+		"amazonCheckoutSessionId=" + session, // no checkout key
+		"amazonCheckoutSessionId=../../etc&k=" + key,                            // garbage ID
 		"amazonCheckoutSessionId=00000000-0000-0000-0000-000000000000&k=" + key, // unknown at Amazon
-		"amazonCheckoutSessionId=" + session + "&k=someone-else",              // another shopper's key
+		"amazonCheckoutSessionId=" + session + "&k=someone-else",                // another shopper's key
 	} {
 		r := k.get("/checkout/amazonpay/review?" + q)
 		if r.status != http.StatusSeeOther || r.location != "/checkout/order" {
