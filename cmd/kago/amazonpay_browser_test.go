@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// amazonPayInBrowser clicks the real button (the emulator's checkout.js),
+// signs in as 判図太郎 on the hosted page, presses 「続行」 and comes back to
+// the shop's order page.
+func amazonPayInBrowser(t *testing.T, ctx context.Context, a *app) {
+	t.Helper()
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "宇治抹茶 30g缶")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#quantity")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "カゴに入れる")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#AmazonPayButtonCart button")),
+		chromedp.Click(chromedp.CSS("#AmazonPayButtonCart button")),
+		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "判図太郎 でログイン")]`)),
+		chromedp.Click(chromedp.Search(`//button[contains(., "判図太郎 でログイン")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//button[contains(., "続行")]`)),
+		chromedp.Click(chromedp.Search(`//button[contains(., "続行")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//legend[contains(., "お届け先（Amazonアカウント）")]`)),
+	)
+}
+
+func TestBrowserAmazonPayZeroStep(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	amazonPayInBrowser(t, ctx, a)
+	step(t, ctx,
+		chromedp.Click(chromedp.CSS("#agree")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "確認画面へ進む")]`)),
+	)
+	if n := placeOrder(t, ctx); !strings.Contains(n, "100001") {
+		t.Fatalf("order number %q", n)
+	}
+}
+
+func TestBrowserAmazonPayThreeStepAndAdmin(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	adminLogin(t, ctx, a)
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/settings"),
+		chromedp.Click(chromedp.CSS("#cart_three")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
+	)
+	amazonPayInBrowser(t, ctx, a)
+	step(t, ctx,
+		chromedp.Click(chromedp.Search(`//button[contains(., "次へ進む")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#agree")),
+		chromedp.Click(chromedp.CSS("#agree")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "確認画面へ進む")]`)),
+	)
+	if n := placeOrder(t, ctx); !strings.Contains(n, "100001") {
+		t.Fatalf("order number %q", n)
+	}
+	step(t, ctx, chromedp.Navigate(a.URL+"/admin/mails"), chromedp.WaitVisible(chromedp.CSS(".data-table")))
+	if s := text(t, ctx, ".data-table"); !strings.Contains(s, "【受注通知用コピーメール】") || !strings.Contains(s, "ご注文ありがとうございます") {
+		t.Fatalf("mail list: %s", s)
+	}
+}
