@@ -39,6 +39,15 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mails/:id", srv.adminMail)
 	a.GET("/settings", srv.adminSettings)
 	a.POST("/settings", srv.adminSaveSettings)
+	a.GET("/orders", srv.adminOrders)
+	a.GET("/orders.csv", srv.adminOrdersCSV)
+	a.GET("/orders/:id", srv.adminOrder)
+	a.POST("/orders/:id/status", srv.adminOrderStatus)
+	a.POST("/orders/:id/payment", srv.adminOrderPayment)
+	a.GET("/mail-templates", srv.adminMailTemplates)
+	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
+	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
+	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

@@ -180,6 +180,12 @@ var csvHeader = []string{"注文番号", "受注日時", "注文者", "注文者
 	"お届け先氏名", "お届け先郵便番号", "お届け先住所", "お届け先電話番号",
 	"お支払い方法", "入金・決済状況", "受注ステータス", "商品合計", "送料", "代引き手数料", "合計金額"}
 
+// OrdersCSVFilename names an export made at t: orders_20250401-103000.csv
+// in Japan time.
+func OrdersCSVFilename(t time.Time) string {
+	return "orders_" + t.In(orderTZ).Format("20060102-150405") + ".csv"
+}
+
 // ExportOrdersCSV writes every order of a search as CSV for Excel: UTF-8
 // with a byte-order mark, CRLF line ends, one row per order, newest first.
 // Rows are written as they are read, never all held at once.
