@@ -54,6 +54,15 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/settings", srv.adminSaveSettings)
 	a.GET("/amazonpay", srv.adminAmazonPay)
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
+	a.GET("/orders", srv.adminOrders)
+	a.GET("/orders.csv", srv.adminOrdersCSV)
+	a.GET("/orders/:id", srv.adminOrder)
+	a.POST("/orders/:id/status", srv.adminOrderStatus)
+	a.POST("/orders/:id/payment", srv.adminOrderPayment)
+	a.GET("/mail-templates", srv.adminMailTemplates)
+	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
+	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
+	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

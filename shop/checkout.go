@@ -467,7 +467,7 @@ func newOrder(checkoutID string, f CheckoutForm, q Quote) store.Order {
 // enqueueThanks writes the thanks mail to the buyer and its copy to the
 // shop, in the order's transaction: both exist exactly when the order does.
 func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string) error {
-	tmpl, err := thanksTemplate(tx)
+	tmpl, err := mailTemplateTx(tx, mail.KindThanks)
 	if err != nil {
 		return err
 	}
@@ -482,20 +482,6 @@ func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes str
 	_, err = s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindOrderCopy, From: st.SenderEmail, To: st.NotifyEmail,
 		Subject: mail.CopySubjectPrefix + subject, Body: body, OrderID: o.ID})
 	return err
-}
-
-// thanksTemplate is the shop's thanks mail text, or the built-in one.
-func thanksTemplate(tx *store.Tx) (mail.Template, error) {
-	t, _ := mail.Builtin(mail.KindThanks)
-	stored, err := tx.MailTemplate(mail.KindThanks)
-	if errors.Is(err, store.ErrNotFound) {
-		return t, nil
-	}
-	if err != nil {
-		return t, err
-	}
-	t.Subject, t.Body = stored.Subject, stored.Body
-	return t, nil
 }
 
 // OrderMailVars are the placeholder values of an order's mails.

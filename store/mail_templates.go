@@ -29,3 +29,10 @@ func (tx *Tx) PutMailTemplate(t MailTemplate) error {
 		t.Kind, t.Subject, t.Body, unix(tx.now))
 	return err
 }
+
+// DeleteMailTemplate removes a stored template, so the built-in text is
+// used again; deleting one that is not there is not an error.
+func (tx *Tx) DeleteMailTemplate(kind string) error {
+	_, err := tx.exec(`DELETE FROM mail_templates WHERE kind = ?`, kind)
+	return err
+}

@@ -1,0 +1,251 @@
+package handlers
+
+import (
+	"bufio"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kago/shop"
+	"kago/store"
+	"kago/views"
+)
+
+// The merchant's orders: 受注一覧 (three tabs, search, keyset pages, CSV),
+// 受注明細, 受注ステータス変更 and 入金チェック.
+
+func orderSearchInput(c echo.Context) shop.OrderSearchInput {
+	return shop.OrderSearchInput{Tab: c.QueryParam("tab"), Number: c.QueryParam("number"), Name: c.QueryParam("name"),
+		Email: c.QueryParam("email"), From: c.QueryParam("from"), To: c.QueryParam("to"), Status: c.QueryParam("status"),
+		Payment: c.QueryParam("payment"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
+}
+
+// query is the search as a query string, without a page cursor.
+func orderQuery(in shop.OrderSearchInput) url.Values {
+	v := url.Values{}
+	for key, val := range map[string]string{"tab": in.Tab, "number": in.Number, "name": in.Name, "email": in.Email,
+		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment} {
+		if val != "" {
+			v.Set(key, val)
+		}
+	}
+	return v
+}
+
+// withParam is path with the query v, plus key=id when key is not empty.
+func withParam(path string, v url.Values, key string, id int64) string {
+	q := url.Values{}
+	for k, vals := range v {
+		q[k] = vals
+	}
+	if key != "" {
+		q.Set(key, strconv.FormatInt(id, 10))
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// orderList builds the page around a search; errs are the search's
+// messages, if any.
+func orderList(in shop.OrderSearchInput, q shop.OrderSearch, errs map[string]string) views.AdminOrderList {
+	m := views.AdminOrderList{Title: q.Tab.Label, Invalid: len(errs) > 0}
+	for _, t := range shop.OrderTabs {
+		m.Tabs = append(m.Tabs, views.AdminOrderTab{Label: t.Label, URL: withParam("/admin/orders", url.Values{"tab": {t.Key}}, "", 0),
+			Active: t.Key == q.Tab.Key})
+	}
+	f := views.AdminOrderSearch{Tab: q.Tab.Key, Number: in.Number, Name: in.Name, Email: in.Email, From: in.From, To: in.To,
+		Status: in.Status, Payment: in.Payment, Errors: errs}
+	f.Open = len(errs) > 0 || f.Number != "" || f.Name != "" || f.Email != "" || f.From != "" || f.To != "" || f.Status != "" || f.Payment != ""
+	if len(q.Tab.Statuses) > 1 {
+		for _, s := range q.Tab.Statuses {
+			f.StatusOptions = append(f.StatusOptions, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
+		}
+	}
+	for _, pm := range shop.PaymentMethods {
+		f.PaymentOptions = append(f.PaymentOptions, views.AdminOption{Value: pm, Label: shop.PaymentMethodLabel(pm)})
+	}
+	m.Search = f
+	search := orderQuery(in)
+	search.Set("tab", q.Tab.Key)
+	m.CSVURL = withParam("/admin/orders.csv", search, "", 0)
+	m.ClearURL = withParam("/admin/orders", url.Values{"tab": {q.Tab.Key}}, "", 0)
+	return m
+}
+
+func (srv *Server) adminOrders(c echo.Context) error {
+	in := orderSearchInput(c)
+	q, err := shop.ParseOrderSearch(in)
+	if ie, ok := shop.AsInputError(err); ok {
+		m := orderList(in, q, ie.Fields)
+		return render(c, http.StatusUnprocessableEntity, views.AdminOrders(srv.adminPage(c, m.Title, "orders"), m))
+	}
+	if err != nil {
+		return err
+	}
+	page, err := srv.shop.SearchOrders(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	m := orderList(in, q, nil)
+	for _, o := range page.Orders {
+		m.Rows = append(m.Rows, views.AdminOrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, BuyerName: o.BuyerName,
+			Email: o.Email, Total: o.Total, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
+			PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Status: o.Status, StatusLabel: shop.OrderStatusLabel(o.Status)})
+	}
+	search := orderQuery(in)
+	if page.Older > 0 {
+		m.NextURL = withParam("/admin/orders", search, "after", page.Older)
+	}
+	if page.Newer > 0 {
+		m.PrevURL = withParam("/admin/orders", search, "before", page.Newer)
+	}
+	return render(c, http.StatusOK, views.AdminOrders(srv.adminPage(c, m.Title, "orders"), m))
+}
+
+// adminOrdersCSV streams every order of the current search (all pages).
+func (srv *Server) adminOrdersCSV(c echo.Context) error {
+	in := orderSearchInput(c)
+	in.After, in.Before = "", ""
+	q, err := shop.ParseOrderSearch(in)
+	if ie, ok := shop.AsInputError(err); ok {
+		m := orderList(in, q, ie.Fields)
+		return render(c, http.StatusUnprocessableEntity, views.AdminOrders(srv.adminPage(c, m.Title, "orders"), m))
+	}
+	if err != nil {
+		return err
+	}
+	name := shop.OrdersCSVFilename(time.Now())
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	w := bufio.NewWriterSize(c.Response(), 32<<10)
+	if err := srv.shop.ExportOrdersCSV(c.Request().Context(), q.Filter, w); err != nil {
+		// The header is out: all that is left is to stop and say why in the log.
+		srv.log.Error("order CSV export stopped", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		return nil
+	}
+	return w.Flush()
+}
+
+func adminAddress(a store.Address) views.AdminAddress {
+	kana := a.FamilyKana
+	if a.GivenKana != "" {
+		kana += " " + a.GivenKana
+	}
+	addr := a.Prefecture + a.City + a.Address1
+	if a.Address2 != "" {
+		addr += " " + a.Address2
+	}
+	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: addr, Phone: a.Phone}
+}
+
+func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
+	o := d.Order
+	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
+		StatusLabel: shop.OrderStatusLabel(o.Status), PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
+		PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Email: o.Email, Buyer: adminAddress(o.Buyer),
+		DeliveryMethod: o.DeliveryMethod, DeliveryDate: o.DeliveryDate, DeliveryTime: o.DeliveryTime, Notes: o.Notes,
+		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
+		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
+	if !o.Destination.SameAsBuyer {
+		dest := adminAddress(o.Destination.Address)
+		v.Destination = &dest
+	}
+	for _, l := range o.Lines {
+		v.Lines = append(v.Lines, views.AdminOrderLine{Name: l.Name, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Quantity: l.Quantity, Subtotal: l.Subtotal()})
+	}
+	if o.Total10 > 0 {
+		v.RateTotals = append(v.RateTotals, views.RateTotal{Rate: 10, Total: o.Total10, Tax: o.Tax10})
+	}
+	if o.Total8 > 0 {
+		v.RateTotals = append(v.RateTotals, views.RateTotal{Rate: 8, Total: o.Total8, Tax: o.Tax8})
+	}
+	for _, s := range d.NextStatuses {
+		v.NextStatuses = append(v.NextStatuses, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
+	}
+	for _, m := range d.Mails {
+		v.Mails = append(v.Mails, views.AdminOrderMail{ID: m.ID, Subject: m.Subject, To: m.To, Status: m.Status, CreatedAt: m.CreatedAt})
+	}
+	for _, h := range d.History {
+		v.History = append(v.History, views.AdminHistoryRow{At: h.At, Actor: h.Actor, Action: h.Action, Details: h.Detail})
+	}
+	return v
+}
+
+// renderOrder shows 受注明細, with a message when a change did not happen.
+func (srv *Server) renderOrder(c echo.Context, id int64, status int, message string) error {
+	d, err := srv.shop.OrderDetail(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	p := srv.adminPage(c, "受注明細 "+strconv.FormatInt(d.Order.Number, 10), "orders")
+	p.Error = message
+	return render(c, status, views.AdminOrder(p, orderDetail(d)))
+}
+
+func (srv *Server) adminOrder(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return srv.renderOrder(c, id, http.StatusOK, "")
+}
+
+func adminActor(c echo.Context) string {
+	email, _ := c.Get(adminIDKey).(string)
+	return email
+}
+
+func (srv *Server) adminOrderStatus(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	to := c.FormValue("to")
+	err = srv.shop.ChangeOrderStatusFrom(c.Request().Context(), id, c.FormValue("from"), to, adminActor(c))
+	return srv.afterOrderChange(c, id, err, "受注ステータスを「"+shop.OrderStatusLabel(to)+"」に変更しました。")
+}
+
+func (srv *Server) adminOrderPayment(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx, actor := c.Request().Context(), adminActor(c)
+	switch c.FormValue("paid") {
+	case "1":
+		err = srv.shop.MarkPaid(ctx, id, actor)
+		return srv.afterOrderChange(c, id, err, "入金済みにしました。")
+	case "0":
+		err = srv.shop.MarkUnpaid(ctx, id, actor)
+		return srv.afterOrderChange(c, id, err, "入金待ちに戻しました。")
+	}
+	return srv.afterOrderChange(c, id, shop.Invalid("入金チェックの操作を選んでください。"), "")
+}
+
+// afterOrderChange redirects back to 受注明細 after a change, or shows the
+// page again with why it did not happen: 409 when another change won.
+func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done string) error {
+	if ie, ok := shop.AsInputError(err); ok {
+		status := http.StatusUnprocessableEntity
+		if errors.Is(err, shop.ErrOrderChanged) {
+			status = http.StatusConflict
+		}
+		return srv.renderOrder(c, id, status, ie.Error())
+	}
+	if err != nil {
+		return err
+	}
+	if err := srv.setFlash(c, adminCookie, done); err != nil {
+		return err
+	}
+	return redirect(c, "/admin/orders/"+strconv.FormatInt(id, 10))
+}

@@ -1,0 +1,4 @@
+package shop
+
+// MailTemplateTx lets the external tests reach mailTemplateTx.
+var MailTemplateTx = mailTemplateTx

@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OrderSummary is one row of the admin's order list (受注一覧).
+type OrderSummary struct {
+	ID            int64
+	Number        int64
+	Status        string
+	PaymentMethod string
+	PaymentStatus string
+	Email         string
+	BuyerName     string
+	Total         int64
+	CreatedAt     time.Time
+}
+
+// OrderFilter narrows the order list; a zero field matches every order.
+type OrderFilter struct {
+	Statuses      []string  // any of these statuses
+	Number        int64     // the shop order number, exactly
+	NamePrefix    string    // buyer_name starts with this (前方一致)
+	Email         string    // the e-mail address, exactly
+	From, Until   time.Time // created_at in [From, Until)
+	PaymentMethod string
+}
+
+// OrderCursor picks a page of the list, which runs newest first: After an ID
+// lists the orders older than it (次へ), Before an ID the ones newer than it
+// (前へ). Both zero is the first page.
+type OrderCursor struct {
+	After, Before int64
+}
+
+// OrderPage is one page of the list with the cursors to its neighbours;
+// a zero cursor means there is no such page.
+type OrderPage struct {
+	Orders []OrderSummary
+	Older  int64 // OrderCursor.After for the next page
+	Newer  int64 // OrderCursor.Before for the previous page
+}
+
+const summaryColumns = `id, number, status, payment_method, payment_status, email, buyer_name, total, created_at`
+
+func scanSummary(s scanner) (OrderSummary, error) {
+	var o OrderSummary
+	var created int64
+	err := s.Scan(&o.ID, &o.Number, &o.Status, &o.PaymentMethod, &o.PaymentStatus, &o.Email, &o.BuyerName, &o.Total, &created)
+	o.CreatedAt = fromUnix(created)
+	return o, mapErr(err)
+}
+
+// maxRune ends the upper bound of a prefix range: every string that starts
+// with p sorts below p+maxRune in a byte-wise (BINARY / "C") collation.
+const maxRune = "\U0010FFFF"
+
+// wideSpan is the date span beyond which reading a status in id order and
+// skipping the few orders outside the span beats sorting the whole span.
+const wideSpan = 400 * 24 * time.Hour
+
+// where renders the filter but its statuses as SQL conditions joined by
+// AND (never empty), and names the id expression to page on.
+//
+// It also chooses the index that drives the query, portably: a column
+// written as "col + 0" cannot use an index. A name prefix or a short date
+// span seeks by (status, buyer_name) or (status, created_at) and sorts the
+// few matches by id, so paging must not offer the planner (status, id); a
+// long date span reads (status, id) newest first and filters, because the
+// span holds most orders anyway. Equality on number or e-mail wins over all.
+func (f OrderFilter) where(now time.Time) (where string, args []any, idCol string) {
+	conds, idCol := []string{"1 = 1"}, "id"
+	created := "created_at"
+	if !f.From.IsZero() || !f.Until.IsZero() {
+		from, until := f.From, f.Until
+		if until.IsZero() {
+			until = now
+		}
+		if from.IsZero() || until.Sub(from) > wideSpan {
+			created = "created_at + 0"
+		} else if f.Number == 0 && f.Email == "" {
+			idCol = "id + 0"
+		}
+	}
+	if f.NamePrefix != "" && f.Number == 0 && f.Email == "" {
+		idCol = "id + 0"
+	}
+	if f.Number != 0 {
+		conds, args = append(conds, "number = ?"), append(args, f.Number)
+	}
+	if f.NamePrefix != "" {
+		conds, args = append(conds, "buyer_name >= ? AND buyer_name < ?"), append(args, f.NamePrefix, f.NamePrefix+maxRune)
+	}
+	if f.Email != "" {
+		conds, args = append(conds, "email = ?"), append(args, f.Email)
+	}
+	if !f.From.IsZero() {
+		conds, args = append(conds, created+" >= ?"), append(args, unix(f.From))
+	}
+	if !f.Until.IsZero() {
+		conds, args = append(conds, created+" < ?"), append(args, unix(f.Until))
+	}
+	if f.PaymentMethod != "" {
+		conds, args = append(conds, "payment_method = ?"), append(args, f.PaymentMethod)
+	}
+	return strings.Join(conds, " AND "), args, idCol
+}
+
+// selectOrders builds a query for up to limit rows of cols that match f,
+// ordered by id (newest first unless ascending), past the cursor id when it
+// is not zero. Several statuses become one arm per status joined by UNION
+// ALL, so each arm reads its own (status, ...) index in order and stops
+// early, instead of one IN that sorts every order of the tab.
+func (f OrderFilter) selectOrders(now time.Time, cols string, cursor int64, ascending bool, limit int) (string, []any) {
+	where, wargs, idCol := f.where(now)
+	order, cmp := "DESC", "<"
+	if ascending {
+		order, cmp = "ASC", ">"
+	}
+	arm := func(status string) (string, []any) {
+		q, args := `SELECT `+cols+` FROM orders WHERE `+where, slices.Clone(wargs)
+		if status != "" {
+			q, args = q+` AND status = ?`, append(args, status)
+		}
+		if cursor > 0 {
+			q, args = q+` AND `+idCol+` `+cmp+` ?`, append(args, cursor)
+		}
+		return q + ` ORDER BY id ` + order + ` LIMIT ?`, append(args, limit)
+	}
+	switch len(f.Statuses) {
+	case 0:
+		return arm("")
+	case 1:
+		return arm(f.Statuses[0])
+	}
+	var parts []string
+	var args []any
+	for i, st := range f.Statuses {
+		q, a := arm(st)
+		parts, args = append(parts, `SELECT * FROM (`+q+`) AS s`+strconv.Itoa(i)), append(args, a...)
+	}
+	return strings.Join(parts, ` UNION ALL `) + ` ORDER BY id ` + order + ` LIMIT ?`, append(args, limit)
+}
+
+// SearchOrders lists one page of the orders that match f, newest first, with
+// keyset paging on id: the cost of a page does not grow with its depth.
+func (db *DB) SearchOrders(ctx context.Context, f OrderFilter, cur OrderCursor, limit int) (OrderPage, error) {
+	var page OrderPage
+	if cur.Before > 0 {
+		q, args := f.selectOrders(db.Now(), summaryColumns, cur.Before, true, limit+1)
+		rows, err := db.query(ctx, q, args...)
+		if err != nil {
+			return page, err
+		}
+		list, err := scanSummaries(rows)
+		if err != nil {
+			return page, err
+		}
+		if len(list) <= limit {
+			// Back at the newest orders: show a full first page rather
+			// than a short one.
+			return db.SearchOrders(ctx, f, OrderCursor{}, limit)
+		}
+		list = list[:limit]
+		slices.Reverse(list)
+		page.Orders, page.Newer, page.Older = list, list[0].ID, list[len(list)-1].ID
+		return page, nil
+	}
+	q, args := f.selectOrders(db.Now(), summaryColumns, cur.After, false, limit+1)
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return page, err
+	}
+	list, err := scanSummaries(rows)
+	if err != nil {
+		return page, err
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		page.Older = list[limit-1].ID
+	}
+	if cur.After > 0 {
+		page.Newer = cur.After
+		if len(list) > 0 {
+			page.Newer = list[0].ID
+		}
+	}
+	page.Orders = list
+	return page, nil
+}
+
+func scanSummaries(rows *sql.Rows) ([]OrderSummary, error) {
+	defer rows.Close()
+	var out []OrderSummary
+	for rows.Next() {
+		o, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// exportChunk is how many orders EachOrder reads per query (a variable so
+// a test can make chunks small).
+var exportChunk = 500
+
+// EachOrder calls fn for every order that matches f, newest first, without
+// its lines. It reads in short keyset chunks, so memory stays flat and no
+// read transaction stays open while fn writes to a slow client.
+func (db *DB) EachOrder(ctx context.Context, f OrderFilter, fn func(Order) error) error {
+	last := int64(1<<63 - 1)
+	for {
+		q, args := f.selectOrders(db.Now(), orderColumns, last, false, exportChunk)
+		rows, err := db.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		chunk, err := scanOrders(rows)
+		if err != nil {
+			return err
+		}
+		for _, o := range chunk {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < exportChunk {
+			return nil
+		}
+		last = chunk[len(chunk)-1].ID
+	}
+}
+
+func scanOrders(rows *sql.Rows) ([]Order, error) {
+	defer rows.Close()
+	out := make([]Order, 0, exportChunk)
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
