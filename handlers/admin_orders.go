@@ -93,10 +93,22 @@ func (srv *Server) adminOrders(c echo.Context) error {
 		return err
 	}
 	m := orderList(in, q, nil)
+	ids := make([]int64, len(page.Orders))
+	for i, o := range page.Orders {
+		ids[i] = o.ID
+	}
+	amazon, err := srv.shop.AmazonReferences(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, o := range page.Orders {
-		m.Rows = append(m.Rows, views.AdminOrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, BuyerName: o.BuyerName,
+		row := views.AdminOrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, BuyerName: o.BuyerName,
 			Email: o.Email, Total: o.Total, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
-			PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Status: o.Status, StatusLabel: shop.OrderStatusLabel(o.Status)})
+			PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Status: o.Status, StatusLabel: shop.OrderStatusLabel(o.Status)}
+		if p, ok := amazon[o.ID]; ok {
+			row.AmazonReference = amazonReference(p)
+		}
+		m.Rows = append(m.Rows, row)
 	}
 	search := orderQuery(in)
 	if page.Older > 0 {
@@ -147,6 +159,36 @@ func adminAddress(a store.Address) views.AdminAddress {
 	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: addr, Phone: a.Phone}
 }
 
+// amazonReference is what the list shows under 「Amazon Pay」: the reference
+// ID, or 未記入 before Amazon gave one, or 決済失敗.
+func amazonReference(p store.AmazonPayment) string {
+	switch {
+	case p.State == store.AmazonFailed:
+		return "決済失敗"
+	case p.ChargePermissionID == "":
+		return "未記入"
+	}
+	return p.ChargePermissionID
+}
+
+// amazonFrame is the yellow frame (or, for a failed payment, the red one)
+// of 受注明細.
+func amazonFrame(p store.AmazonPayment) *views.AdminAmazonFrame {
+	f := &views.AdminAmazonFrame{Failed: p.State == store.AmazonFailed, ReferenceID: amazonReference(p), ChargeID: p.ChargeID,
+		SaleMethod: shop.SaleMethodLabel(p.SaleMethod), Increase: p.AllowIncrease, Instrument: p.Instrument,
+		StatusCode: p.ReasonCode, Pending: p.State == store.AmazonPending || p.State == store.AmazonCompleting}
+	switch {
+	case f.Failed:
+		f.Status = "決済失敗"
+		_, f.Detail = shop.AmazonPayMessages(p.ReasonCode)
+	case f.Pending:
+		f.Status = "処理中（お客様がAmazon Payでお手続き中、または完了を確認中）"
+	default:
+		f.Status = shop.AmazonPayStatusLabel(p.AmazonState, p.ReasonCode)
+	}
+	return f
+}
+
 func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	o := d.Order
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
@@ -155,6 +197,9 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 		DeliveryMethod: o.DeliveryMethod, DeliveryDate: o.DeliveryDate, DeliveryTime: o.DeliveryTime, Notes: o.Notes,
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
+	if d.Amazon != nil {
+		v.Amazon = amazonFrame(*d.Amazon)
+	}
 	if !o.Destination.SameAsBuyer {
 		dest := adminAddress(o.Destination.Address)
 		v.Destination = &dest

@@ -184,6 +184,11 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				if mails, _ := k.db.OrderMails(ctx, o.ID); len(mails) != 2 {
 					t.Fatal("a reload sent the mails again")
 				}
+				// The merchant sees the reference ID and the yellow frame.
+				k.loginAdmin()
+				mustContain(t, k.get("/admin/orders").body, p.ChargePermissionID, "Amazon Pay")
+				mustContain(t, k.get("/admin/orders/1").body, `amazon-frame yellow`, p.ChargePermissionID,
+					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method))
 			})
 		}
 	}
@@ -209,6 +214,11 @@ func TestAmazonPayDeclinedBuyerSeesFailureAndKeepsCart(t *testing.T) {
 	if after.Stock != p.Stock {
 		t.Fatalf("stock %d, want %d back", after.Stock, p.Stock)
 	}
+	// The merchant sees 決済失敗 in the list and the red frame with the reason.
+	k.loginAdmin()
+	mustContain(t, k.get("/admin/orders").body, "決済失敗")
+	_, adminMsg := shop.AmazonPayMessages(pay.ReasonCode)
+	mustContain(t, k.get("/admin/orders/1").body, "amazon-frame red", pay.ReasonCode, html.EscapeString(adminMsg))
 	// The cart and what was typed are still there; another payment works.
 	mustContain(t, k.get("/cart").body, p.Name)
 	page := k.get("/checkout/order")

@@ -38,8 +38,12 @@ func PaymentStatusLabel(s string) string {
 		return "入金済み"
 	case PaymentCOD:
 		return "代引き（配達時に集金）"
+	case store.AmazonPending:
+		return "未記入（決済待ち）"
+	case store.AmazonFailed:
+		return "決済失敗"
 	}
-	return s
+	return AmazonPayStatusLabel(s, "")
 }
 
 // OrderStatusLabel is the merchant's word for an order status.

@@ -253,6 +253,8 @@ type OrderDetail struct {
 	// PaymentCheck says the order takes 入金チェック (a bank transfer in an
 	// open order).
 	PaymentCheck bool
+	// Amazon is the Amazon Pay side of the order, if it was paid so.
+	Amazon *store.AmazonPayment
 }
 
 // OrderDetail reads an order with its history and mails.
@@ -265,8 +267,22 @@ func (s *Shop) OrderDetail(ctx context.Context, id int64) (OrderDetail, error) {
 	if d.History, err = s.db.OrderHistory(ctx, id); err != nil {
 		return d, err
 	}
-	d.Mails, err = s.db.OrderMails(ctx, id)
-	return d, err
+	if d.Mails, err = s.db.OrderMails(ctx, id); err != nil {
+		return d, err
+	}
+	if o.PaymentMethod == PayAmazon {
+		p, err := s.db.AmazonPayment(ctx, id)
+		if err != nil {
+			return d, err
+		}
+		d.Amazon = &p
+	}
+	return d, nil
+}
+
+// AmazonReferences gives the Amazon Pay side of the orders of a list page.
+func (s *Shop) AmazonReferences(ctx context.Context, orders []int64) (map[int64]store.AmazonPayment, error) {
+	return s.db.AmazonPaymentsOf(ctx, orders)
 }
 
 func paymentCheckable(o store.Order) bool {

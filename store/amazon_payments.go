@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -98,4 +99,31 @@ func (tx *Tx) UpdateAmazonPayment(p AmazonPayment) error {
 		return err
 	}
 	return mustAffect(res)
+}
+
+// AmazonPaymentsOf reads the Amazon side of several orders at once (a page
+// of the order list), keyed by order ID.
+func (db *DB) AmazonPaymentsOf(ctx context.Context, orderIDs []int64) (map[int64]AmazonPayment, error) {
+	out := make(map[int64]AmazonPayment, len(orderIDs))
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(orderIDs))
+	for i, id := range orderIDs {
+		args[i] = id
+	}
+	rows, err := db.query(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE order_id IN (?`+
+		strings.Repeat(", ?", len(orderIDs)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanAmazonPayment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[p.OrderID] = p
+	}
+	return out, rows.Err()
 }
