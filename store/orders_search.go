@@ -65,7 +65,7 @@ const maxRune = "\U0010FFFF"
 // skipping the few orders outside the span beats sorting the whole span.
 const wideSpan = 400 * 24 * time.Hour
 
-// where renders the filter but its statuses as SQL conditions joined by
+// where renders the filter, all but its statuses, as SQL conditions joined by
 // AND (never empty), and names the id expression to page on.
 //
 // It also chooses the index that drives the query, portably: a column

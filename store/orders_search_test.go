@@ -228,7 +228,7 @@ func TestEachOrderStreamsEveryMatch(t *testing.T) { // not parallel: it sets exp
 }
 
 // BenchmarkOrderListPage measures one page of 受注一覧 among 100,000 orders:
-// go test -run '^$' -bench BenchmarkOrderListPage -benchtime 200x ./store/
+// go test -run '^$' -bench BenchmarkOrderListPage -benchmem ./store/
 func BenchmarkOrderListPage(b *testing.B) {
 	db := openTestDB(b)
 	const n = 100_000
