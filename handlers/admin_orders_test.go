@@ -482,7 +482,7 @@ func TestAdminPaymentCheck(t *testing.T) {
 		t.Fatalf("COD payment check: %d", r.status)
 	}
 	// The list shows the new payment status under the method.
-	mustContain(t, k.get("/admin/orders").body, "銀行振込<br><small class=\"muted\">入金待ち</small>")
+	mustContain(t, k.get("/admin/orders").body, "銀行振込", `<small class="muted">入金待ち</small>`)
 }
 
 func TestAdminMailTemplates(t *testing.T) {

@@ -187,6 +187,7 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				// The merchant sees the reference ID and the yellow frame.
 				k.loginAdmin()
 				mustContain(t, k.get("/admin/orders").body, p.ChargePermissionID, "Amazon Pay")
+				mustContain(t, k.get("/admin/orders.csv").body, "Amazonリファレンス ID", p.ChargePermissionID)
 				mustContain(t, k.get("/admin/orders/1").body, `amazon-frame yellow`, p.ChargePermissionID,
 					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method))
 			})

@@ -178,7 +178,7 @@ func (s *Shop) SearchOrders(ctx context.Context, q OrderSearch) (store.OrderPage
 // csvHeader names the export's columns.
 var csvHeader = []string{"注文番号", "受注日時", "注文者", "注文者カナ", "メールアドレス", "電話番号",
 	"お届け先氏名", "お届け先郵便番号", "お届け先住所", "お届け先電話番号",
-	"お支払い方法", "入金・決済状況", "受注ステータス", "商品合計", "送料", "代引き手数料", "合計金額"}
+	"お支払い方法", "入金・決済状況", "受注ステータス", "商品合計", "送料", "代引き手数料", "合計金額", "Amazonリファレンス ID"}
 
 // OrdersCSVFilename names an export made at t: orders_20250401-103000.csv
 // in Japan time.
@@ -203,13 +203,21 @@ func (s *Shop) ExportOrdersCSV(ctx context.Context, f store.OrderFilter, w io.Wr
 		if o.Destination.SameAsBuyer {
 			d = b
 		}
+		reference := ""
+		if o.PaymentMethod == PayAmazon {
+			p, err := s.db.AmazonPayment(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			reference = p.ChargePermissionID
+		}
 		return cw.Write([]string{
 			strconv.FormatInt(o.Number, 10), o.CreatedAt.In(orderTZ).Format("2006/01/02 15:04:05"),
 			cell(b.FullName()), cell(strings.TrimSpace(b.FamilyKana + " " + b.GivenKana)), cell(o.Email), cell(b.Phone),
 			cell(d.FullName()), cell(d.PostalCode), cell(d.Prefecture + d.City + d.Address1 + " " + d.Address2), cell(d.Phone),
 			PaymentMethodLabel(o.PaymentMethod), PaymentStatusLabel(o.PaymentStatus), OrderStatusLabel(o.Status),
 			strconv.FormatInt(o.Subtotal, 10), strconv.FormatInt(o.ShippingFee, 10), strconv.FormatInt(o.CODFee, 10),
-			strconv.FormatInt(o.Total, 10),
+			strconv.FormatInt(o.Total, 10), reference,
 		})
 	})
 	if err != nil {

@@ -326,7 +326,7 @@ func TestExportOrdersCSV(t *testing.T) {
 	}
 	want := []string{itoa(b.Number), b.CreatedAt.In(time.FixedZone("JST", 9*3600)).Format("2006/01/02 15:04:05"), "山田 太郎", "ヤマダ タロウ",
 		"taro@example.com", "090-1234-5678", "山田 太郎", "100-0001", "東京都千代田区千代田1-1 かごビル3F", "090-1234-5678",
-		"代金引換", "代引き（配達時に集金）", "新規受付", itoa(b.Subtotal), "880", "330", itoa(b.Total)}
+		"代金引換", "代引き（配達時に集金）", "新規受付", itoa(b.Subtotal), "880", "330", itoa(b.Total), ""}
 	if strings.Join(cod, "|") != strings.Join(want, "|") {
 		t.Fatalf("COD row\n got %q\nwant %q", cod, want)
 	}
