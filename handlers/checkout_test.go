@@ -39,7 +39,7 @@ func merge(vs ...url.Values) url.Values {
 }
 
 // fillCart puts qty of a well-stocked product into the kit's cart.
-func fillCart(t *testing.T, k *kit, qty int) store.Product {
+func fillCart(t testing.TB, k *kit, qty int) store.Product {
 	t.Helper()
 	p := k.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
 	if r := k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {strconv.Itoa(qty)}}); r.status != http.StatusSeeOther {

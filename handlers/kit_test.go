@@ -32,7 +32,7 @@ import (
 // kit is a shop served by httptest with a browser-like client: a cookie
 // jar, no automatic redirects, and the CSRF token of the last page.
 type kit struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	emu    *emulator.Emulator // the local Amazon Pay, mounted like make run does
 	srv    *httptest.Server
@@ -44,7 +44,7 @@ type kit struct {
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
 
-func newKit(t *testing.T) *kit {
+func newKit(t testing.TB) *kit {
 	t.Helper()
 	k := &kit{t: t, dir: t.TempDir(), client: newClient()}
 	k.start()
@@ -107,7 +107,7 @@ var (
 	shopKeyPEM  string
 )
 
-func testShopKeyPEM(t *testing.T) string {
+func testShopKeyPEM(t testing.TB) string {
 	shopKeyOnce.Do(func() {
 		key, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
@@ -120,7 +120,7 @@ func testShopKeyPEM(t *testing.T) string {
 }
 
 // testSNSKey shares one notification key between kits: RSA generation is slow.
-func testSNSKey(t *testing.T) *rsa.PrivateKey {
+func testSNSKey(t testing.TB) *rsa.PrivateKey {
 	snsKeyOnce.Do(func() {
 		var err error
 		if snsKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {

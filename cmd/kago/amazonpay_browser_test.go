@@ -61,6 +61,10 @@ func TestBrowserAmazonPayThreeStepAndAdmin(t *testing.T) {
 	if n := placeOrder(t, ctx); !strings.Contains(n, "100001") {
 		t.Fatalf("order number %q", n)
 	}
+	findOrderInAdmin(t, ctx, a, "100001", "Amazon Pay")
+	if s := text(t, ctx, ".amazon-frame"); !strings.Contains(s, "S03-") || !strings.Contains(s, "売上請求済み（Captured）") {
+		t.Fatalf("yellow frame: %s", s)
+	}
 	step(t, ctx, chromedp.Navigate(a.URL+"/admin/mails"), chromedp.WaitVisible(chromedp.CSS(".data-table")))
 	if s := text(t, ctx, ".data-table"); !strings.Contains(s, "【受注通知用コピーメール】") || !strings.Contains(s, "ご注文ありがとうございます") {
 		t.Fatalf("mail list: %s", s)

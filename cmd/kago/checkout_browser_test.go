@@ -57,6 +57,22 @@ func TestBrowserZeroStepOrder(t *testing.T) {
 	if n := placeOrder(t, ctx); !strings.Contains(n, "100001") {
 		t.Fatalf("order number %q", n)
 	}
+	adminLogin(t, ctx, a)
+	findOrderInAdmin(t, ctx, a, "100001", "代金引換")
+}
+
+// findOrderInAdmin opens 受注一覧, finds the order and opens 受注明細.
+func findOrderInAdmin(t *testing.T, ctx context.Context, a *app, number, payment string) {
+	t.Helper()
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/orders"),
+		chromedp.WaitVisible(chromedp.Search(`//a[contains(., "`+number+`")]`)),
+		chromedp.Click(chromedp.Search(`//a[contains(., "`+number+`")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "受注明細")]`)),
+	)
+	if s := text(t, ctx, ".admin-main"); !strings.Contains(s, "判図") || !strings.Contains(s, payment) {
+		t.Fatalf("order detail: %s", s)
+	}
 }
 
 func TestBrowserThreeStepOrder(t *testing.T) {
@@ -84,6 +100,7 @@ func TestBrowserThreeStepOrder(t *testing.T) {
 	if s := text(t, ctx, ".bank"); !strings.Contains(s, "お振込先") {
 		t.Fatalf("no bank details on completion: %q", s)
 	}
+	findOrderInAdmin(t, ctx, a, "100001", "銀行振込")
 }
 
 func adminLogin(t *testing.T, ctx context.Context, a *app) {
