@@ -68,6 +68,8 @@ func TestTakeStockNeverBelowZero(t *testing.T) {
 	}
 }
 
+// TestRollbackLeavesNothing injects a failure after the stock update and the
+// order insert: neither the order nor the stock change remains.
 func TestRollbackLeavesNothing(t *testing.T) {
 	db := openDB(t)
 	p := addProduct(t, db, 5)
@@ -75,6 +77,11 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	injected := errors.New("injected failure after the stock update")
 	err := db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.TakeStock(p.ID, 2); err != nil {
+			return err
+		}
+		o := store.Order{CheckoutID: "c1", Status: store.OrderNew, PaymentMethod: "bank", PaymentStatus: "unpaid", Email: "a@example.jp",
+			Subtotal: 2160, Total: 2160, Lines: []store.OrderLine{{ProductID: p.ID, Name: p.Name, UnitPrice: 1080, TaxRate: 8, Quantity: 2}}}
+		if err := tx.InsertOrder(&o, "test"); err != nil {
 			return err
 		}
 		return injected
@@ -85,6 +92,9 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	got, _ := db.Product(ctx, p.ID)
 	if got.Stock != 5 {
 		t.Fatalf("stock after rollback = %d, want 5", got.Stock)
+	}
+	if _, err := db.Order(ctx, 1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an order survived the rollback: %v", err)
 	}
 }
 

@@ -1,0 +1,72 @@
+package shop_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kago/mail"
+	"kago/mail/mailtest"
+	"kago/shop"
+	"kago/store"
+)
+
+// TestOrderMailsOverSMTP places an order with SMTP configured and delivers
+// the outbox to a real SMTP server: the buyer gets the thanks mail, the shop
+// its copy with 【受注通知用コピーメール】.
+func TestOrderMailsOverSMTP(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kago.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := mailtest.Start(t)
+	cfg := mail.SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := shop.New(db, mail.NewOutbox(cfg), log, t.TempDir())
+	if _, err := s.SeedDemo(ctx, "/static/"); err != nil {
+		t.Fatal(err)
+	}
+	products, _ := db.Products(ctx, true)
+	token := shop.NewCartToken()
+	if err := s.AddToCart(ctx, token, products[0].ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Draft(ctx, "", token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Form = shop.CheckoutForm{Email: "taro@example.jp", ShipTo: shop.ShipToBuyer, DeliveryMethod: shop.DeliveryTakkyubin,
+		PaymentMethod: shop.PayCOD, Agree: true, Buyer: store.Address{FamilyName: "判図", GivenName: "太郎", FamilyKana: "ハンズ",
+			GivenKana: "タロウ", Phone: "0559750000", PostalCode: "411-0901", Prefecture: "静岡県", City: "駿東郡清水町", Address1: "新宿823-1"}}
+	if err := s.SaveDraft(ctx, &d, shop.PartAll); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := s.Quote(ctx, d, false)
+	o, err := s.PlaceOrder(ctx, d.ID, token, q.Total, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, _ := mail.NewSMTPSender(cfg)
+	if n := mail.NewWorker(db, sender, log, time.Second).DeliverDue(ctx); n != 2 {
+		t.Fatalf("delivered %d mails, want 2", n)
+	}
+	got := srv.Messages()
+	if len(got) != 2 {
+		t.Fatalf("received %d", len(got))
+	}
+	thanks, copyMail := got[0], got[1]
+	num := "（注文番号：" + itoa(o.Number) + "）"
+	if thanks.To[0] != "taro@example.jp" || !strings.Contains(thanks.Subject, num) || !strings.Contains(thanks.Body, "判図 太郎") ||
+		!strings.Contains(thanks.Body, "代引き手数料：330円") || !strings.Contains(thanks.Body, "8%対象") {
+		t.Fatalf("thanks mail %q\n%s", thanks.Subject, thanks.Body)
+	}
+	if copyMail.To[0] != "orders@example.com" || !strings.HasPrefix(copyMail.Subject, "【受注通知用コピーメール】") || copyMail.Body != thanks.Body {
+		t.Fatalf("copy mail %q to %v", copyMail.Subject, copyMail.To)
+	}
+}
