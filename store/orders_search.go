@@ -148,17 +148,22 @@ func (f OrderFilter) selectOrders(now time.Time, cols string, cursor int64, asce
 	return strings.Join(parts, ` UNION ALL `) + ` ORDER BY id ` + order + ` LIMIT ?`, append(args, limit)
 }
 
+// summaries runs one page query of the order list.
+func (db *DB) summaries(ctx context.Context, f OrderFilter, cursor int64, ascending bool, limit int) ([]OrderSummary, error) {
+	q, args := f.selectOrders(db.Now(), summaryColumns, cursor, ascending, limit)
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanSummaries(rows)
+}
+
 // SearchOrders lists one page of the orders that match f, newest first, with
 // keyset paging on id: the cost of a page does not grow with its depth.
 func (db *DB) SearchOrders(ctx context.Context, f OrderFilter, cur OrderCursor, limit int) (OrderPage, error) {
 	var page OrderPage
 	if cur.Before > 0 {
-		q, args := f.selectOrders(db.Now(), summaryColumns, cur.Before, true, limit+1)
-		rows, err := db.query(ctx, q, args...)
-		if err != nil {
-			return page, err
-		}
-		list, err := scanSummaries(rows)
+		list, err := db.summaries(ctx, f, cur.Before, true, limit+1)
 		if err != nil {
 			return page, err
 		}
@@ -172,12 +177,7 @@ func (db *DB) SearchOrders(ctx context.Context, f OrderFilter, cur OrderCursor, 
 		page.Orders, page.Newer, page.Older = list, list[0].ID, list[len(list)-1].ID
 		return page, nil
 	}
-	q, args := f.selectOrders(db.Now(), summaryColumns, cur.After, false, limit+1)
-	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return page, err
-	}
-	list, err := scanSummaries(rows)
+	list, err := db.summaries(ctx, f, cur.After, false, limit+1)
 	if err != nil {
 		return page, err
 	}

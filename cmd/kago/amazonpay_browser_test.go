@@ -44,13 +44,7 @@ func TestBrowserAmazonPayZeroStep(t *testing.T) {
 func TestBrowserAmazonPayThreeStepAndAdmin(t *testing.T) {
 	a := startApp(t, nil)
 	ctx := browser(t)
-	adminLogin(t, ctx, a)
-	step(t, ctx,
-		chromedp.Navigate(a.URL+"/admin/settings"),
-		chromedp.Click(chromedp.CSS("#cart_three")),
-		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
-		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
-	)
+	useThreeStepCart(t, ctx, a)
 	amazonPayInBrowser(t, ctx, a)
 	step(t, ctx,
 		chromedp.Click(chromedp.Search(`//button[contains(., "次へ進む")]`)),

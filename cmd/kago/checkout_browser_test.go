@@ -78,13 +78,7 @@ func findOrderInAdmin(t *testing.T, ctx context.Context, a *app, number, payment
 func TestBrowserThreeStepOrder(t *testing.T) {
 	a := startApp(t, nil)
 	ctx := browser(t)
-	adminLogin(t, ctx, a)
-	step(t, ctx,
-		chromedp.Navigate(a.URL+"/admin/settings"),
-		chromedp.Click(chromedp.CSS("#cart_three")),
-		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
-		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
-	)
+	useThreeStepCart(t, ctx, a)
 	step(t, ctx, addToCart(a)...)
 	step(t, ctx, chromedp.WaitVisible(chromedp.Search(`//li[contains(., "Step1") and contains(@class, "current")]`)))
 	step(t, ctx, fillBuyer()...)
@@ -112,5 +106,18 @@ func adminLogin(t *testing.T, ctx context.Context, a *app) {
 		chromedp.SendKeys(chromedp.CSS("#password"), a.AdminPassword),
 		chromedp.Click(chromedp.Search(`//button[contains(., "ログイン")]`)),
 		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "ダッシュボード")]`)),
+	)
+}
+
+// useThreeStepCart signs in as the merchant and switches the storefront to
+// the ３ステップカート in ショップ設定.
+func useThreeStepCart(t *testing.T, ctx context.Context, a *app) {
+	t.Helper()
+	adminLogin(t, ctx, a)
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/settings"),
+		chromedp.Click(chromedp.CSS("#cart_three")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
 	)
 }
