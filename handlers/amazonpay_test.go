@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kago/amazonpay/emulator"
 	"kago/shop"
@@ -427,4 +428,52 @@ func TestAmazonPayPayOnlyZeroStep(t *testing.T) {
 	setCartType(t, k, shop.CartThreeStep)
 	fillCart(t, k, 1)
 	mustContain(t, k.get("/cart").body, `data-product-type="PayAndShip"`)
+}
+
+// TestAmazonPayRecovery: a buyer who paid and closed the tab before the
+// result return still gets an order (Magento #1107); a buyer who walked away
+// at Amazon leaves a pending order until Amazon expires the session, then
+// it fails and its stock comes back.
+func TestAmazonPayRecovery(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+	r := k.post("/checkout/place", form)
+	if proc := k.follow(r.location); !strings.Contains(proc.location, "/checkout/amazonpay/result") {
+		t.Fatalf("processing: %s", proc.location)
+	}
+	if n, err := k.shop.RecoverAmazonOrders(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("recovered %d, %v", n, err)
+	}
+	o, _ := k.db.Order(ctx, 1)
+	mails, _ := k.db.OrderMails(ctx, o.ID)
+	if o.Status != store.OrderNew || len(mails) != 2 || len(k.emu.Snapshot().Charges) != 1 {
+		t.Fatalf("order %s, %d mails, %d charges", o.Status, len(mails), len(k.emu.Snapshot().Charges))
+	}
+	if n, _ := k.shop.RecoverAmazonOrders(ctx, 0); n != 0 {
+		t.Fatal("a settled order was recovered again")
+	}
+
+	k2 := newKit(t)
+	p := k2.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
+	form = amazonCheckout(t, k2, emulator.BuyerTaro, 0)
+	if r := k2.post("/checkout/place", form); r.status != http.StatusSeeOther {
+		t.Fatalf("注文する: %d", r.status)
+	}
+	if n, err := k2.shop.RecoverAmazonOrders(ctx, 0); err != nil || n != 0 {
+		t.Fatalf("an order whose buyer is still at Amazon was settled: %d %v", n, err)
+	}
+	if o, _ := k2.db.Order(ctx, 1); o.Status != store.OrderPending {
+		t.Fatalf("order %s while the buyer is at Amazon", o.Status)
+	}
+	k2.emu.Advance(25 * time.Hour)
+	if n, err := k2.shop.RecoverAmazonOrders(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("after expiry: %d %v", n, err)
+	}
+	o, _ = k2.db.Order(ctx, 1)
+	after, _ := k2.db.Product(ctx, p.ID)
+	if o.Status != store.OrderFailed || after.Stock != p.Stock {
+		t.Fatalf("order %s, stock %d (want %d)", o.Status, after.Stock, p.Stock)
+	}
 }

@@ -400,6 +400,10 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error 
 	if err != nil && amazonpay.IsReason(err, amazonpay.ReasonInvalidCheckoutSessionStatus) {
 		// Completed already (an earlier answer was lost) or canceled: ask.
 		cs, err = client.GetCheckoutSession(ctx, p.CheckoutSessionID)
+		if err == nil && cs.StatusDetails.State == "Open" {
+			// The buyer has not finished at Amazon yet: nothing to fail.
+			return s.releaseAmazon(ctx, p.OrderID, errors.New("checkout session still open"))
+		}
 		if err == nil && cs.StatusDetails.State != "Completed" {
 			reason := cs.StatusDetails.ReasonCode
 			if reason == "" {
@@ -532,4 +536,54 @@ func (s *Shop) RestartCheckout(ctx context.Context, old Draft) (Draft, error) {
 	return d, s.db.WithTx(ctx, func(tx *store.Tx) error {
 		return tx.PutCheckout(store.Checkout{ID: d.ID, CartToken: d.CartToken, Data: data})
 	})
+}
+
+// Recovery of Amazon Pay orders left behind (F-80): a buyer who paid but
+// never came back to the result URL, a completion that died half-way, a
+// session Amazon let expire.
+const (
+	// A completion still running after this long is taken to have died.
+	staleCompleting = 5 * time.Minute
+	recoverBatch    = 50
+)
+
+// RecoverAmazonOrders finishes or fails the Amazon Pay orders pending since
+// before olderThan: it asks Amazon and takes the same exactly-once path as
+// the result return, so it is safe beside shoppers and on several instances.
+// It reports how many it settled.
+func (s *Shop) RecoverAmazonOrders(ctx context.Context, olderThan time.Duration) (int, error) {
+	now := s.db.Now()
+	dead, err := s.db.StaleAmazonPayments(ctx, store.AmazonCompleting, now.Add(-staleCompleting), recoverBatch)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range dead {
+		if _, err := s.db.ClaimAmazonPayment(ctx, p.OrderID, store.AmazonCompleting, store.AmazonPending); err != nil {
+			return 0, err
+		}
+	}
+	pending, err := s.db.StaleAmazonPayments(ctx, store.AmazonPending, now.Add(-olderThan), recoverBatch)
+	if err != nil {
+		return 0, err
+	}
+	settled := 0
+	for _, p := range pending {
+		won, err := s.db.ClaimAmazonPayment(ctx, p.OrderID, store.AmazonPending, store.AmazonCompleting)
+		if err != nil {
+			return settled, err
+		}
+		if !won {
+			continue
+		}
+		err = s.completeAmazon(ctx, p)
+		switch {
+		case errors.Is(err, ErrAmazonPending):
+		case err != nil:
+			return settled, err
+		default:
+			settled++
+			s.log.Info("amazon pay order recovered", "order_id", p.OrderID)
+		}
+	}
+	return settled, nil
 }

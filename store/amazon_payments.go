@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 )
@@ -117,13 +118,33 @@ func (db *DB) AmazonPaymentsOf(ctx context.Context, orderIDs []int64) (map[int64
 	if err != nil {
 		return nil, err
 	}
+	list, err := scanAmazonPayments(rows)
+	for _, p := range list {
+		out[p.OrderID] = p
+	}
+	return out, err
+}
+
+// StaleAmazonPayments lists payments left in a state since t or before, oldest
+// first: orders whose buyer did not come back, or a completion that died.
+func (db *DB) StaleAmazonPayments(ctx context.Context, state string, before time.Time, limit int) ([]AmazonPayment, error) {
+	rows, err := db.query(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE state = ? AND updated_at <= ?
+		ORDER BY updated_at LIMIT ?`, state, unix(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAmazonPayments(rows)
+}
+
+func scanAmazonPayments(rows *sql.Rows) ([]AmazonPayment, error) {
 	defer rows.Close()
+	var out []AmazonPayment
 	for rows.Next() {
 		p, err := scanAmazonPayment(rows)
 		if err != nil {
 			return nil, err
 		}
-		out[p.OrderID] = p
+		out = append(out, p)
 	}
 	return out, rows.Err()
 }

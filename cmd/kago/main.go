@@ -191,6 +191,23 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		workers.Go(func() { mail.NewWorker(db, sender, log, 15*time.Second).Run(workCtx) })
 	}
 
+	// Amazon Pay orders whose buyer never came back are finished or failed
+	// by asking Amazon (F-80); safe on several instances.
+	workers.Go(func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if _, err := s.RecoverAmazonOrders(workCtx, 10*time.Minute); err != nil {
+				log.Error("amazon pay recovery", "err", err)
+			}
+			select {
+			case <-workCtx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
