@@ -41,15 +41,12 @@ func (srv *Server) amazonReviewView(c echo.Context, d shop.Draft) (*views.Amazon
 	if err != nil {
 		return nil, err
 	}
-	offer, err := srv.shop.AmazonPayOffer(c.Request().Context(), d.ID, shop.AmazonPayMinTotal, shop.CartZeroStep, "Checkout")
+	script, err := srv.shop.AmazonPayScriptURL(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}
-	r := &views.AmazonReview{SessionID: d.Amazon.SessionID, JSURL: static.URL("amazonpay.js"), AddressFixed: d.Amazon.AddressFixed(),
-		AddressError: d.Amazon.AddressError, Instrument: d.Amazon.Instrument, Notes: a.Notes}
-	if offer.Button != nil {
-		r.ScriptURL = offer.Button.ScriptURL
-	}
+	r := &views.AmazonReview{SessionID: d.Amazon.SessionID, ScriptURL: script, JSURL: static.URL("amazonpay.js"),
+		AddressFixed: d.Amazon.AddressFixed(), AddressError: d.Amazon.AddressError, Instrument: d.Amazon.Instrument, Notes: a.Notes}
 	if r.AddressFixed && r.AddressError == "" {
 		r.Address = shop.FormatAddress(d.Amazon.Address)
 	}

@@ -107,6 +107,20 @@ func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int6
 	return offer, nil
 }
 
+// AmazonPayScriptURL is the button script (checkout.js) of the configured
+// environment, which the order pages also need for 「変更」.
+func (s *Shop) AmazonPayScriptURL(ctx context.Context) (string, error) {
+	a, err := s.AmazonPaySettings(ctx)
+	if err != nil || !a.Configured() {
+		return "", err
+	}
+	client, err := s.amazonClient(a)
+	if err != nil {
+		return "", err
+	}
+	return client.ButtonScriptURL(), nil
+}
+
 var sessionIDRe = regexp.MustCompile(`^[0-9A-Za-z-]{8,64}$`)
 
 // Amazon Pay messages for the shopper.
