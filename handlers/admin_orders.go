@@ -194,7 +194,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
 		StatusLabel: shop.OrderStatusLabel(o.Status), PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
 		PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Email: o.Email, Buyer: adminAddress(o.Buyer),
-		DeliveryMethod: o.DeliveryMethod, DeliveryDate: o.DeliveryDate, DeliveryTime: o.DeliveryTime, Notes: o.Notes,
+		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: o.DeliveryDate, DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
 	if d.Amazon != nil {
@@ -293,4 +293,13 @@ func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done st
 		return err
 	}
 	return redirect(c, "/admin/orders/"+strconv.FormatInt(id, 10))
+}
+
+// deliveryTime names a preferred time band; "" stays "" (no preference).
+func deliveryTime(code string) string {
+	if code == "" {
+		return ""
+	}
+	label, _ := shop.DeliveryTimeLabel(code)
+	return label
 }

@@ -33,7 +33,8 @@ var DeliveryTimes = []DeliveryTime{
 	{"", "指定なし"}, {"am", "午前中"}, {"14-16", "14時〜16時"}, {"16-18", "16時〜18時"}, {"18-20", "18時〜20時"}, {"19-21", "19時〜21時"},
 }
 
-func deliveryTimeLabel(code string) (string, bool) {
+// DeliveryTimeLabel names a time band; ok is false for an unknown code.
+func DeliveryTimeLabel(code string) (string, bool) {
 	for _, t := range DeliveryTimes {
 		if t.Code == code {
 			return t.Label, true
@@ -217,7 +218,7 @@ func validateDraft(d *Draft, parts int, now time.Time) map[string]string {
 				fields["delivery_date"] = fmt.Sprintf("お届け希望日は、ご注文日の%d日後から%d日後までの日付を選んでください。", firstDeliveryDay, lastDeliveryDay)
 			}
 		}
-		if _, ok := deliveryTimeLabel(f.DeliveryTime); !ok {
+		if _, ok := DeliveryTimeLabel(f.DeliveryTime); !ok {
 			fields["delivery_time"] = "お届け希望時間帯を選び直してください。"
 		}
 		switch {
@@ -521,7 +522,7 @@ func OrderMailVars(o store.Order, st Settings) map[string]string {
 	}
 	when := "指定なし"
 	if o.DeliveryDate != "" || o.DeliveryTime != "" {
-		label, _ := deliveryTimeLabel(o.DeliveryTime)
+		label, _ := DeliveryTimeLabel(o.DeliveryTime)
 		date := o.DeliveryDate
 		if date == "" {
 			date = "日付指定なし"
