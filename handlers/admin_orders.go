@@ -295,11 +295,11 @@ func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done st
 	return redirect(c, "/admin/orders/"+strconv.FormatInt(id, 10))
 }
 
-// deliveryTime names a preferred time band; "" stays "" (no preference).
+// deliveryTime names a preferred time band; "" (no preference) and
+// unknown values are shown as stored.
 func deliveryTime(code string) string {
-	if code == "" {
-		return ""
+	if label, ok := shop.DeliveryTimeLabel(code); ok && code != "" {
+		return label
 	}
-	label, _ := shop.DeliveryTimeLabel(code)
-	return label
+	return code
 }
