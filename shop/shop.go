@@ -11,8 +11,10 @@ import (
 	"kago/store"
 )
 
-// Shop holds what the domain needs.
-type Shop struct {
+// deps is what every service of the domain shares. New areas are services
+// of their own (like wtf's DialService/UserService) that embed *deps and
+// hang off Shop, instead of more methods on Shop.
+type deps struct {
 	db        *store.DB
 	outbox    *mail.Outbox
 	log       *slog.Logger
@@ -20,10 +22,17 @@ type Shop struct {
 	amazon    amazonClients
 }
 
+// Shop is the domain: the methods of the original areas (catalog, cart,
+// checkout, orders, settings) and the per-area services.
+type Shop struct {
+	*deps
+}
+
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
-	return &Shop{db: db, outbox: outbox, log: log, uploadDir: uploadDir}
+	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir}
+	return &Shop{deps: d}
 }
 
 // DB exposes the store to the few callers that read plain data (views of

@@ -68,7 +68,9 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, migrations.FS)
+	// Out-of-order: features are built on branches that each take their own
+	// range of migration numbers, so a lower number may land after a higher one.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, migrations.FS, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
