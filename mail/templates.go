@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -82,21 +81,4 @@ func Render(text string, vars map[string]string) string {
 		pairs = append(pairs, "{"+k+"}", v)
 	}
 	return strings.NewReplacer(pairs...).Replace(text)
-}
-
-// Yen formats an amount for a mail: 1,296円.
-func Yen(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	sign := ""
-	if v < 0 {
-		sign, s = "-", s[1:]
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return sign + b.String() + "円"
 }

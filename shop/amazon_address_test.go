@@ -125,8 +125,8 @@ func TestNormalizePhoneAndPostalCode(t *testing.T) {
 	}
 }
 
-// jp is a usable Amazon address that a case changes.
-func jp(change func(a *amazonpay.Address)) amazonpay.Address {
+// jpAddr is a usable Amazon address that a case changes.
+func jpAddr(change func(a *amazonpay.Address)) amazonpay.Address {
 	a := amazonpay.Address{
 		Name: "判図太郎", PostalCode: "100-0005", CountryCode: "JP", StateOrRegion: "東京都",
 		City: "千代田区", AddressLine1: "丸の内1-1-1", AddressLine2: "丸の内ビル12階", PhoneNumber: "03-1234-5678",
@@ -135,7 +135,7 @@ func jp(change func(a *amazonpay.Address)) amazonpay.Address {
 	return a
 }
 
-// addr is the store address that jp(nothing) maps to, changed.
+// addr is the store address that jpAddr(nothing) maps to, changed.
 func addr(change func(a *store.Address)) store.Address {
 	a := store.Address{
 		FamilyName: "判図太郎", Phone: "0312345678", PostalCode: "100-0005", Prefecture: "東京都",
@@ -151,42 +151,42 @@ func TestMapAmazonAddress(t *testing.T) {
 		in   amazonpay.Address
 		want store.Address
 	}{
-		{"as Amazon JP sends it", jp(func(a *amazonpay.Address) {}), addr(func(a *store.Address) {})},
+		{"as Amazon JP sends it", jpAddr(func(a *amazonpay.Address) {}), addr(func(a *store.Address) {})},
 		{"one-token name goes whole into the family name",
-			jp(func(a *amazonpay.Address) { a.Name = "  判図太郎 " }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.Name = "  判図太郎 " }), addr(func(a *store.Address) {})},
 		{"full-width space in the name is collapsed, given name and kana stay empty",
-			jp(func(a *amazonpay.Address) { a.Name = "山田　　花子" }), addr(func(a *store.Address) { a.FamilyName = "山田 花子" })},
+			jpAddr(func(a *amazonpay.Address) { a.Name = "山田　　花子" }), addr(func(a *store.Address) { a.FamilyName = "山田 花子" })},
 		{"romaji name with mixed spaces",
-			jp(func(a *amazonpay.Address) { a.Name = " TEST \u3000 USER " }), addr(func(a *store.Address) { a.FamilyName = "TEST USER" })},
+			jpAddr(func(a *amazonpay.Address) { a.Name = " TEST \u3000 USER " }), addr(func(a *store.Address) { a.FamilyName = "TEST USER" })},
 		{"phone +81-90",
-			jp(func(a *amazonpay.Address) { a.PhoneNumber = "+81-90-1234-5678" }), addr(func(a *store.Address) { a.Phone = "09012345678" })},
+			jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = "+81-90-1234-5678" }), addr(func(a *store.Address) { a.Phone = "09012345678" })},
 		{"phone +81 3 with spaces",
-			jp(func(a *amazonpay.Address) { a.PhoneNumber = "+81 3 1234 5678" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = "+81 3 1234 5678" }), addr(func(a *store.Address) {})},
 		{"phone +81 keeping the trunk 0",
-			jp(func(a *amazonpay.Address) { a.PhoneNumber = "+810312345678" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = "+810312345678" }), addr(func(a *store.Address) {})},
 		{"phone in full-width digits",
-			jp(func(a *amazonpay.Address) { a.PhoneNumber = "０３－１２３４－５６７８" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = "０３－１２３４－５６７８" }), addr(func(a *store.Address) {})},
 		{"postal code without hyphen",
-			jp(func(a *amazonpay.Address) { a.PostalCode = "1000005" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.PostalCode = "1000005" }), addr(func(a *store.Address) {})},
 		{"postal code full-width with 〒",
-			jp(func(a *amazonpay.Address) { a.PostalCode = "〒１００－０００５" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.PostalCode = "〒１００－０００５" }), addr(func(a *store.Address) {})},
 		{"prefecture as 東京",
-			jp(func(a *amazonpay.Address) { a.StateOrRegion = "東京" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.StateOrRegion = "東京" }), addr(func(a *store.Address) {})},
 		{"prefecture as Tokyo-to",
-			jp(func(a *amazonpay.Address) { a.StateOrRegion = "Tokyo-to" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.StateOrRegion = "Tokyo-to" }), addr(func(a *store.Address) {})},
 		{"country code in lower case",
-			jp(func(a *amazonpay.Address) { a.CountryCode = "jp" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.CountryCode = "jp" }), addr(func(a *store.Address) {})},
 		{"country code missing",
-			jp(func(a *amazonpay.Address) { a.CountryCode = "" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.CountryCode = "" }), addr(func(a *store.Address) {})},
 		{"the city repeated at the start of the first line is not doubled",
-			jp(func(a *amazonpay.Address) { a.AddressLine1 = "千代田区丸の内1-1-1" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.AddressLine1 = "千代田区丸の内1-1-1" }), addr(func(a *store.Address) {})},
 		{"the prefecture repeated in the city is not doubled",
-			jp(func(a *amazonpay.Address) { a.City = "東京都千代田区" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.City = "東京都千代田区" }), addr(func(a *store.Address) {})},
 		{"three address lines: the first is never dropped (Magento #1167)",
-			jp(func(a *amazonpay.Address) { a.AddressLine3 = "受付気付" }),
+			jpAddr(func(a *amazonpay.Address) { a.AddressLine3 = "受付気付" }),
 			addr(func(a *store.Address) { a.Address2 = "丸の内ビル12階 受付気付" })},
 		{"missing city: the municipality is split off the first line",
-			jp(func(a *amazonpay.Address) { a.City = ""; a.AddressLine1 = "千代田区丸の内1-1-1" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.City = ""; a.AddressLine1 = "千代田区丸の内1-1-1" }), addr(func(a *store.Address) {})},
 		{"missing city: designated city with ward",
 			amazonpay.Address{Name: "山田花子", StateOrRegion: "大阪府", AddressLine1: "大阪市北区梅田1-1-1", PostalCode: "530-0001", PhoneNumber: "06-6000-0000", CountryCode: "JP"},
 			store.Address{FamilyName: "山田花子", Phone: "0660000000", PostalCode: "530-0001", Prefecture: "大阪府", City: "大阪市北区", Address1: "梅田1-1-1"}},
@@ -194,7 +194,7 @@ func TestMapAmazonAddress(t *testing.T) {
 			amazonpay.Address{Name: "テスト姓 名スペース", StateOrRegion: "東京都", AddressLine1: "目黒区 下目黒1-8-1", AddressLine2: "ARCO TOWER", PostalCode: "153-0064", PhoneNumber: "0312345678", CountryCode: "JP"},
 			store.Address{FamilyName: "テスト姓 名スペース", Phone: "0312345678", PostalCode: "153-0064", Prefecture: "東京都", City: "目黒区", Address1: "下目黒1-8-1", Address2: "ARCO TOWER"}},
 		{"missing city: the first line is only the municipality",
-			jp(func(a *amazonpay.Address) {
+			jpAddr(func(a *amazonpay.Address) {
 				a.City = ""
 				a.AddressLine1 = "千代田区"
 				a.AddressLine2 = "丸の内1-1-1"
@@ -202,7 +202,7 @@ func TestMapAmazonAddress(t *testing.T) {
 			}),
 			addr(func(a *store.Address) {})},
 		{"missing city, lines do not split cleanly: the first line goes whole into the city (seed 000)",
-			jp(func(a *amazonpay.Address) {
+			jpAddr(func(a *amazonpay.Address) {
 				a.City = ""
 				a.AddressLine1 = "下目黒1-8-1"
 				a.AddressLine2 = "ARCO TOWER"
@@ -212,7 +212,7 @@ func TestMapAmazonAddress(t *testing.T) {
 			amazonpay.Address{Name: "判図太郎", AddressLine1: "東京都千代田区丸の内1-1-1 丸の内ビル12階", PostalCode: "1000005", PhoneNumber: "0312345678", CountryCode: "JP"},
 			addr(func(a *store.Address) { a.Address1 = "丸の内1-1-1 丸の内ビル12階"; a.Address2 = "" })},
 		{"everything in AddressLine1 without a municipality: split at the number",
-			jp(func(a *amazonpay.Address) {
+			jpAddr(func(a *amazonpay.Address) {
 				a.City = ""
 				a.AddressLine1 = "丸の内1-1-1 丸の内ビル12階"
 				a.AddressLine2 = ""
@@ -223,17 +223,17 @@ func TestMapAmazonAddress(t *testing.T) {
 				a.Address2 = ""
 			})},
 		{"everything in AddressLine1 and nothing splits: all of it in the city",
-			jp(func(a *amazonpay.Address) { a.City = ""; a.AddressLine1 = "丸の内ビル"; a.AddressLine2 = "" }),
+			jpAddr(func(a *amazonpay.Address) { a.City = ""; a.AddressLine1 = "丸の内ビル"; a.AddressLine2 = "" }),
 			addr(func(a *store.Address) { a.City = "丸の内ビル"; a.Address1 = ""; a.Address2 = "" })},
 		{"prefecture at the start of the city when StateOrRegion is empty",
-			jp(func(a *amazonpay.Address) { a.StateOrRegion = ""; a.City = "東京都千代田区" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.StateOrRegion = ""; a.City = "東京都千代田区" }), addr(func(a *store.Address) {})},
 		{"prefecture and city in StateOrRegion",
-			jp(func(a *amazonpay.Address) { a.StateOrRegion = "東京都千代田区"; a.City = "" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.StateOrRegion = "東京都千代田区"; a.City = "" }), addr(func(a *store.Address) {})},
 		{"county and city",
 			amazonpay.Address{Name: "判図太郎", StateOrRegion: "静岡県", County: "駿東郡", City: "清水町", AddressLine1: "新宿823-1", PostalCode: "411-0901", PhoneNumber: "055-975-0000", CountryCode: "JP"},
 			store.Address{FamilyName: "判図太郎", Phone: "0559750000", PostalCode: "411-0901", Prefecture: "静岡県", City: "駿東郡 清水町", Address1: "新宿823-1"}},
 		{"district without city",
-			jp(func(a *amazonpay.Address) { a.City = ""; a.District = "千代田区" }), addr(func(a *store.Address) {})},
+			jpAddr(func(a *amazonpay.Address) { a.City = ""; a.District = "千代田区" }), addr(func(a *store.Address) {})},
 		{"romaji address as the emulator's buyer gives it",
 			amazonpay.Address{Name: "鈴木一郎", PostalCode: "1500001", CountryCode: "JP", StateOrRegion: "Tokyo", City: "Shibuya-ku", AddressLine1: "Jingumae 1-2-3", AddressLine2: "Harajuku Mansion 101", PhoneNumber: "+81 90-1234-5678"},
 			store.Address{FamilyName: "鈴木一郎", Phone: "09012345678", PostalCode: "150-0001", Prefecture: "東京都", City: "Shibuya-ku", Address1: "Jingumae 1-2-3", Address2: "Harajuku Mansion 101"}},
@@ -241,7 +241,7 @@ func TestMapAmazonAddress(t *testing.T) {
 			amazonpay.Address{Name: "Ichiro Suzuki", PostalCode: "150-0001", CountryCode: "JP", AddressLine1: "1-2-3 Jingumae, Shibuya-ku, Tokyo", PhoneNumber: "+81-90-1234-5678"},
 			store.Address{FamilyName: "Ichiro Suzuki", Phone: "09012345678", PostalCode: "150-0001", Prefecture: "東京都", City: "Shibuya-ku", Address1: "1-2-3 Jingumae"}},
 		{"control characters and invalid UTF-8 are removed",
-			jp(func(a *amazonpay.Address) {
+			jpAddr(func(a *amazonpay.Address) {
 				a.Name = "判図\x00太郎\xff"
 				a.AddressLine2 = "丸の内ビル\t12階\n"
 			}),
@@ -273,17 +273,17 @@ func TestMapAmazonAddressUnusable(t *testing.T) {
 		in    amazonpay.Address
 		field string
 	}{
-		{"not Japan", jp(func(a *amazonpay.Address) { a.CountryCode = "US"; a.StateOrRegion = "CA" }), "country"},
-		{"phone too short", jp(func(a *amazonpay.Address) { a.PhoneNumber = "03-12" }), "phone"},
-		{"phone missing", jp(func(a *amazonpay.Address) { a.PhoneNumber = " " }), "phone"},
-		{"phone abroad", jp(func(a *amazonpay.Address) { a.PhoneNumber = "+1 415 555 0100" }), "phone"},
-		{"postal code too short", jp(func(a *amazonpay.Address) { a.PostalCode = "100-005" }), "postal_code"},
-		{"postal code missing", jp(func(a *amazonpay.Address) { a.PostalCode = "" }), "postal_code"},
-		{"unknown prefecture", jp(func(a *amazonpay.Address) { a.StateOrRegion = "Tokio" }), "prefecture"},
-		{"no prefecture anywhere", jp(func(a *amazonpay.Address) { a.StateOrRegion = "" }), "prefecture"},
-		{"no address line", jp(func(a *amazonpay.Address) { a.AddressLine1 = ""; a.AddressLine2 = " "; a.AddressLine3 = "" }), "address1"},
-		{"address line only the prefecture", jp(func(a *amazonpay.Address) { a.City = ""; a.AddressLine1 = "東京都"; a.AddressLine2 = "" }), "address1"},
-		{"no name", jp(func(a *amazonpay.Address) { a.Name = "\u3000" }), "name"},
+		{"not Japan", jpAddr(func(a *amazonpay.Address) { a.CountryCode = "US"; a.StateOrRegion = "CA" }), "country"},
+		{"phone too short", jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = "03-12" }), "phone"},
+		{"phone missing", jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = " " }), "phone"},
+		{"phone abroad", jpAddr(func(a *amazonpay.Address) { a.PhoneNumber = "+1 415 555 0100" }), "phone"},
+		{"postal code too short", jpAddr(func(a *amazonpay.Address) { a.PostalCode = "100-005" }), "postal_code"},
+		{"postal code missing", jpAddr(func(a *amazonpay.Address) { a.PostalCode = "" }), "postal_code"},
+		{"unknown prefecture", jpAddr(func(a *amazonpay.Address) { a.StateOrRegion = "Tokio" }), "prefecture"},
+		{"no prefecture anywhere", jpAddr(func(a *amazonpay.Address) { a.StateOrRegion = "" }), "prefecture"},
+		{"no address line", jpAddr(func(a *amazonpay.Address) { a.AddressLine1 = ""; a.AddressLine2 = " "; a.AddressLine3 = "" }), "address1"},
+		{"address line only the prefecture", jpAddr(func(a *amazonpay.Address) { a.City = ""; a.AddressLine1 = "東京都"; a.AddressLine2 = "" }), "address1"},
+		{"no name", jpAddr(func(a *amazonpay.Address) { a.Name = "\u3000" }), "name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

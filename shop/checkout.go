@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"kago/jp"
 	"kago/mail"
 	"kago/store"
 )
@@ -493,21 +494,21 @@ func OrderMailVars(o store.Order, st Settings) map[string]string {
 		if l.TaxRate == TaxReduced {
 			mark = "※"
 		}
-		fmt.Fprintf(&lines, "%s%s\n　%s × %d = %s\n", mark, l.Name, mail.Yen(l.UnitPrice), l.Quantity, mail.Yen(l.Subtotal()))
+		fmt.Fprintf(&lines, "%s%s\n　%s × %d = %s\n", mark, l.Name, jp.Yen(l.UnitPrice), l.Quantity, jp.Yen(l.Subtotal()))
 	}
 	if o.Total8 > 0 {
 		lines.WriteString("（※は軽減税率8%対象商品です）\n")
 	}
 	var rates []string
 	if o.Total10 > 0 {
-		rates = append(rates, fmt.Sprintf("（10%%対象 %s 内消費税 %s）", mail.Yen(o.Total10), mail.Yen(o.Tax10)))
+		rates = append(rates, fmt.Sprintf("（10%%対象 %s 内消費税 %s）", jp.Yen(o.Total10), jp.Yen(o.Tax10)))
 	}
 	if o.Total8 > 0 {
-		rates = append(rates, fmt.Sprintf("（8%%対象 %s 内消費税 %s）", mail.Yen(o.Total8), mail.Yen(o.Tax8)))
+		rates = append(rates, fmt.Sprintf("（8%%対象 %s 内消費税 %s）", jp.Yen(o.Total8), jp.Yen(o.Tax8)))
 	}
 	fee := ""
 	if o.CODFee > 0 {
-		fee = "代引き手数料：" + mail.Yen(o.CODFee)
+		fee = "代引き手数料：" + jp.Yen(o.CODFee)
 	}
 	guide := ""
 	switch o.PaymentMethod {
@@ -542,10 +543,10 @@ func OrderMailVars(o store.Order, st Settings) map[string]string {
 		"お支払い方法":  PaymentMethodLabel(o.PaymentMethod),
 		"お支払い案内":  guide,
 		"注文内容":    strings.TrimRight(lines.String(), "\n"),
-		"商品合計":    mail.Yen(o.Subtotal),
-		"送料":      mail.Yen(o.ShippingFee),
+		"商品合計":    jp.Yen(o.Subtotal),
+		"送料":      jp.Yen(o.ShippingFee),
 		"手数料":     fee,
-		"合計金額":    mail.Yen(o.Total),
+		"合計金額":    jp.Yen(o.Total),
 		"税率別内訳":   strings.Join(rates, "\n"),
 		"お届け先":    FormatAddress(dest),
 		"配送方法":    DeliveryMethodLabel(o.DeliveryMethod),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kago/jp"
 	"kago/mail"
 	"kago/store"
 )
@@ -184,11 +185,11 @@ func sampleMailVars(st Settings) map[string]string {
 		"お支払い案内":  "商品のお届け時に、配達員へ代金をお支払いください。",
 		"注文内容": "煎茶 やぶきた 100g ※軽減税率対象\n　1,080円 × 2 = 2,160円\n" +
 			"手ぬぐい 茶畑柄\n　1,100円 × 1 = 1,100円",
-		"商品合計":    mail.Yen(subtotal),
-		"送料":      mail.Yen(shipping),
-		"手数料":     "代引き手数料：" + mail.Yen(fee),
-		"合計金額":    mail.Yen(subtotal + shipping + fee),
-		"税率別内訳":   "（10%対象 " + mail.Yen(total10) + " 内消費税 " + mail.Yen(TaxIncluded(total10, 10)) + "）\n（8%対象 " + mail.Yen(tea) + " 内消費税 " + mail.Yen(TaxIncluded(tea, 8)) + "）",
+		"商品合計":    jp.Yen(subtotal),
+		"送料":      jp.Yen(shipping),
+		"手数料":     "代引き手数料：" + jp.Yen(fee),
+		"合計金額":    jp.Yen(subtotal + shipping + fee),
+		"税率別内訳":   "（10%対象 " + jp.Yen(total10) + " 内消費税 " + jp.Yen(TaxIncluded(total10, 10)) + "）\n（8%対象 " + jp.Yen(tea) + " 内消費税 " + jp.Yen(TaxIncluded(tea, 8)) + "）",
 		"お届け先":    "山田 花子 様\n〒530-0001 大阪府大阪市北区梅田1-1\nTEL 06-0000-0000",
 		"配送方法":    "宅配便",
 		"お届け希望日時": "2025/04/05 午前中",

@@ -5,6 +5,8 @@ package views
 import (
 	"strconv"
 	"time"
+
+	"kago/jp"
 )
 
 // Page is what every storefront page needs besides its own model.
@@ -30,28 +32,11 @@ type AdminPage struct {
 	StaticCSS string
 }
 
-// Yen formats an amount as 1,296円.
-func Yen(v int64) string { return Comma(v) + "円" }
-
-// Comma formats an integer with thousands separators.
-func Comma(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	neg := v < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
+// Yen and Comma are jp's, so pages, mails and documents print amounts alike.
+var (
+	Yen   = jp.Yen
+	Comma = jp.Comma
+)
 
 var tokyo = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Tokyo")
