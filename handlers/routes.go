@@ -29,6 +29,7 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/checkout/step1", srv.checkoutSubmit(threeStep1))
 	e.GET("/checkout/step2", srv.checkoutForm(threeStep2))
 	e.POST("/checkout/step2", srv.checkoutSubmit(threeStep2))
+	e.GET("/checkout/quote", srv.checkoutQuote) // the summary as the shopper chooses (JSON)
 	e.GET("/checkout/confirm", srv.checkoutConfirm)
 	e.POST("/checkout/place", srv.checkoutPlace) // 注文する
 	e.GET("/checkout/complete", srv.checkoutComplete)

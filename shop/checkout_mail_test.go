@@ -37,7 +37,7 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	if err := s.AddToCart(ctx, token, products[0].ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Draft(ctx, "", token)
+	d, _, err := s.OpenCheckout(ctx, "", token, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _ := s.Quote(ctx, d, false)
-	o, err := s.PlaceOrder(ctx, d.ID, token, q.Total, false)
+	o, err := s.PlaceOrder(ctx, shop.Confirmation{CheckoutID: d.ID, CartToken: token, Total: q.Total, Digest: shop.CheckoutDigest(d, q)})
 	if err != nil {
 		t.Fatal(err)
 	}

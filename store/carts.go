@@ -40,9 +40,15 @@ func (tx *Tx) SetCartQuantity(token string, productID, quantity int64) error {
 	return err
 }
 
-// ClearCart empties a cart (after an order).
-func (tx *Tx) ClearCart(token string) error {
-	_, err := tx.exec(`DELETE FROM cart_items WHERE cart_token = ?`, token)
+// TakeFromCart removes up to quantity of a product from a cart: what an
+// order took leaves the cart, lines added meanwhile stay.
+func (tx *Tx) TakeFromCart(token string, productID, quantity int64) error {
+	if _, err := tx.exec(`DELETE FROM cart_items WHERE cart_token = ? AND product_id = ? AND quantity <= ?`,
+		token, productID, quantity); err != nil {
+		return err
+	}
+	_, err := tx.exec(`UPDATE cart_items SET quantity = quantity - ? WHERE cart_token = ? AND product_id = ?`,
+		quantity, token, productID)
 	return err
 }
 
