@@ -87,6 +87,7 @@ func (srv *Server) page(c echo.Context, title string) views.Page {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}
 	p.Flash = srv.popFlash(c, shopperCookie)
+	p.TestMode = srv.shop.TestMode(ctx)
 	return p
 }
 

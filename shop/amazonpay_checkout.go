@@ -518,6 +518,13 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error 
 	return s.finishAmazonOrder(ctx, p, a)
 }
 
+// TestPayment tells whether a payment was made in the emulator or Amazon's
+// sandbox, where no money moves (テスト決済). Orders from before the
+// environment was recorded count as real.
+func TestPayment(p store.AmazonPayment) bool {
+	return p.Environment == EnvEmulator || p.Environment == EnvSandbox
+}
+
 // paymentDescriptor is the instrument the buyer paid with, e.g.
 // "Visa ****4444", as Amazon describes it.
 func paymentDescriptor(prefs []amazonpay.PaymentPreference) string {
@@ -575,7 +582,7 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		if a.NotesOnThanks {
 			notes = a.Notes
 		}
-		if err := s.enqueueThanks(tx, o, settingsFrom(kv), notes); err != nil {
+		if err := s.enqueueThanks(tx, o, settingsFrom(kv), notes, TestPayment(p)); err != nil {
 			return err
 		}
 		c, err := tx.Checkout(o.CheckoutID)
@@ -585,6 +592,9 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		return takeOrderedFromCart(tx, c.CartToken, o)
 	})
 }
+
+// testPaymentNote heads the notes of a thanks mail for a test payment.
+const testPaymentNote = "【テスト決済】このご注文はAmazon Payのテスト環境でのお支払いです。実際の請求は発生しません。\n"
 
 // amazonStateOrUnknown names a state the shop could not read yet.
 func amazonStateOrUnknown(state string) string {

@@ -178,6 +178,13 @@ func (s *Shop) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error)
 	return amazonPaySettingsFrom(kv), nil
 }
 
+// TestMode tells whether Amazon Pay is configured against the emulator or
+// Amazon's sandbox, where no money moves (the storefront says so).
+func (s *Shop) TestMode(ctx context.Context) bool {
+	a, err := s.AmazonPaySettings(ctx)
+	return err == nil && a.Configured() && a.Environment != EnvLive
+}
+
 // AmazonPayInput is the settings form as typed.
 type AmazonPayInput struct {
 	Environment, MerchantID, StoreID, PublicKeyID, PrivateKeyPEM string

@@ -516,7 +516,7 @@ func (s *Shop) PlaceOrder(ctx context.Context, in Confirmation) (store.Order, er
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
 			return err
 		}
-		if err := s.enqueueThanks(tx, order, p.settings, ""); err != nil {
+		if err := s.enqueueThanks(tx, order, p.settings, "", false); err != nil {
 			return err
 		}
 		return takeOrderedFromCart(tx, in.CartToken, order)
@@ -667,16 +667,24 @@ func newOrder(checkoutID string, d Draft, q Quote) store.Order {
 
 // enqueueThanks writes the thanks mail to the buyer and its copy to the
 // shop, in the order's transaction: both exist exactly when the order does.
-func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string) error {
+// A test payment (test) is marked in the subject and the notes whatever the
+// template says.
+func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string, test bool) error {
 	tmpl, err := mailTemplateTx(tx, mail.KindThanks)
 	if err != nil {
 		return err
 	}
 	vars := OrderMailVars(o, st)
+	if test {
+		notes = testPaymentNote + notes
+	}
 	if notes != "" {
 		vars["注意書き"] = notes + "\n"
 	}
 	subject, body := mail.Render(tmpl.Subject, vars), mail.Render(tmpl.Body, vars)
+	if test {
+		subject = "【テスト決済】" + subject
+	}
 	if _, err := s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindThanks, From: st.SenderEmail, To: o.Email, Subject: subject, Body: body, OrderID: o.ID}); err != nil {
 		return err
 	}
@@ -762,10 +770,7 @@ func FormatAddress(a store.Address) string {
 	if kana := strings.TrimSpace(a.FamilyKana + "　" + a.GivenKana); kana != "" {
 		b.WriteString("（" + kana + "）")
 	}
-	fmt.Fprintf(&b, " 様\n〒%s\n%s%s%s", a.PostalCode, a.Prefecture, a.City, a.Address1)
-	if a.Address2 != "" {
-		b.WriteString(" " + a.Address2)
-	}
+	fmt.Fprintf(&b, " 様\n〒%s\n%s", a.PostalCode, a.Street())
 	if a.Phone != "" {
 		b.WriteString("\nTEL " + a.Phone)
 	}

@@ -18,6 +18,9 @@ type Page struct {
 	Flash     string // a success message after a redirect
 	Error     string // a message for the whole page
 	StaticCSS string // versioned stylesheet URL
+	// TestMode is set while Amazon Pay runs against the emulator or the
+	// sandbox: a banner says no real payment takes place.
+	TestMode bool
 }
 
 // AdminPage is what every admin page needs.

@@ -202,6 +202,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 			if _, err := s.RecoverAmazonOrders(workCtx, 10*time.Minute); err != nil {
 				log.Error("amazon pay recovery", "err", err)
 			}
+			if _, err := s.ReleaseLapsedReservations(workCtx); err != nil {
+				log.Error("amazon pay reservations", "err", err)
+			}
 			select {
 			case <-workCtx.Done():
 				return
