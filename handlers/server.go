@@ -65,7 +65,7 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
 	}
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "kago_csrf", CookiePath: "/",
+		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/", CookieMaxAge: csrfMaxAge,
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
 		Skipper: func(c echo.Context) bool { return srv.isMounted(c.Request().URL.Path) },
 	})
@@ -73,6 +73,9 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	srv.routes(e)
 	return e
 }
+
+// csrfMaxAge is the CSRF cookie's life in seconds (Echo's default).
+const csrfMaxAge = 86400
 
 func hstsAge(secure bool) int {
 	if secure {
