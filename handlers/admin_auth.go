@@ -41,15 +41,24 @@ func (srv *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// inputStatus is the status of a page shown again with a message: 429 when
+// the login limit refused the attempt, 422 for input to correct.
+func inputStatus(err error) int {
+	if errors.Is(err, shop.ErrLoginLimited) {
+		return http.StatusTooManyRequests
+	}
+	return http.StatusUnprocessableEntity
+}
+
 func (srv *Server) adminLoginPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{}))
 }
 
 func (srv *Server) adminLogin(c echo.Context) error {
 	email := c.FormValue("email")
-	a, err := srv.shop.AdminLogin(c.Request().Context(), email, c.FormValue("password"))
+	a, err := srv.shop.AdminLogin(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	if ie, ok := shop.AsInputError(err); ok {
-		return render(c, http.StatusUnprocessableEntity, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{Email: email, Error: ie.Error()}))
+		return render(c, inputStatus(err), views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{Email: email, Error: ie.Error()}))
 	}
 	if err != nil {
 		return err
@@ -77,11 +86,11 @@ func (srv *Server) adminPasswordPage(c echo.Context) error {
 func (srv *Server) adminChangePassword(c echo.Context) error {
 	id, _ := c.Get(adminNumKey).(int64)
 	err := srv.shop.ChangeAdminPassword(c.Request().Context(), id, shop.PasswordChange{Current: c.FormValue("current_password"),
-		New: c.FormValue("new_password"), Confirm: c.FormValue("confirm_password")})
+		New: c.FormValue("new_password"), Confirm: c.FormValue("confirm_password")}, c.RealIP())
 	if ie, ok := shop.AsInputError(err); ok {
 		p := srv.adminPage(c, "パスワード変更", "")
 		p.Error = ie.Message
-		return render(c, http.StatusUnprocessableEntity, views.AdminPassword(p, views.PasswordForm{Errors: ie.Fields}))
+		return render(c, inputStatus(err), views.AdminPassword(p, views.PasswordForm{Errors: ie.Fields}))
 	}
 	if err != nil {
 		return err

@@ -1,10 +1,16 @@
 package handlers_test
 
 import (
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"kago/handlers"
 )
 
 // cookie returns the browser's cookie of that name sent to path ("" when none).
@@ -20,7 +26,7 @@ func (k *kit) cookie(path, name string) string {
 
 // withAdminCookie is another browser holding a copy of an admin cookie.
 func (k *kit) withAdminCookie(value string) *kit {
-	other := &kit{t: k.t, dir: k.dir, srv: k.srv, shop: k.shop, db: k.db, emu: k.emu, client: newClient()}
+	other := &kit{t: k.t, dir: k.dir, srv: k.srv, shop: k.shop, db: k.db, emu: k.emu, client: newClient(), opts: k.opts}
 	u, _ := url.Parse(k.srv.URL + "/admin")
 	other.client.Jar.SetCookies(u, []*http.Cookie{{Name: "kago_admin_sid", Value: value, Path: "/admin"}})
 	return other
@@ -147,5 +153,82 @@ func TestAdminLoginRotatesSessionAndCSRF(t *testing.T) {
 	}
 	if !signedIn(k) {
 		t.Fatal("not signed in after the second login")
+	}
+}
+
+// kitClock is a settable clock for a kit's store.
+type kitClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *kitClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *kitClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestAdminLoginLimited: issue 9 item 5, 200 wrong passwords were 200
+// accepted attempts. Now 5 are checked and the rest refused with 429 and a
+// message; the right password is refused until the 15 minutes pass.
+func TestAdminLoginLimited(t *testing.T) {
+	t.Parallel()
+	clk := &kitClock{t: time.Now().UTC()}
+	k := newKitWith(t, kitOptions{now: clk.now})
+	k.get("/admin/login")
+	counts := map[int]int{}
+	for range 200 {
+		r := k.post("/admin/login", url.Values{"email": {testAdminEmail}, "password": {"guess"}})
+		counts[r.status]++
+		if r.status == http.StatusTooManyRequests {
+			mustContain(t, r.body, "ログインの試行回数が上限に達しました。15分ほど時間をおいてから、もう一度お試しください。", `value="`+testAdminEmail+`"`)
+		}
+	}
+	if counts[http.StatusUnprocessableEntity] != 5 || counts[http.StatusTooManyRequests] != 195 {
+		t.Fatalf("200 wrong passwords answered %v; want 5 checked (422) and 195 refused (429)", counts)
+	}
+	r := k.post("/admin/login", url.Values{"email": {testAdminEmail}, "password": {testAdminPassword}})
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("right password during the lock: %d", r.status)
+	}
+	clk.add(14 * time.Minute)
+	if r := k.post("/admin/login", url.Values{"email": {testAdminEmail}, "password": {testAdminPassword}}); r.status != http.StatusTooManyRequests {
+		t.Fatalf("right password 14 minutes later: %d", r.status)
+	}
+	clk.add(time.Minute)
+	k.loginAdmin()
+}
+
+// TestLoginLimitAddressIgnoresForgedForwardedFor: without a trusted proxy an
+// X-Forwarded-For header cannot make one client look like twenty-one; with
+// one, the proxy's header names the client.
+func TestLoginLimitAddressIgnoresForgedForwardedFor(t *testing.T) {
+	t.Parallel()
+	spray := func(k *kit) (refused int) {
+		k.get("/admin/login")
+		for i := range 25 {
+			form := url.Values{"email": {"user" + strconv.Itoa(i) + "@example.jp"}, "password": {"guess"}, "_csrf": {k.csrfToken()}}
+			req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/admin/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))
+			if k.do(req).status == http.StatusTooManyRequests {
+				refused++
+			}
+		}
+		return refused
+	}
+	if n := spray(newKit(t)); n != 5 {
+		t.Fatalf("no trusted proxy: %d of 25 refused, want 5 (the connection's address is limited)", n)
+	}
+	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
+	proxied := newKitWith(t, kitOptions{configure: func(c *handlers.Config) { c.TrustedProxies = []*net.IPNet{loopback} }})
+	if n := spray(proxied); n != 0 {
+		t.Fatalf("behind a trusted proxy: %d of 25 refused, want 0 (25 clients)", n)
 	}
 }

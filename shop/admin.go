@@ -21,20 +21,27 @@ var ErrBadLogin = Invalid("メールアドレスまたはパスワードが正�
 // dummyHash keeps a login for an unknown e-mail as slow as a wrong password.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("kago-dummy-password"), bcrypt.DefaultCost)
 
-// AdminLogin checks an admin's e-mail and password.
-func (s *Shop) AdminLogin(ctx context.Context, email, password string) (store.Admin, error) {
-	a, err := s.db.AdminByEmail(ctx, strings.TrimSpace(strings.ToLower(email)))
-	if errors.Is(err, store.ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return a, ErrBadLogin
-	}
-	if err != nil {
-		return a, err
-	}
-	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		return a, ErrBadLogin
-	}
-	return a, nil
+// AdminLogin checks an admin's e-mail and password, as one attempt within
+// the login limits of the account and of address (the client IP):
+// ErrLoginLimited when either is reached, ErrBadLogin when wrong.
+func (s *Shop) AdminLogin(ctx context.Context, email, password, address string) (store.Admin, error) {
+	var a store.Admin
+	err := s.Logins.Guard(ctx, model.SessionAdmin, email, address, func() error {
+		var err error
+		a, err = s.db.AdminByEmail(ctx, strings.TrimSpace(strings.ToLower(email)))
+		if errors.Is(err, store.ErrNotFound) {
+			_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			return ErrBadLogin
+		}
+		if err != nil {
+			return err
+		}
+		if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+			return ErrBadLogin
+		}
+		return nil
+	})
+	return a, err
 }
 
 // Admin returns the admin of a session.
@@ -120,11 +127,12 @@ const (
 	MaxPasswordBytes = 72
 )
 
-// ChangeAdminPassword checks the current password, applies the policy to
-// the new one and stores it; every session of the admin ends (the handler
-// starts a fresh one for the browser that made the change). An InputError
-// names the fields to fix.
-func (s *Shop) ChangeAdminPassword(ctx context.Context, adminID int64, in PasswordChange) error {
+// ChangeAdminPassword checks the current password (an attempt within the
+// login limits, like a login from address), applies the policy to the new
+// one and stores it; every session of the admin ends (the handler starts a
+// fresh one for the browser that made the change). An InputError names the
+// fields to fix; ErrLoginLimited when the limit is reached.
+func (s *Shop) ChangeAdminPassword(ctx context.Context, adminID int64, in PasswordChange, address string) error {
 	a, err := s.db.Admin(ctx, adminID)
 	if err != nil {
 		return err
@@ -132,8 +140,21 @@ func (s *Shop) ChangeAdminPassword(ctx context.Context, adminID int64, in Passwo
 	fields := map[string]string{}
 	if in.Current == "" {
 		fields["current_password"] = "現在のパスワードを入力してください。"
-	} else if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(in.Current)) != nil {
-		fields["current_password"] = "現在のパスワードが正しくありません。"
+	} else {
+		err := s.Logins.Guard(ctx, model.SessionAdmin, a.Email, address, func() error {
+			if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(in.Current)) != nil {
+				return Invalid("現在のパスワードが正しくありません。")
+			}
+			return nil
+		})
+		if errors.Is(err, ErrLoginLimited) {
+			return err
+		}
+		if ie, ok := AsInputError(err); ok {
+			fields["current_password"] = ie.Message
+		} else if err != nil {
+			return err
+		}
 	}
 	if msg := passwordProblem(in.New, a.Email); msg != "" {
 		fields["new_password"] = msg

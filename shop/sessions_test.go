@@ -122,7 +122,7 @@ func TestEnsureAdminResetEndsSessions(t *testing.T) {
 	if _, err := s.Sessions.Get(ctx, model.SessionAdmin, id); !errors.Is(err, shop.ErrNotFound) {
 		t.Fatalf("the session outlived the password reset: %v", err)
 	}
-	if _, err := s.AdminLogin(ctx, "owner@example.jp", "second-password-2"); err != nil {
+	if _, err := s.AdminLogin(ctx, "owner@example.jp", "second-password-2", "192.0.2.1"); err != nil {
 		t.Fatalf("login with the reset password: %v", err)
 	}
 }
@@ -148,19 +148,19 @@ func TestAdminPasswordPolicy(t *testing.T) {
 		{shop.PasswordChange{Current: "current-password-1", New: "zzzzzzzzzzzz", Confirm: "zzzzzzzzzzzz"}, "new_password"},
 		{shop.PasswordChange{Current: "current-password-1", New: "kyusu-to-yunomi", Confirm: "kyusu-to-yunomi2"}, "confirm_password"},
 	} {
-		err := s.ChangeAdminPassword(ctx, a.ID, tc.in)
+		err := s.ChangeAdminPassword(ctx, a.ID, tc.in, "192.0.2.1")
 		ie, ok := shop.AsInputError(err)
 		if !ok || ie.Fields[tc.field] == "" {
 			t.Errorf("%+v: %v, want a message on %s", tc.in, err, tc.field)
 		}
 	}
-	if _, err := s.AdminLogin(ctx, "owner@example.jp", "current-password-1"); err != nil {
+	if _, err := s.AdminLogin(ctx, "owner@example.jp", "current-password-1", "192.0.2.1"); err != nil {
 		t.Fatalf("a refused change altered the password: %v", err)
 	}
-	if err := s.ChangeAdminPassword(ctx, a.ID, shop.PasswordChange{Current: "current-password-1", New: "急須と湯呑み-2026", Confirm: "急須と湯呑み-2026"}); err != nil {
+	if err := s.ChangeAdminPassword(ctx, a.ID, shop.PasswordChange{Current: "current-password-1", New: "急須と湯呑み-2026", Confirm: "急須と湯呑み-2026"}, "192.0.2.1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AdminLogin(ctx, "owner@example.jp", "急須と湯呑み-2026"); err != nil {
+	if _, err := s.AdminLogin(ctx, "owner@example.jp", "急須と湯呑み-2026", "192.0.2.1"); err != nil {
 		t.Fatalf("login with the new password: %v", err)
 	}
 }
