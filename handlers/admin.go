@@ -14,61 +14,10 @@ import (
 	"kago/views"
 )
 
-const adminIDKey = "admin"
-
-// requireAdmin lets signed-in admins through and sends others to the login.
-func (srv *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, _ := srv.session(c, adminCookie).Values[adminIDKey].(int64)
-		if id == 0 {
-			return redirect(c, "/admin/login")
-		}
-		a, err := srv.shop.Admin(c.Request().Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			return redirect(c, "/admin/login")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(adminIDKey, a.Email)
-		return next(c)
-	}
-}
-
 func (srv *Server) adminPage(c echo.Context, title, nav string) views.AdminPage {
 	email, _ := c.Get(adminIDKey).(string)
 	return views.AdminPage{Title: title, ShopName: srv.shopName(c.Request().Context()), CSRF: csrfToken(c),
 		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css")}
-}
-
-func (srv *Server) adminLoginPage(c echo.Context) error {
-	return render(c, http.StatusOK, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{}))
-}
-
-func (srv *Server) adminLogin(c echo.Context) error {
-	email := c.FormValue("email")
-	a, err := srv.shop.AdminLogin(c.Request().Context(), email, c.FormValue("password"))
-	if ie, ok := shop.AsInputError(err); ok {
-		return render(c, http.StatusUnprocessableEntity, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{Email: email, Error: ie.Error()}))
-	}
-	if err != nil {
-		return err
-	}
-	sess := srv.session(c, adminCookie)
-	sess.Values[adminIDKey] = a.ID
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/admin")
-}
-
-func (srv *Server) adminLogout(c echo.Context) error {
-	sess := srv.session(c, adminCookie)
-	sess.Options.MaxAge = -1
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/admin/login")
 }
 
 func (srv *Server) adminDashboard(c echo.Context) error {

@@ -40,13 +40,22 @@ type kit struct {
 	db     *store.DB
 	client *http.Client
 	csrf   string
+	opts   kitOptions
+}
+
+// kitOptions change how a kit's shop is built.
+type kitOptions struct {
+	now       func() time.Time       // the store's clock; nil: real time
+	configure func(*handlers.Config) // changes to the HTTP config
 }
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
 
-func newKit(t testing.TB) *kit {
+func newKit(t testing.TB) *kit { return newKitWith(t, kitOptions{}) }
+
+func newKitWith(t testing.TB, opts kitOptions) *kit {
 	t.Helper()
-	k := &kit{t: t, dir: t.TempDir(), client: newClient()}
+	k := &kit{t: t, dir: t.TempDir(), client: newClient(), opts: opts}
 	k.start()
 	return k
 }
@@ -54,7 +63,7 @@ func newKit(t testing.TB) *kit {
 // start serves the shop over the kit's data directory.
 func (k *kit) start() {
 	t, dir, ctx := k.t, k.dir, context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), k.opts.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +81,12 @@ func (k *kit) start() {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}})
+	cfg := handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
+		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}}
+	if k.opts.configure != nil {
+		k.opts.configure(&cfg)
+	}
+	e := handlers.New(s, cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {

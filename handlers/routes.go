@@ -42,6 +42,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/admin/login", srv.adminLogin)
 	a := e.Group("/admin", srv.requireAdmin)
 	a.POST("/logout", srv.adminLogout)
+	a.GET("/password", srv.adminPasswordPage) // パスワード変更
+	a.POST("/password", srv.adminChangePassword)
 	a.GET("", srv.adminDashboard)
 	a.GET("/products", srv.adminProducts)
 	a.GET("/products/new", srv.adminProductNew)

@@ -69,6 +69,7 @@ type serveConfig struct {
 	SMTP                   mail.SMTPConfig
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
+	TrustedProxies         []*net.IPNet
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -90,6 +91,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.SMTP.Password, "smtp-password", env("KAGO_SMTP_PASSWORD", ""), "SMTP password (env KAGO_SMTP_PASSWORD)")
 	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", env("KAGO_SMTP_TLS", "starttls"), "SMTP security: starttls, tls or none (env KAGO_SMTP_TLS)")
 	level := fs.String("log-level", env("KAGO_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KAGO_LOG_LEVEL)")
+	proxies := fs.String("trusted-proxies", env("KAGO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1 (env KAGO_TRUSTED_PROXIES; empty: the connecting address is the client)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: kago [serve] [flags]
 
@@ -112,6 +114,9 @@ Flags:
 	cfg.SMTP.Port = p
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("bad -log-level: %w", err)
+	}
+	if cfg.TrustedProxies, err = parseCIDRs(*proxies); err != nil {
+		return cfg, fmt.Errorf("bad -trusted-proxies: %w", err)
 	}
 	cfg.AdminEmail, cfg.AdminPass = getenv("KAGO_ADMIN_EMAIL"), getenv("KAGO_ADMIN_PASSWORD")
 	return cfg, nil
@@ -177,7 +182,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return fmt.Errorf("amazon pay emulator: %w", err)
 	}
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}})
+		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}, TrustedProxies: cfg.TrustedProxies})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
@@ -243,6 +248,34 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs; a bare address is one host.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				bits = 32
+			}
+			f += "/" + strconv.Itoa(bits)
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // loadOrCreateKey reads a secret key file, creating it with random bytes on
