@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kago/jp"
 	"kago/shop"
 	"kago/store"
 	"kago/views"
@@ -155,6 +156,14 @@ func adminAddress(a store.Address) views.AdminAddress {
 	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: a.Street(), Phone: a.Phone}
 }
 
+// deliveryDate is a preferred delivery date as a person reads it.
+func deliveryDate(day string) string {
+	if t, ok := jp.ParseDay(day); ok {
+		return jp.LongDate(t)
+	}
+	return day
+}
+
 // amazonReference is what the list shows under 「Amazon Pay」: the reference
 // ID, or 未記入 before Amazon gave one, or 決済失敗.
 func amazonReference(p store.AmazonPayment) string {
@@ -190,7 +199,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
 		StatusLabel: shop.OrderStatusLabel(o.Status), PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
 		PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Email: o.Email, Buyer: adminAddress(o.Buyer),
-		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: o.DeliveryDate, DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
+		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: deliveryDate(o.DeliveryDate), DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
 	if d.Amazon != nil {

@@ -173,7 +173,7 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 					t.Fatalf("payment %+v", p)
 				}
 				mails, _ := k.db.OrderMails(ctx, o.ID)
-				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでのお支払いは") {
+				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでお支払いの場合も") || !strings.Contains(mails[0].Subject, "【テスト決済】") {
 					t.Fatalf("mails %+v", mails)
 				}
 				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。")

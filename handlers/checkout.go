@@ -43,7 +43,7 @@ func (srv *Server) draft(c echo.Context) (shop.Draft, shop.Quote, bool, error) {
 	ctx := c.Request().Context()
 	token := srv.cartToken(c)
 	if token == "" {
-		return shop.Draft{}, shop.Quote{}, false, srv.backToCart(c, shop.ErrEmptyCart.Message)
+		return shop.Draft{}, shop.Quote{}, false, redirect(c, "/cart") // the cart page says it is empty
 	}
 	id, _ := srv.session(c, shopperCookie).Values[checkoutKey].(string)
 	d, q, err := srv.shop.OpenCheckout(ctx, id, token, false)
@@ -51,7 +51,7 @@ func (srv *Server) draft(c echo.Context) (shop.Draft, shop.Quote, bool, error) {
 		return d, q, false, err
 	}
 	if len(q.Cart.Lines) == 0 {
-		return d, q, false, srv.backToCart(c, shop.ErrEmptyCart.Message)
+		return d, q, false, redirect(c, "/cart")
 	}
 	if !q.Cart.Orderable() {
 		return d, q, false, srv.backToCart(c, "在庫が不足している商品があります。カゴの内容をご確認ください。")

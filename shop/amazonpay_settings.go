@@ -82,7 +82,7 @@ type AmazonPaySettings struct {
 func DefaultAmazonPaySettings() AmazonPaySettings {
 	return AmazonPaySettings{Environment: EnvEmulator, SaleMethod: SaleAuthorizeWithCapture, ButtonColor: "Gold",
 		ProductType: amazonpay.ProductTypePayAndShip, DisplayStyle: "logo", EnabledTakkyubin: true,
-		Notes: "Amazon Payでのお支払いは、Amazonアカウントに登録されたお届け先・お支払い方法をご利用いただけます。", NotesOnPayment: true, NotesOnThanks: true}
+		Notes: "Amazon Payでお支払いの場合も、ご注文の確認メールやお問い合わせへのご返信は当店からお送りします。", NotesOnPayment: true, NotesOnThanks: true}
 }
 
 const apPrefix = "amazonpay."

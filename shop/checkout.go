@@ -239,6 +239,7 @@ func putDraft(tx *store.Tx, d Draft) error {
 func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
 	d.Notice = ""
 	fields := validateDraft(d, parts, s.db.Now())
+	capDraft(&d.Form)
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
@@ -266,6 +267,29 @@ func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
 		return &InputError{Message: msgFixInput, Fields: fields}
 	}
 	return nil
+}
+
+// capDraft bounds what is stored of each field at twice what validation
+// accepts: a draft is saved even when invalid (nothing typed is lost), but
+// no visitor can store megabytes in one. The field's message still says
+// what is too long, since the stored text stays over the limit.
+func capDraft(f *CheckoutForm) {
+	for _, a := range []*store.Address{&f.Buyer, &f.Dest} {
+		for _, c := range []struct {
+			p *string
+			n int
+		}{{&a.FamilyName, 30}, {&a.GivenName, 30}, {&a.FamilyKana, 30}, {&a.GivenKana, 30}, {&a.Phone, 30},
+			{&a.PostalCode, 16}, {&a.Prefecture, 8}, {&a.City, 50}, {&a.Address1, 100}, {&a.Address2, 100}} {
+			*c.p = truncateRunes(*c.p, 2*c.n)
+		}
+	}
+	for _, c := range []struct {
+		p *string
+		n int
+	}{{&f.Email, 254}, {&f.ShipTo, 8}, {&f.DeliveryMethod, 16}, {&f.DeliveryDate, 10}, {&f.DeliveryTime, 8},
+		{&f.PaymentMethod, 16}, {&f.Notes, 1000}} {
+		*c.p = truncateRunes(*c.p, 2*c.n)
+	}
 }
 
 // ErrAmazonRestart is a change after 「注文する」 with Amazon Pay: the draft

@@ -4,7 +4,6 @@ package views
 
 import (
 	"strconv"
-	"time"
 
 	"kago/jp"
 )
@@ -41,21 +40,10 @@ var (
 	Comma = jp.Comma
 )
 
-var tokyo = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		return time.FixedZone("JST", 9*60*60)
-	}
-	return loc
-}()
 
-// DateTime shows a stored UTC time in Japan time.
-func DateTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(tokyo).Format("2006/01/02 15:04")
-}
+// DateTime shows a stored UTC time in Japan time as jp.DateTime does:
+// 2026年12月5日（土）14:05.
+var DateTime = jp.DateTime
 
 // Itoa is strconv.FormatInt for templates.
 func Itoa(v int64) string { return strconv.FormatInt(v, 10) }
