@@ -40,7 +40,6 @@ var (
 	Comma = jp.Comma
 )
 
-
 // DateTime shows a stored UTC time in Japan time as jp.DateTime does:
 // 2026年12月5日（土）14:05.
 var DateTime = jp.DateTime
