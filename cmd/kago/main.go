@@ -226,7 +226,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if admin.GeneratedPassword != "" {
 		fmt.Fprintf(stdout, "  Admin login (shown once, keep it): %s / %s\n", admin.Email, admin.GeneratedPassword)
 	} else {
-		fmt.Fprintf(stdout, "  Admin login: %s (password as set before)\n", admin.Email)
+		fmt.Fprintf(stdout, "  Admin login: %s (the password shown at the first start, or the one set since;\n"+
+			"               forgot it? start once with KAGO_ADMIN_PASSWORD=new-password to set a new one)\n", admin.Email)
 	}
 	if cfg.SMTP.Enabled() {
 		fmt.Fprintf(stdout, "  Mail:  sent through SMTP %s:%d\n", cfg.SMTP.Host, cfg.SMTP.Port)
