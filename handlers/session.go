@@ -209,7 +209,14 @@ func csrfToken(c echo.Context) string {
 // page builds the shared part of a storefront page.
 func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
-	p := views.Page{Title: title, ShopName: srv.shopName(ctx), CSRF: csrfToken(c), StaticCSS: static.URL("kago.css")}
+	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"),
+		Meta: views.Meta{Type: "website", Favicon: static.URL("favicon.svg"), PostalJS: static.URL("postal.js")}}
+	if st, err := srv.shop.Settings(ctx); err == nil {
+		p.ShopName, p.Meta.Description = st.ShopName, st.ShopDescription
+	}
+	if base := srv.shop.BaseURL(); base != "" {
+		p.Meta.URL = base + c.Request().URL.RequestURI()
+	}
 	if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}

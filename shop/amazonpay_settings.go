@@ -192,6 +192,7 @@ type AmazonPayInput struct {
 	AllowIncrease, NotesOnPayment, NotesOnThanks                 bool
 	EnabledTakkyubin                                             bool
 	Notes, ReferencePrefix                                       string
+	Base                                                         string // FormBase of the settings shown
 }
 
 var (
@@ -261,8 +262,18 @@ func (s *Shop) SaveAmazonPaySettings(ctx context.Context, in AmazonPayInput) err
 	if len(fields) > 0 {
 		return &InputError{Message: "入力内容に誤りがあります。赤字の項目をご確認ください。", Fields: fields}
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(a.values()) })
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kv, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		return putMerged(tx, in.Base, a.values(), amazonPaySettingsFrom(kv).values())
+	})
 }
+
+// Base fingerprints the stored Amazon Pay settings for the form's
+// base (lost updates, formbase.go).
+func (a AmazonPaySettings) Base() string { return FormBase(a.values()) }
 
 // AmazonPayEnv is how the shop reaches Amazon Pay and is reached back.
 type AmazonPayEnv struct {

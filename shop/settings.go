@@ -26,9 +26,12 @@ const (
 
 // Settings are the shop owner's choices, typed; stored as key-value rows.
 type Settings struct {
-	ShopName    string // 店舗名
-	SenderEmail string // 送信元メールアドレス
-	NotifyEmail string // 受注通知先メールアドレス
+	ShopName string // 店舗名
+	// ShopDescription introduces the shop to search engines and link
+	// previews (meta description, OGP).
+	ShopDescription string
+	SenderEmail     string // 送信元メールアドレス
+	NotifyEmail     string // 受注通知先メールアドレス
 
 	CartType           string           // ゼロステップ or ３ステップ
 	ShippingMode       string           // 全国一律 or 地域別
@@ -52,6 +55,7 @@ type Settings struct {
 func DefaultSettings() Settings {
 	return Settings{
 		ShopName:        "かご屋 デモショップ",
+		ShopDescription: "静岡の深蒸し煎茶、宇治抹茶、季節の和菓子と茶器をお届けする小さなお茶屋です。",
 		SenderEmail:     "shop@example.com",
 		NotifyEmail:     "orders@example.com",
 		CartType:        CartZeroStep,
@@ -74,6 +78,7 @@ func (st Settings) values() map[string]string {
 	fees, _ := json.Marshal(st.ShippingRegionFees)
 	return map[string]string{
 		"shop_name":            st.ShopName,
+		"shop_description":     st.ShopDescription,
 		"sender_email":         st.SenderEmail,
 		"notify_email":         st.NotifyEmail,
 		"cart_type":            st.CartType,
@@ -103,6 +108,7 @@ func settingsFrom(kv map[string]string) Settings {
 		}
 	}
 	str(&st.ShopName, "shop_name")
+	str(&st.ShopDescription, "shop_description")
 	str(&st.SenderEmail, "sender_email")
 	str(&st.NotifyEmail, "notify_email")
 	str(&st.CartType, "cart_type")
@@ -138,6 +144,7 @@ func (s *Shop) Settings(ctx context.Context) (Settings, error) {
 // SettingsInput is the settings form as typed; amounts are text.
 type SettingsInput struct {
 	ShopName, SenderEmail, NotifyEmail string
+	ShopDescription                    string
 	CartType, ShippingMode             string
 	ShippingFlatFee                    string
 	ShippingRegionFees                 map[string]string
@@ -145,15 +152,18 @@ type SettingsInput struct {
 	BankDetails, BankTransferDays      string
 	ShippingLeadTime, ReturnPolicy     string
 	ReservationMinutes                 string
+	// Base fingerprints the settings the form was opened with (FormBase).
+	Base string
 }
 
-// Input turns settings back into form values.
+// Input turns settings back into form values, with their base.
 func (st Settings) Input() SettingsInput {
 	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
 		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, BankTransferDays: strconv.FormatInt(st.BankTransferDays, 10),
-		ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10)}
+		ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10),
+		ShopDescription: st.ShopDescription, Base: FormBase(st.values())}
 	for r, f := range st.ShippingRegionFees {
 		in.ShippingRegionFees[r] = strconv.FormatInt(f, 10)
 	}
@@ -167,6 +177,10 @@ func (in SettingsInput) parse() (Settings, error) {
 	st.ShopName = strings.TrimSpace(in.ShopName)
 	if n := utf8.RuneCountInString(st.ShopName); n == 0 || n > 60 {
 		fields["shop_name"] = "店舗名を60文字以内で入力してください。"
+	}
+	st.ShopDescription = strings.Join(strings.Fields(in.ShopDescription), " ")
+	if utf8.RuneCountInString(st.ShopDescription) > 160 {
+		fields["shop_description"] = "ショップの紹介文は160文字以内で入力してください。"
 	}
 	st.SenderEmail, st.NotifyEmail = strings.TrimSpace(in.SenderEmail), strings.TrimSpace(in.NotifyEmail)
 	if !ValidEmail(st.SenderEmail) {
@@ -223,13 +237,75 @@ func (in SettingsInput) parse() (Settings, error) {
 	return st, nil
 }
 
-// SaveSettings validates and stores the settings form.
+// SaveSettings validates and stores the settings form, writing only the
+// settings the form changed; one changed meanwhile by someone else is
+// refused with a *StaleFormError (formbase.go).
 func (s *Shop) SaveSettings(ctx context.Context, in SettingsInput) error {
 	st, err := in.parse()
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(st.values()) })
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kv, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		return putMerged(tx, in.Base, st.values(), settingsFrom(kv).values())
+	})
+}
+
+// putMerged writes the settings a form changed (typed against current, see
+// mergeForm) or refuses the form naming the settings changed meanwhile.
+func putMerged(tx *store.Tx, base string, typed, current map[string]string) error {
+	write, conflicts := mergeForm(base, typed, current)
+	if len(conflicts) > 0 {
+		e := staleForm(conflicts, current, func(key, value string) (string, string) {
+			if key == apPrefix+"private_key" {
+				return settingLabels[key], "（表示しません）"
+			}
+			if label, ok := settingLabels[key]; ok {
+				key = label
+			}
+			return key, shorten(value)
+		})
+		// The forms name the Amazon Pay fields without the key prefix.
+		for k, m := range e.Fields {
+			if f, ok := strings.CutPrefix(k, apPrefix); ok {
+				delete(e.Fields, k)
+				e.Fields[f] = m
+			}
+		}
+		return e
+	}
+	changed := make(map[string]string, len(write))
+	for _, k := range write {
+		changed[k] = typed[k]
+	}
+	return tx.PutSettings(changed)
+}
+
+// settingLabels name settings in the stale-form message.
+var settingLabels = map[string]string{
+	"shop_name": "店舗名", "shop_description": "ショップの紹介文", "sender_email": "送信元メールアドレス",
+	"notify_email": "受注通知先メールアドレス", "cart_type": "カートの種類", "shipping_mode": "送料の設定方法",
+	"shipping_flat_fee": "全国一律の送料", "shipping_region_fees": "地域別の送料", "free_shipping_over": "送料無料になる金額",
+	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先",
+	apPrefix + "environment": "接続先", apPrefix + "sale_method": "売上方式", apPrefix + "button_color": "ボタン色",
+	apPrefix + "allow_increase": "増額の利用", apPrefix + "product_type": "Amazon画面での選択項目",
+	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",
+	apPrefix + "notes_on_payment": "注意書きの表示（支払方法選択画面）", apPrefix + "notes_on_thanks": "注意書きの表示（サンクスメール）",
+	apPrefix + "enabled_takkyubin": "宅配便での利用", apPrefix + "merchant_id": "出品者ID", apPrefix + "store_id": "ストアID",
+	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー",
+}
+
+// FreeShippingShortfall is how much more a goods subtotal needs for free
+// shipping (「あと1,200円で送料無料」): 0 when it already ships free, -1 when
+// the shop has no free-shipping threshold.
+func (st Settings) FreeShippingShortfall(subtotal int64) int64 {
+	if st.FreeShippingOver <= 0 {
+		return -1
+	}
+	return max(0, st.FreeShippingOver-subtotal)
 }
 
 // ShippingFee is the fee for a prefecture and a goods subtotal.

@@ -20,6 +20,18 @@ type Page struct {
 	// TestMode is set while Amazon Pay runs against the emulator or the
 	// sandbox: a banner says no real payment takes place.
 	TestMode bool
+	Meta      Meta
+}
+
+// Meta is what a storefront page tells search engines and link previews:
+// the meta description and the OGP tags (Open Graph protocol).
+type Meta struct {
+	Description string
+	URL         string // the page's absolute URL (og:url)
+	Image       string // an absolute picture URL (og:image), or ""
+	Type        string // og:type: "website" or "product"
+	Favicon     string // versioned icon URL
+	PostalJS    string // versioned URL of the 住所検索 script
 }
 
 // AdminPage is what every admin page needs.
