@@ -79,6 +79,12 @@ func (k *kit) follow(rawURL string) response {
 func amazonCheckout(t *testing.T, k *kit, buyerID string, payment int) url.Values {
 	t.Helper()
 	fillCart(t, k, 2)
+	return amazonCheckoutCart(t, k, buyerID, payment)
+}
+
+// amazonCheckoutCart is amazonCheckout with the cart as it is.
+func amazonCheckoutCart(t *testing.T, k *kit, buyerID string, payment int) url.Values {
+	t.Helper()
 	cart := k.get("/cart")
 	mustContain(t, cart.body, "data-amazon-pay-button", `data-product-type="PayAndShip"`)
 	session := k.clickAmazonPay(cart.body)
@@ -405,7 +411,8 @@ func TestAmazonPayErrorsAndTimeouts(t *testing.T) {
 
 func TestAmazonPayPendingAuthorization(t *testing.T) {
 	t.Parallel()
-	k := newKit(t)
+	// Pending for longer than the test takes, however slow the machine.
+	k := newKitWith(t, kitOptions{pendingDelay: time.Hour})
 	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
 	form := amazonCheckout(t, k, emulator.BuyerPendingOK, 0)
 	if r := payAtAmazon(t, k, form); r.location != "/checkout/complete" {

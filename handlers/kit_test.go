@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -47,6 +48,12 @@ type kit struct {
 type kitOptions struct {
 	now       func() time.Time       // the store's clock; nil: real time
 	configure func(*handlers.Config) // changes to the HTTP config
+	// emu is an Amazon Pay emulator another kit made: two shops on one
+	// merchant account. nil: the kit makes its own.
+	emu *emulator.Emulator
+	// pendingDelay is how long the emulator keeps authorizations pending;
+	// 0: 50 ms.
+	pendingDelay time.Duration
 }
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
@@ -76,11 +83,14 @@ func (k *kit) start() {
 	if _, err := s.EnsureAdmin(ctx, testAdminEmail, testAdminPassword); err != nil {
 		t.Fatal(err)
 	}
-	emu, err := emulator.New(emulator.Options{PendingDelay: 50 * time.Millisecond, IPNRetries: -1, SNSKey: testSNSKey(t)})
-	if err != nil {
-		t.Fatal(err)
+	emu := k.opts.emu
+	if emu == nil {
+		delay := cmp.Or(k.opts.pendingDelay, 50*time.Millisecond)
+		if emu, err = emulator.New(emulator.Options{PendingDelay: delay, IPNRetries: -1, SNSKey: testSNSKey(t)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { emu.Close() })
 	}
-	t.Cleanup(func() { emu.Close() })
 	cfg := handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
 		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}}
 	if k.opts.configure != nil {

@@ -28,7 +28,7 @@ type Shop struct {
 	*deps
 	Sessions *Sessions // server-side sign-ins of admins and members
 	Logins   *Logins   // login limits per account and per address
-	Catalog *Catalog
+	Catalog  *Catalog
 }
 
 // New returns the domain over a store and an outbox; uploaded images are

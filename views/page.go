@@ -20,7 +20,7 @@ type Page struct {
 	// TestMode is set while Amazon Pay runs against the emulator or the
 	// sandbox: a banner says no real payment takes place.
 	TestMode bool
-	Meta      Meta
+	Meta     Meta
 }
 
 // Meta is what a storefront page tells search engines and link previews:
