@@ -204,10 +204,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
-			if _, err := s.RecoverAmazonOrders(workCtx, 10*time.Minute); err != nil {
+			if _, err := s.RecoverAmazonOrders(workCtx, 10*time.Minute); err != nil && workCtx.Err() == nil {
 				log.Error("amazon pay recovery", "err", err)
 			}
-			if _, err := s.ReleaseLapsedReservations(workCtx); err != nil {
+			if _, err := s.ReleaseLapsedReservations(workCtx); err != nil && workCtx.Err() == nil {
 				log.Error("amazon pay reservations", "err", err)
 			}
 			select {
