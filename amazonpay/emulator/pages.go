@@ -188,6 +188,13 @@ func (e *Emulator) errorPageLocked(w http.ResponseWriter, a *apiError) {
 	render(w, a.Status, errorPage, map[string]any{"Title": "エラー", "Message": a.Msg, "Code": a.Code})
 }
 
+// sessionErrorPage is an error on a hosted page of a checkout session: the
+// shop's name and the way back to the shop stay on it.
+func (e *Emulator) sessionErrorPage(w http.ResponseWriter, a *apiError, s *session) {
+	render(w, a.Status, errorPage, map[string]any{"Title": "エラー", "Message": a.Msg, "Code": a.Code,
+		"StoreName": s.Metadata.MerchantStoreName, "CancelURL": s.Web.CheckoutCancelURL, "Env": s.Env})
+}
+
 // pageSession returns the checkout (or sign-in) session named by the
 // request, settled to now; nil when there is none or Amazon deleted it.
 func (e *Emulator) pageSession(id string, signIn bool) *session {
@@ -308,7 +315,7 @@ func (e *Emulator) selectPage(w http.ResponseWriter, r *http.Request, show, next
 	render(w, 200, selectPage, map[string]any{
 		"Title": heading, "Heading": heading, "Base": e.publicURL, "ID": id, "Next": next, "Declined": declined,
 		"BuyerName": b.Name, "BuyerEmail": b.Email, "ShowAddress": showAddr, "ShowPayment": showPay,
-		"Addresses": addrs, "Instruments": insts, "CancelURL": s.Web.CheckoutCancelURL, "Env": s.Env,
+		"Addresses": addrs, "Instruments": insts, "CancelURL": s.Web.CheckoutCancelURL, "StoreName": s.Metadata.MerchantStoreName, "Env": s.Env,
 	})
 }
 
@@ -331,7 +338,7 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 	if v := f.Get("address"); v != "" {
 		i, err := strconv.Atoi(v)
 		if err != nil || i < 0 || i >= len(b.Addresses) {
-			e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お届け先の選択が正しくありません。"))
+			e.sessionErrorPage(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お届け先の選択が正しくありません。"), s)
 			return
 		}
 		s.AddressIdx = i
@@ -339,7 +346,7 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 	if v := f.Get("payment"); v != "" {
 		i, err := strconv.Atoi(v)
 		if err != nil || i < 0 || i >= len(b.Instruments) {
-			e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お支払い方法の選択が正しくありません。"))
+			e.sessionErrorPage(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お支払い方法の選択が正しくありません。"), s)
 			return
 		}
 		s.InstrumentIdx = i
@@ -381,7 +388,7 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 		for _, c := range cs {
 			ids = append(ids, c.ConstraintID)
 		}
-		e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidCheckoutSessionStatus, "このお支払い手続きはまだ完了できません（%s）。", strings.Join(ids, ", ")))
+		e.sessionErrorPage(w, errf(400, amazonpay.ReasonInvalidCheckoutSessionStatus, "このお支払い手続きはまだ完了できません（%s）。", strings.Join(ids, ", ")), s)
 		return
 	}
 	now := e.now()
