@@ -91,8 +91,9 @@ func (k *kit) start() {
 		}
 		t.Cleanup(func() { emu.Close() })
 	}
+	// The POST limit per address is tested on its own; other tests post a lot.
 	cfg := handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}}
+		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}, PostLimit: handlers.PostLimit{Rate: 1000, Burst: 1000}}
 	if k.opts.configure != nil {
 		k.opts.configure(&cfg)
 	}

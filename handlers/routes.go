@@ -85,6 +85,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
 	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
+	a.GET("/jobs", srv.adminJobs) // 定期処理
+	a.POST("/jobs/:name/run", srv.adminRunJob)
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

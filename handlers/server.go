@@ -38,6 +38,9 @@ type Config struct {
 	// client. Empty: the connecting address is the client, and the header is
 	// ignored (anyone could write it to dodge the per-address limits).
 	TrustedProxies []*net.IPNet
+	// PostLimit limits write requests per client address; zero means
+	// DefaultPostLimit.
+	PostLimit PostLimit
 }
 
 // Server is the HTTP side of the shop.
@@ -67,6 +70,11 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
 	}))
 	e.Use(middleware.BodyLimit("4M"))
+	if cfg.PostLimit == (PostLimit{}) {
+		cfg.PostLimit = DefaultPostLimit
+	}
+	e.Use(srv.limitPosts(cfg.PostLimit))
+	e.Use(srv.limitForms)
 	for prefix, h := range cfg.Mounts {
 		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
 	}
@@ -165,6 +173,11 @@ func (srv *Server) handleError(err error, c echo.Context) {
 			}
 		case http.StatusRequestEntityTooLarge:
 			heading, message = "送信サイズが大きすぎます", "送信できるのは4MBまでです。ファイルを小さくしてもう一度お試しください。"
+			if he == errTooMuchInput {
+				message = "入力された内容が長すぎるか、項目が多すぎます。前の画面に戻って内容を短くしてから、もう一度お試しください。"
+			}
+		case http.StatusTooManyRequests:
+			heading, message = "アクセスが集中しています", "短い時間にたくさんの送信がありました。1分ほど待ってから、もう一度お試しください。"
 		}
 	case errors.Is(err, shop.ErrNotFound):
 		status, heading, message = http.StatusNotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。"

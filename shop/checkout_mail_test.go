@@ -53,8 +53,8 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	sender, _ := mail.NewSMTPSender(cfg)
-	if n := mail.NewWorker(db, sender, log, time.Second).DeliverDue(ctx); n != 2 {
-		t.Fatalf("delivered %d mails, want 2", n)
+	if n, err := mail.NewWorker(db, sender, log).DeliverDue(ctx); n != 2 || err != nil {
+		t.Fatalf("delivered %d mails (%v), want 2", n, err)
 	}
 	got := srv.Messages()
 	if len(got) != 2 {

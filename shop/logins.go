@@ -114,17 +114,22 @@ func accountKey(kind, account string) string {
 	return kind + ":account:" + hex.EncodeToString(sum[:])
 }
 
-// addressKey names an address's counter: an IPv6 client is limited by its
-// /64, which one subscriber usually holds whole.
-func addressKey(kind, address string) string {
+// addressKey names an address's counter.
+func addressKey(kind, address string) string { return kind + ":address:" + ClientNetwork(address) }
+
+// ClientNetwork is what the limits per address count by: an IPv4 address
+// as it is, an IPv6 address as its /64 (one subscriber usually holds a whole
+// /64, so counting single addresses would not limit anyone), "unknown" for
+// anything else.
+func ClientNetwork(address string) string {
 	ip, err := netip.ParseAddr(address)
 	if err != nil {
-		return kind + ":address:unknown"
+		return "unknown"
 	}
 	ip = ip.Unmap().WithZone("")
 	if ip.Is6() {
 		p, _ := ip.Prefix(64)
-		return kind + ":address:" + p.String()
+		return p.String()
 	}
-	return kind + ":address:" + ip.String()
+	return ip.String()
 }

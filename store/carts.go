@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // CartLine is one product in a cart, joined with its current catalog data.
@@ -38,6 +39,16 @@ func (tx *Tx) SetCartQuantity(token string, productID, quantity int64) error {
 		ON CONFLICT (cart_token, product_id) DO UPDATE SET quantity = excluded.quantity`,
 		token, productID, quantity, unix(tx.now))
 	return err
+}
+
+// DeleteAbandonedCarts removes up to limit carts (with their lines) that
+// nobody added to since before, and says how many.
+func (tx *Tx) DeleteAbandonedCarts(before time.Time, limit int) (int64, error) {
+	res, err := tx.exec(`DELETE FROM carts WHERE token IN (SELECT token FROM carts WHERE updated_at < ? LIMIT ?)`, unix(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // TakeFromCart removes up to quantity of a product from a cart: what an

@@ -23,6 +23,7 @@ import (
 
 	"kago/amazonpay/emulator"
 	"kago/handlers"
+	"kago/jobs"
 	"kago/mail"
 	"kago/shop"
 	"kago/static"
@@ -186,35 +187,21 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	var workers sync.WaitGroup
+	var sender mail.Sender = mail.NoSMTP{}
 	if cfg.SMTP.Enabled() {
-		sender, err := mail.NewSMTPSender(cfg.SMTP)
-		if err != nil {
+		if sender, err = mail.NewSMTPSender(cfg.SMTP); err != nil {
 			ln.Close()
-			stopWork()
 			return err
 		}
-		workers.Go(func() { mail.NewWorker(db, sender, log, 15*time.Second).Run(workCtx) })
 	}
-
-	// Amazon Pay orders whose buyer never came back are finished or failed
-	// by asking Amazon (F-80); safe on several instances.
+	// All background work runs on the one scheduler (F-85), each run claimed
+	// in the database so several instances never repeat it.
+	scheduler := jobs.New(db, log.With("component", "jobs"), backgroundJobs(s, db, sender, log)...)
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
 	workers.Go(func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			if _, err := s.RecoverAmazonOrders(workCtx, 10*time.Minute); err != nil && workCtx.Err() == nil {
-				log.Error("amazon pay recovery", "err", err)
-			}
-			if _, err := s.ReleaseLapsedReservations(workCtx); err != nil && workCtx.Err() == nil {
-				log.Error("amazon pay reservations", "err", err)
-			}
-			select {
-			case <-workCtx.Done():
-				return
-			case <-t.C:
-			}
+		if err := scheduler.Run(workCtx); err != nil {
+			log.Error("scheduler", "err", err)
 		}
 	})
 
@@ -277,6 +264,24 @@ func parseCIDRs(list string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// backgroundJobs is every periodic job of the shop.
+func backgroundJobs(s *shop.Shop, db *store.DB, sender mail.Sender, log *slog.Logger) []jobs.Job {
+	return []jobs.Job{
+		// Without SMTP mail is stored, not queued, so there is nothing to
+		// deliver; mail queued while SMTP was configured fails visibly.
+		{Name: "mail.deliver", Label: "メール送信", Every: 15 * time.Second,
+			Run: mail.NewWorker(db, sender, log.With("component", "mail")).DeliverDue},
+		// Amazon Pay orders whose buyer never came back are finished or
+		// failed by asking Amazon (F-80).
+		{Name: "amazonpay.recover", Label: "Amazon Pay 未完了注文の確認", Every: time.Minute,
+			Run: func(ctx context.Context) (int, error) { return s.RecoverAmazonOrders(ctx, 10*time.Minute) }},
+		// Unpaid Amazon Pay orders hold their stock only for the reservation
+		// time of ショップ設定 (issue 9: stock hoarding).
+		{Name: "amazonpay.reservations", Label: "Amazon Pay 決済待ちの在庫確保の解除", Every: time.Minute, Run: s.ReleaseLapsedReservations},
+		{Name: "cleanup", Label: "不要データの削除（放置されたカゴ・注文手続き、期限切れのログイン）", Every: time.Hour, Run: s.Cleanup},
+	}
 }
 
 // loadOrCreateKey reads a secret key file, creating it with random bytes on
