@@ -240,7 +240,11 @@ func TestTransitions(t *testing.T) {
 		}, nil},
 		{"pending resolves by itself after the pending delay", func(t *testing.T, te *testEnv, o *obsRecorder) {
 			cs := te.complete(t, BuyerPendingOK, 0, "Authorize", 3000, true)
+			deadline := time.Now().Add(time.Minute) // 5 ms expected; a hang fails here
 			for te.charge(t, cs.ChargeID).StatusDetails.State == "AuthorizationInitiated" {
+				if time.Now().After(deadline) {
+					t.Fatal("the charge is still AuthorizationInitiated a minute after its 5 ms pending delay")
+				}
 				time.Sleep(2 * time.Millisecond)
 			}
 			wantCharge(t, te.charge(t, cs.ChargeID), "Authorized", "")

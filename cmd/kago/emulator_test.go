@@ -64,6 +64,7 @@ func TestRunEmulatorBadArgs(t *testing.T) {
 // TestRunEmulatorServes starts the command on a free port over TLS, calls
 // the API with our client, and stops it with the context.
 func TestRunEmulatorServes(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -84,10 +85,13 @@ func TestRunEmulatorServes(t *testing.T) {
 		done <- runEmulator(ctx, []string{"-addr", "127.0.0.1:0", "-tls", "-merchants", mfile, "-state", stateFile, "-pending-delay", "10ms", "-ca-out", caFile}, &out, &errb)
 	}()
 	var base string
+	started := time.After(time.Minute) // a hang fails here, not at go test's 10-minute timeout
 	for base == "" {
 		select {
 		case err := <-done:
 			t.Fatalf("emulator stopped: %v\n%s", err, errb.String())
+		case <-started:
+			t.Fatalf("the emulator did not say where it listens within a minute:\n%s%s", out.String(), errb.String())
 		case <-time.After(5 * time.Millisecond):
 		}
 		if s := out.String(); strings.Contains(s, "listening on ") {
@@ -123,8 +127,13 @@ func TestRunEmulatorServes(t *testing.T) {
 		t.Fatal("checkout.js does not carry the public URL")
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the emulator did not stop within a minute of its context ending")
 	}
 	if _, err := os.Stat(stateFile); err != nil {
 		t.Fatalf("state file not written: %v", err)
