@@ -1,0 +1,292 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kago/amazonpay"
+	"kago/amazonpay/emulator"
+	"kago/handlers"
+	"kago/shop"
+	"kago/store"
+)
+
+// Issue 17: the Amazon Pay rules that cost money when they break: the
+// session belongs to its checkout, a declined charge fails the order, the
+// 1 to 1,000,000円 limit, and idempotency keys Amazon can rely on.
+
+// another is a second shopper's browser on the kit's shop.
+func (k *kit) another() *kit {
+	return &kit{t: k.t, dir: k.dir, srv: k.srv, shop: k.shop, db: k.db, emu: k.emu, client: newClient(), opts: k.opts}
+}
+
+var payloadRe = regexp.MustCompile(`data-payload="([^"]+)"`)
+
+// reviewKey is the checkout key in the review URL of the button on a page:
+// the shopper's own checkout ID.
+func reviewKey(t *testing.T, page string) string {
+	t.Helper()
+	m := payloadRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no Amazon Pay button on the page")
+	}
+	var p amazonpay.CreateCheckoutSessionRequest
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &p); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(p.WebCheckoutDetails.CheckoutReviewReturnURL)
+	if err != nil || u.Query().Get("k") == "" {
+		t.Fatalf("review URL %q", p.WebCheckoutDetails.CheckoutReviewReturnURL)
+	}
+	return u.Query().Get("k")
+}
+
+// TestAmazonSessionBelongsToItsCheckout: shopper B comes back from Amazon
+// with shopper A's checkout session and B's own checkout key. The shop
+// refuses it and shows B nothing of A: name, e-mail, address, card.
+func TestAmazonSessionBelongsToItsCheckout(t *testing.T) {
+	t.Parallel()
+	a := newKit(t)
+	fillCart(t, a, 1)
+	session := a.clickAmazonPay(a.get("/cart").body)
+	back := a.signInAtAmazon(session, emulator.BuyerTaro, 0)
+
+	b := a.another()
+	fillCart(t, b, 1)
+	key := reviewKey(t, b.get("/cart").body)
+	r := b.get("/checkout/amazonpay/review?amazonCheckoutSessionId=" + url.QueryEscape(session) + "&k=" + url.QueryEscape(key))
+	if r.status != http.StatusSeeOther || r.location != "/checkout/order" {
+		t.Fatalf("B with A's session: %d %s", r.status, r.location)
+	}
+	page := b.get("/checkout/order").body
+	mustContain(t, page, "Amazon Payのお手続き情報を確認できませんでした")
+	for _, of := range []string{"判図", "hanzu.taro@example.jp", "駿東郡清水町", "411-0901", "新宿823-1", "0559750000", "Visa ****1111", "お届け先（Amazonアカウント）"} {
+		if strings.Contains(page, of) {
+			t.Errorf("B's order page shows A's %q", of)
+		}
+	}
+	if conf := b.get("/checkout/confirm"); conf.status != http.StatusSeeOther || conf.location != "/checkout/order" {
+		t.Errorf("B's checkout went on to the confirm page: %d %s", conf.status, conf.location)
+	}
+	// A's own return still works.
+	r = a.follow(back)
+	mustContain(t, a.get(r.location).body, "お届け先（Amazonアカウント）", "駿東郡清水町")
+}
+
+// TestDeclinedChargeAfterCompletion: Amazon completes the checkout session
+// with a pending authorization that is declined by the time the shop reads
+// the charge. The order fails, its stock comes back, no thanks mail goes
+// out, and the buyer is told and keeps the cart.
+func TestDeclinedChargeAfterCompletion(t *testing.T) {
+	t.Parallel()
+	k := newKitWith(t, kitOptions{pendingDelay: time.Nanosecond}) // declined before the shop reads it
+	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
+	tea := k.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
+	before := tea.Stock
+	r := payAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerPendingNG, 0))
+	if r.status != http.StatusOK {
+		t.Fatalf("result: %d %s", r.status, r.location)
+	}
+	buyerMsg, _ := shop.AmazonPayMessages("HardDeclined")
+	mustContain(t, r.body, "お支払いを完了できませんでした", html.EscapeString(buyerMsg))
+	snap := k.emu.Snapshot()
+	if len(snap.Charges) != 1 || snap.Charges[0].StatusDetails.State != amazonpay.StateDeclined {
+		t.Fatalf("Amazon's charges %+v", snap.Charges)
+	}
+	o, p := orderNumber(t, k, 1)
+	if o.Status != store.OrderFailed || p.State != store.AmazonFailed || p.AmazonState != amazonpay.StateDeclined || p.ReasonCode != "HardDeclined" {
+		t.Fatalf("order %s, payment %+v", o.Status, p)
+	}
+	if got := stockOf(t, k, tea.ID); got != before {
+		t.Fatalf("stock %d, want %d back", got, before)
+	}
+	if mails, _ := k.db.OrderMails(context.Background(), o.ID); len(mails) != 0 {
+		t.Fatalf("%d mails for a declined payment", len(mails))
+	}
+	mustContain(t, k.get("/cart").body, tea.Name)
+}
+
+// TestAmazonPayLimits: Amazon Pay takes orders of 1 to 1,000,000円 (seed
+// 001). The button is offered within the limits only, and 「注文する」 of a
+// checkout that grew (or shrank) past them after the buyer chose Amazon Pay
+// is refused with the reason, before Amazon is asked for anything.
+func TestAmazonPayLimits(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	ctx := context.Background()
+	for total, offered := range map[int64]bool{0: false, 1: true, 1_000_000: true, 1_000_001: false} {
+		offer, err := k.shop.AmazonPayOffer(ctx, "checkout-1", total, shop.CartZeroStep, "Cart")
+		if err != nil || (offer.Button != nil) != offered || (offer.Reason != "") == offered {
+			t.Errorf("button for %d円: %+v %v", total, offer, err)
+		}
+	}
+	big := k.newProduct("有田焼 大皿", 500_000, 10, 10)
+	k.addToCart(big, 1)
+	form := amazonCheckoutCart(t, k, emulator.BuyerTaro, 0)
+	if form.Get("total") != "500000" {
+		t.Fatalf("confirm total %s", form.Get("total"))
+	}
+	// Two more in another tab: 1,500,000円. No button on the cart, and the
+	// confirm page of the Amazon Pay checkout cannot be ordered.
+	k.addToCart(big, 2)
+	cart := k.get("/cart").body
+	mustContain(t, cart, "Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。")
+	if strings.Contains(cart, "data-amazon-pay-button") {
+		t.Error("the cart offers Amazon Pay for 1,500,000円")
+	}
+	over := confirmForm(t, k.get("/checkout/confirm").body)
+	if over.Get("total") != "1500000" {
+		t.Fatalf("confirm total %s", over.Get("total"))
+	}
+	r := k.post("/checkout/place", over)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("注文する for 1,500,000円: %d %s", r.status, r.location)
+	}
+	mustContain(t, r.body, "Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。")
+	if _, err := k.db.Order(ctx, 1); err == nil {
+		t.Fatal("an order was written")
+	}
+	if got := stockOf(t, k, big.ID); got != 10 {
+		t.Fatalf("stock %d, want 10", got)
+	}
+	// Exactly 1,000,000円 is within the limit: ordered and paid.
+	if r := k.post("/cart/items/"+strconv.FormatInt(big.ID, 10), url.Values{"quantity": {"2"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("quantity 2: %d", r.status)
+	}
+	max := confirmForm(t, k.get("/checkout/confirm").body)
+	if r := payAtAmazon(t, k, max); r.location != "/checkout/complete" {
+		t.Fatalf("1,000,000円: %d %s", r.status, r.location)
+	}
+	if snap := k.emu.Snapshot(); len(snap.Charges) != 1 || snap.Charges[0].ChargeAmount.Amount != "1000000" {
+		t.Fatalf("Amazon's charges %+v", snap.Charges)
+	}
+
+	// A checkout that fell to 0円 after the buyer chose Amazon Pay (a price
+	// changed to 0 and no shipping) is refused too.
+	k2 := newKit(t)
+	free := k2.newProduct("試供品", 500, 10, 10)
+	settings, _ := k2.shop.Settings(ctx)
+	in := settings.Input()
+	in.ShippingFlatFee, in.FreeShippingOver = "0", "0"
+	if err := k2.shop.SaveSettings(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	k2.addToCart(free, 1)
+	amazonCheckoutCart(t, k2, emulator.BuyerTaro, 0)
+	free.Price = 0
+	if err := k2.db.WithTx(ctx, func(tx *store.Tx) error { return tx.UpdateProduct(free) }); err != nil {
+		t.Fatal(err)
+	}
+	zero := confirmForm(t, k2.get("/checkout/confirm").body)
+	if zero.Get("total") != "0" {
+		t.Fatalf("confirm total %s", zero.Get("total"))
+	}
+	r = k2.post("/checkout/place", zero)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("注文する for 0円: %d %s", r.status, r.location)
+	}
+	mustContain(t, r.body, "Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。")
+	if _, err := k2.db.Order(ctx, 1); err == nil {
+		t.Fatal("a 0円 Amazon Pay order was written")
+	}
+}
+
+// apiCall is one request the shop sent to Amazon.
+type apiCall struct {
+	Method, Path, Key string
+}
+
+// amazonRecorder notes every request that reaches the emulator, as Amazon
+// would receive it, and passes it on.
+type amazonRecorder struct {
+	mu    sync.Mutex
+	calls []apiCall
+	next  http.Handler
+}
+
+func (a *amazonRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.calls = append(a.calls, apiCall{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("x-amz-pay-idempotency-key")})
+	a.mu.Unlock()
+	a.next.ServeHTTP(w, r)
+}
+
+// keys returns the idempotency keys of the completions of a session, in
+// the order Amazon received them.
+func (a *amazonRecorder) completions(sessionID string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, c := range a.calls {
+		if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/checkoutSessions/"+sessionID+"/complete") {
+			out = append(out, c.Key)
+		}
+	}
+	return out
+}
+
+// TestCompletionIdempotencyKeys: each order's completion carries a key of
+// its own, and every retry of it (the client's, and a later return of the
+// buyer after Amazon failed) carries the same key, so Amazon never
+// completes a session twice nor mixes two orders up.
+func TestCompletionIdempotencyKeys(t *testing.T) {
+	t.Parallel()
+	rec := &amazonRecorder{}
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
+		rec.next = c.Mounts[emulatorMount]
+		c.Mounts[emulatorMount] = rec
+	}})
+	// Order 1: Amazon fails every try of the first return; the buyer's
+	// next return completes it.
+	first := placeAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerTaro, 0))
+	if err := k.emu.AddFault(emulator.Fault{Operation: "CompleteCheckoutSession", Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	if r := finishAtAmazon(t, k, first); r.status != http.StatusAccepted {
+		t.Fatalf("while Amazon fails: %d %s", r.status, r.location)
+	}
+	k.emu.ClearFaults()
+	result := "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(sessionOf(t, first))
+	if r := k.get(result); r.location != "/checkout/complete" {
+		t.Fatalf("the next return: %d %s", r.status, r.location)
+	}
+	// Order 2: the answer to the completion is lost after Amazon made it.
+	second := placeAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerTaro, 0))
+	if err := k.emu.AddFault(emulator.Fault{Operation: "CompleteCheckoutSession", Drop: emulator.DropAfter, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if r := finishAtAmazon(t, k, second); r.location != "/checkout/complete" {
+		t.Fatalf("lost answer: %d %s", r.status, r.location)
+	}
+	one, two := rec.completions(sessionOf(t, first)), rec.completions(sessionOf(t, second))
+	if len(one) < 2 || len(two) < 2 {
+		t.Fatalf("completions seen by Amazon: %d and %d, want retries of each", len(one), len(two))
+	}
+	for _, keys := range [][]string{one, two} {
+		for _, key := range keys {
+			if key != keys[0] || !amazonpay.ValidIdempotencyKey(key) {
+				t.Fatalf("the completions of one order carry keys %q", keys)
+			}
+		}
+	}
+	if one[0] == two[0] {
+		t.Fatalf("two orders' completions share the key %q", one[0])
+	}
+	if snap := k.emu.Snapshot(); len(snap.Charges) != 2 || len(snap.Permissions) != 2 {
+		t.Fatalf("Amazon holds %d charges and %d permissions, want 2 and 2", len(snap.Charges), len(snap.Permissions))
+	}
+	for id := int64(1); id <= 2; id++ {
+		if o, p := orderNumber(t, k, id); o.Status != store.OrderNew || p.State != store.AmazonDone {
+			t.Fatalf("order %d: %s %+v", id, o.Status, p)
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"kago/shop"
+	"kago/store"
+)
+
+// Issue 17: what the shop computes and refuses, shown where the shopper and
+// the merchant read it, with amounts that do not divide evenly.
+
+// newProduct adds a published product through the catalog service.
+func (k *kit) newProduct(name string, price int64, rate int, stock int64) store.Product {
+	k.t.Helper()
+	p, err := k.shop.Catalog.CreateProduct(context.Background(), shop.ProductInput{Name: name, Price: strconv.FormatInt(price, 10),
+		TaxRate: strconv.Itoa(rate), Stock: strconv.FormatInt(stock, 10), Published: true}, nil)
+	if err != nil {
+		k.t.Fatalf("product %s: %v", name, err)
+	}
+	return p
+}
+
+// addToCart puts qty of a product in the kit's cart.
+func (k *kit) addToCart(p store.Product, qty int) {
+	k.t.Helper()
+	r := k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {strconv.Itoa(qty)}})
+	if r.status != http.StatusSeeOther {
+		k.t.Fatalf("add %s to the cart: %d %s", p.Name, r.status, r.body)
+	}
+}
+
+// TestTaxLinesWherePeopleReadThem: one order with both rates and 代金引換.
+// The per-rate lines are the same on the cart, the order page's summary,
+// the confirm page, the order, the thanks mail and its copy, and 受注明細:
+// shipping and the fee at 10%, the tax rounded down once per rate.
+func TestTaxLinesWherePeopleReadThem(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.addToCart(k.newProduct("手ぬぐい 藍", 1000, 10, 20), 1)
+	k.addToCart(k.newProduct("手ぬぐい 紅", 1000, 10, 20), 1)
+	k.addToCart(k.newProduct("ほうじ茶 100g", 1050, 8, 20), 1)
+	// Goods only: 2,000 at 10% holds 181 (per line it would be 90+90).
+	mustContain(t, k.get("/cart").body, "2,000円（内消費税181円）", "1,050円（内消費税77円）")
+
+	// 2,000 + 880 + 330 = 3,210 at 10%: 291; 1,050 at 8%: 77.
+	ten, eight := "3,210円（内消費税291円）", "1,050円（内消費税77円）"
+	k.get("/checkout/order")
+	r := k.get("/checkout/quote?payment_method=cod&buyer_prefecture=" + url.QueryEscape("静岡県"))
+	var quote struct {
+		Total string
+		Rates []struct{ Label, Value string }
+	}
+	if err := json.Unmarshal([]byte(r.body), &quote); err != nil {
+		t.Fatal(err)
+	}
+	if quote.Total != "4,260円" || len(quote.Rates) != 2 || quote.Rates[0].Label != "10%対象" || quote.Rates[0].Value != ten ||
+		quote.Rates[1].Label != "8%対象" || quote.Rates[1].Value != eight {
+		t.Fatalf("quote %+v", quote)
+	}
+	if r := k.post("/checkout/order", merge(buyerValues(), paymentValues(shop.PayCOD))); r.location != "/checkout/confirm" {
+		t.Fatalf("order page: %d %s", r.status, r.location)
+	}
+	conf := k.get("/checkout/confirm").body
+	mustContain(t, conf, ten, eight, "4,260円")
+	if r := k.post("/checkout/place", confirmForm(t, conf)); r.location != "/checkout/complete" {
+		t.Fatalf("注文する: %d %s", r.status, r.location)
+	}
+	o, _ := orderNumber(t, k, 1)
+	if o.Total10 != 3210 || o.Tax10 != 291 || o.Total8 != 1050 || o.Tax8 != 77 || o.Total != 4260 {
+		t.Fatalf("order: 10%% %d/%d, 8%% %d/%d, total %d", o.Total10, o.Tax10, o.Total8, o.Tax8, o.Total)
+	}
+	mails, _ := k.db.OrderMails(context.Background(), o.ID)
+	if len(mails) != 2 {
+		t.Fatalf("%d mails", len(mails))
+	}
+	for _, m := range mails {
+		mustContain(t, m.Body, "（10%対象 3,210円 内消費税 291円）", "（8%対象 1,050円 内消費税 77円）")
+	}
+	k.loginAdmin()
+	mustContain(t, k.get("/admin/orders/1").body, ten, eight, "4,260円")
+}
+
+// TestPlaceRefusesAnotherTotal: a confirm page whose total is above or
+// below the server's orders nothing, even with the digest of the page the
+// server drew; the page shown again carries the server's total.
+func TestPlaceRefusesAnotherTotal(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	p := k.newProduct("急須", 3300, 10, 5)
+	k.addToCart(p, 1)
+	k.post("/checkout/order", merge(buyerValues(), paymentValues(shop.PayBank)))
+	page := confirmForm(t, k.get("/checkout/confirm").body)
+	if page.Get("total") != "4180" {
+		t.Fatalf("confirm total %s, want 4180", page.Get("total"))
+	}
+	for _, shown := range []string{"4181", "4179", "41800", "0"} {
+		form := merge(page, url.Values{"total": {shown}})
+		r := k.post("/checkout/place", form)
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("a page showing %s円: %d %s", shown, r.status, r.location)
+		}
+		mustContain(t, r.body, "金額が変更されました")
+		if got := confirmForm(t, r.body); got.Get("total") != "4180" {
+			t.Fatalf("the page shown again carries %s", got.Get("total"))
+		}
+	}
+	if _, err := k.db.Order(context.Background(), 1); err == nil {
+		t.Fatal("an order was written")
+	}
+	if got := stockOf(t, k, p.ID); got != 5 {
+		t.Fatalf("stock %d, want 5", got)
+	}
+	if r := k.post("/checkout/place", page); r.location != "/checkout/complete" {
+		t.Fatalf("the server's total: %d %s", r.status, r.location)
+	}
+}
