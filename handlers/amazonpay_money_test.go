@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -289,4 +290,40 @@ func TestCompletionIdempotencyKeys(t *testing.T) {
 			t.Fatalf("order %d: %s %+v", id, o.Status, p)
 		}
 	}
+}
+
+// forwardedFor sends every request as if from addr through a trusted proxy.
+type forwardedFor struct {
+	addr string
+	next http.RoundTripper
+}
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return f.next.RoundTrip(r)
+}
+
+// TestUnpaidReservationsCountedPerAddress: the bound on unpaid Amazon Pay
+// orders is per visitor's address (a keyed hash of it): three from one
+// address stop a fourth from it, never an order from another address.
+func TestUnpaidReservationsCountedPerAddress(t *testing.T) {
+	t.Parallel()
+	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) { c.TrustedProxies = []*net.IPNet{loopback} }})
+	from := func(addr string) {
+		k.visitor()
+		k.client.Transport = forwardedFor{addr: addr, next: http.DefaultTransport}
+		fillCart(t, k, 1)
+	}
+	for range 3 {
+		from("203.0.113.1")
+		placeAtAmazon(t, k, amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
+	}
+	from("203.0.113.1")
+	if r := k.post("/checkout/place", amazonCheckoutCart(t, k, emulator.BuyerTaro, 0)); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a fourth unpaid order from one address: %d %s", r.status, r.location)
+	}
+	from("198.51.100.7")
+	placeAtAmazon(t, k, amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"kago/shop"
@@ -118,5 +119,41 @@ func TestPlaceRefusesAnotherTotal(t *testing.T) {
 	}
 	if r := k.post("/checkout/place", page); r.location != "/checkout/complete" {
 		t.Fatalf("the server's total: %d %s", r.status, r.location)
+	}
+}
+
+// TestPlaceWithAnotherShoppersCheckout: shopper B posts 「注文する」 with
+// shopper A's confirm page (checkout, digest and total) and the same goods
+// in B's own cart. Nothing is ordered with A's name or address, and A's
+// page still orders, once.
+func TestPlaceWithAnotherShoppersCheckout(t *testing.T) {
+	t.Parallel()
+	a := newKit(t)
+	fillCart(t, a, 1)
+	a.post("/checkout/order", merge(buyerValues(), paymentValues(shop.PayBank)))
+	page := confirmForm(t, a.get("/checkout/confirm").body)
+
+	b := a.another()
+	fillCart(t, b, 1)
+	r := b.post("/checkout/place", merge(page))
+	if r.location == "/checkout/complete" {
+		t.Fatal("B ordered with A's checkout")
+	}
+	for _, of := range []string{"判図", "taro@example.jp", "駿東郡清水町"} {
+		if strings.Contains(r.body, of) || strings.Contains(b.get(r.location).body, of) {
+			t.Errorf("B was shown A's %q", of)
+		}
+	}
+	if _, err := a.db.Order(context.Background(), 1); err == nil {
+		t.Fatal("an order was written from B's request")
+	}
+	if r := a.post("/checkout/place", page); r.location != "/checkout/complete" {
+		t.Fatalf("A's own page: %d %s", r.status, r.location)
+	}
+	if o, _ := orderNumber(t, a, 1); o.Buyer.FamilyName != "判図" {
+		t.Fatalf("order 1 is %+v", o.Buyer)
+	}
+	if _, err := a.db.Order(context.Background(), 2); err == nil {
+		t.Fatal("a second order was written")
 	}
 }
