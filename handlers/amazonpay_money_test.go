@@ -327,3 +327,33 @@ func TestUnpaidReservationsCountedPerAddress(t *testing.T) {
 	from("198.51.100.7")
 	placeAtAmazon(t, k, amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
 }
+
+// TestResultURLOfAnotherShopperWithACart: a shopper who has a cart of their
+// own opens another shopper's result URL, of a paid and of a declined
+// payment. They see the neutral page or the failure page without the order:
+// no number, e-mail or total of the other shopper's order.
+func TestResultURLOfAnotherShopperWithACart(t *testing.T) {
+	t.Parallel()
+	for _, buyer := range []string{emulator.BuyerTaro, emulator.BuyerHardDecline} {
+		k := newKit(t)
+		r := k.follow(placeAtAmazon(t, k, amazonCheckout(t, k, buyer, 0)))
+		result := r.location
+		stranger := k.another()
+		fillCart(t, stranger, 1)
+		seen := stranger.follow(result)
+		if seen.location == "/checkout/complete" {
+			seen = stranger.get(seen.location)
+		}
+		o, _ := orderNumber(t, k, 1)
+		for _, secret := range []string{strconv.FormatInt(o.Number, 10), o.Email, yen(o.Total)} {
+			if strings.Contains(seen.body, secret) {
+				t.Errorf("%s: the other shopper sees %q", buyer, secret)
+			}
+		}
+		mine := k.follow(result)
+		if mine.location == "/checkout/complete" {
+			mine = k.get(mine.location)
+		}
+		mustContain(t, mine.body, strconv.FormatInt(o.Number, 10))
+	}
+}
