@@ -75,7 +75,7 @@ func (k *kit) start() {
 	}
 	t.Cleanup(func() { emu.Close() })
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}})
+		AmazonPayEmulator: emu})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {

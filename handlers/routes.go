@@ -63,6 +63,15 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
 	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
+
+	// The local Amazon Pay, in emulator mode only: API and pages for all, the console for admins
+	if srv.cfg.AmazonPayEmulator != nil {
+		em := e.Group(EmulatorPath, srv.emulatorMode)
+		for _, console := range []string{"", "/", "/console", "/console/*"} {
+			em.Any(console, srv.amazonPayEmulatorConsole, srv.requireAdmin)
+		}
+		em.Any("/*", srv.amazonPayEmulator)
+	}
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

@@ -30,9 +30,9 @@ type Config struct {
 	UploadDir string
 	// SMTP says how mail leaves the shop, for the dashboard.
 	SMTP string
-	// Mounts are handlers served under a path prefix with no CSRF check and
-	// no session, such as the Amazon Pay emulator. Keys end without "/".
-	Mounts map[string]http.Handler
+	// AmazonPayEmulator, if set, is the local Amazon Pay inside kago, served
+	// at EmulatorPath (amazonpay_emulator.go).
+	AmazonPayEmulator Emulator
 }
 
 // Server is the HTTP side of the shop.
@@ -61,13 +61,13 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
 	}))
 	e.Use(middleware.BodyLimit("4M"))
-	for prefix, h := range cfg.Mounts {
-		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
+	if cfg.AmazonPayEmulator != nil {
+		cfg.AmazonPayEmulator.SetConsoleAccess(consoleGranted)
 	}
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "kago_csrf", CookiePath: "/",
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
-		Skipper: func(c echo.Context) bool { return srv.isMounted(c.Request().URL.Path) },
+		Skipper: func(c echo.Context) bool { return srv.isEmulator(c.Request().URL.Path) },
 	})
 	e.Use(csrf)
 	srv.routes(e)
@@ -81,13 +81,11 @@ func hstsAge(secure bool) int {
 	return 0
 }
 
-func (srv *Server) isMounted(path string) bool {
-	for prefix := range srv.cfg.Mounts {
-		if path == prefix || strings.HasPrefix(path, prefix+"/") {
-			return true
-		}
-	}
-	return false
+// isEmulator reports whether a path is the emulator's: Amazon's pages and
+// API are posted to from other sites by nature, and its console checks its
+// own form token (amazonpay_emulator.go).
+func (srv *Server) isEmulator(path string) bool {
+	return srv.cfg.AmazonPayEmulator != nil && (path == EmulatorPath || strings.HasPrefix(path, EmulatorPath+"/"))
 }
 
 func (srv *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"kago/amazonpay"
@@ -190,10 +191,26 @@ func (e *Emulator) Chargeback(chargeID string) error {
 	return nil
 }
 
+// serveConsole serves the console to those console_access.go lets in.
 func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string) {
+	if !e.consoleAllowed(r) {
+		e.errorPage(w, http.StatusForbidden, "コンソールは、エミュレーターと同じコンピューターから（ショップに組み込まれているときは、ログインしたショップの管理者だけが）使えます。", "", "")
+		return
+	}
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if strings.HasPrefix(p, "/console/api/") && !safe {
+		if err := e.checkConsoleWrite(r, false); err != nil {
+			status := http.StatusForbidden
+			if errors.Is(err, errNotJSON) {
+				status = http.StatusUnsupportedMediaType
+			}
+			writeJSON(w, status, map[string]string{"error": err.Error()})
+			return
+		}
+	}
 	switch {
-	case (p == "/" || p == "/console") && r.Method == http.MethodGet:
-		e.consolePage(w)
+	case (p == "/" || p == "/console") && safe:
+		e.consolePage(w, r)
 		return
 	case p == "/console/api/faults":
 		e.apiFaults(w, r)
@@ -227,7 +244,11 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), 400)
+		e.errorPage(w, http.StatusBadRequest, "フォームを読めませんでした。", "", e.base()+"/console")
+		return
+	}
+	if err := e.checkConsoleWrite(r, true); err != nil {
+		e.errorPage(w, http.StatusForbidden, err.Error(), "", e.base()+"/console")
 		return
 	}
 	f := r.PostForm
@@ -284,6 +305,8 @@ func (e *Emulator) consoleAction(action, id string, yen int64) (string, error) {
 		return id, e.AmazonClose(id)
 	case "chargeback":
 		return id, e.Chargeback(id)
+	case "remove-merchant":
+		return id, e.RemoveMerchant(id)
 	}
 	return "", fmt.Errorf("emulator: unknown action %q", action)
 }
@@ -371,7 +394,8 @@ func (e *Emulator) apiNotifications(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, e.Deliveries())
 }
 
-func (e *Emulator) consolePage(w http.ResponseWriter) {
+func (e *Emulator) consolePage(w http.ResponseWriter, r *http.Request) {
+	token := e.consoleToken(w, r)
 	snap := e.snapshot(consoleRows)
 	certURL, _ := e.SigningCertURL()
 	e.mu.Lock()
@@ -393,7 +417,7 @@ func (e *Emulator) consolePage(w http.ResponseWriter) {
 		"Title": "コンソール", "Wide": true, "Base": base, "Now": now.In(jst).Format("2006-01-02 15:04:05 MST"),
 		"Offset": offset.String(), "Faults": faults, "Operations": ops, "Duplicate": dup, "CertURL": certURL,
 		"Merchants": e.Merchants(), "Permissions": snap.Permissions, "Charges": snap.Charges, "Refunds": snap.Refunds,
-		"Deliveries": deliveries, "Env": "Sandbox / Live",
+		"Deliveries": deliveries, "Env": "Sandbox / Live", "CSRF": token,
 	})
 }
 

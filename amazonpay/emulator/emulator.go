@@ -103,6 +103,9 @@ type Options struct {
 	// SNSKey signs notifications; a 2048-bit key is generated on first use
 	// when nil. Tests may share one key to save time.
 	SNSKey *rsa.PrivateKey
+	// ConsoleAccess decides who may use the console (see console_access.go);
+	// nil: clients on a loopback address only. SetConsoleAccess changes it.
+	ConsoleAccess func(*http.Request) bool
 	// SweepInterval is how often expiries are applied and what Amazon
 	// deletes is pruned in the background (default 10 s). Reads and Advance
 	// settle at once.
@@ -141,6 +144,9 @@ type Emulator struct {
 	idle       chan struct{}
 	timers     map[*time.Timer]struct{}
 	closed     bool
+
+	consoleAccess func(*http.Request) bool
+	crossOrigin   *http.CrossOriginProtection
 
 	db           *sql.DB
 	stmt         statements
@@ -203,6 +209,9 @@ func New(opts Options) (*Emulator, error) {
 
 		changed:     map[objKey]any{},
 		unsavedIdem: map[string]*idemRecord{},
+
+		consoleAccess: opts.ConsoleAccess,
+		crossOrigin:   http.NewCrossOriginProtection(),
 	}
 	close(e.idle)
 	if e.log == nil {
@@ -324,6 +333,23 @@ func (e *Emulator) putMerchantLocked(me *merchantEntry) error {
 	}
 	e.byKey[me.PublicKeyID] = me
 	e.byID[me.MerchantID] = me
+	return nil
+}
+
+// RemoveMerchant deletes a merchant's registration (its objects stay), so
+// that it can register again with another key.
+func (e *Emulator) RemoveMerchant(merchantID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.byID[merchantID]
+	if m == nil {
+		return fmt.Errorf("%w: merchant %q", ErrNotFound, merchantID)
+	}
+	if _, err := e.db.Exec(`DELETE FROM merchants WHERE merchant_id = ?`, merchantID); err != nil {
+		return fmt.Errorf("emulator: merchant %s: %w", merchantID, err)
+	}
+	delete(e.byKey, m.PublicKeyID)
+	delete(e.byID, merchantID)
 	return nil
 }
 

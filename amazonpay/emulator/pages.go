@@ -53,6 +53,8 @@ func (e *Emulator) servePages(w http.ResponseWriter, r *http.Request, p string) 
 		}
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(e.pki.snsPEM)
+	case p == registrationPath:
+		e.serveRegistration(w, r)
 	case p == "/" || p == "/console" || strings.HasPrefix(p, "/console/"):
 		e.serveConsole(w, r, p)
 	default:

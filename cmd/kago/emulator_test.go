@@ -58,8 +58,8 @@ func TestRunEmulatorHelp(t *testing.T) {
 
 func TestRunEmulatorBadArgs(t *testing.T) {
 	var out, errb bytes.Buffer
-	if err := runEmulator(context.Background(), nil, &out, &errb); err == nil {
-		t.Fatal("no -merchants accepted")
+	if err := runEmulator(context.Background(), []string{"stray"}, &out, &errb); err == nil {
+		t.Fatal("a stray argument accepted")
 	}
 	if err := runEmulator(context.Background(), []string{"-merchants", filepath.Join(t.TempDir(), "none.json")}, &out, &errb); err == nil {
 		t.Fatal("missing merchants file accepted")
