@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -403,12 +404,13 @@ func (e *Emulator) consolePage(w http.ResponseWriter, r *http.Request) {
 	now := e.now()
 	dup := e.dupIPN
 	faults := append([]Fault(nil), e.faults...)
-	deliveries := make([]Delivery, 0, len(e.deliveries))
-	for i := len(e.deliveries) - 1; i >= 0 && len(deliveries) < 100; i-- {
-		deliveries = append(deliveries, e.deliveries[i])
-	}
 	base := e.publicURL
 	e.mu.Unlock()
+	deliveries, err := e.deliveries(consoleRows)
+	if err != nil {
+		e.log.Error("amazonpay emulator: reading notifications", "err", err)
+	}
+	slices.Reverse(deliveries)
 	ops := make([]string, 0, len(routes))
 	for _, r := range routes {
 		ops = append(ops, r.op)

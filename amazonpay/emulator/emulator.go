@@ -98,7 +98,8 @@ type Options struct {
 	IPNRetryDelay time.Duration
 	// DuplicateNotifications sends every notification twice (as SNS may).
 	DuplicateNotifications bool
-	// SignatureVersion of notifications: "2" (SHA256withRSA, default) or "1".
+	// SignatureVersion of notifications: "1" (SHA1withRSA, the default, as
+	// Amazon's sandbox signs) or "2" (SHA256withRSA).
 	SignatureVersion string
 	// SNSKey signs notifications; a 2048-bit key is generated on first use
 	// when nil. Tests may share one key to save time.
@@ -132,18 +133,15 @@ type Emulator struct {
 	basePath string
 	log      *slog.Logger
 
-	mu         sync.Mutex
-	publicURL  string
-	byKey      map[string]*merchantEntry // by public key ID
-	byID       map[string]*merchantEntry // by merchant ID
-	st         *state
-	faults     []Fault
-	dupIPN     bool
-	deliveries []Delivery
-	inflight   int
-	idle       chan struct{}
-	timers     map[*time.Timer]struct{}
-	closed     bool
+	mu        sync.Mutex
+	publicURL string
+	byKey     map[string]*merchantEntry // by public key ID
+	byID      map[string]*merchantEntry // by merchant ID
+	st        *state
+	faults    []Fault
+	dupIPN    bool
+	timers    map[*time.Timer]struct{}
+	closed    bool
 
 	consoleAccess func(*http.Request) bool
 	crossOrigin   *http.CrossOriginProtection
@@ -154,6 +152,12 @@ type Emulator struct {
 	unsavedIdem  map[string]*idemRecord // merchantID + " " + key
 	clockChanged bool
 	readErr      error // a failed read in the current request
+
+	outbox      []*outgoing   // notifications of the current change, saved with it
+	deliverySeq int64         // order of the notifications
+	undelivered int           // notifications waiting for delivery or a retry
+	idle        chan struct{} // closed while undelivered is 0
+	kick        chan struct{} // wakes the delivery worker
 
 	pki pki
 
@@ -189,7 +193,7 @@ func New(opts Options) (*Emulator, error) {
 		opts.IPNRetryDelay = DefaultIPNRetryDelay
 	}
 	if opts.SignatureVersion == "" {
-		opts.SignatureVersion = "2"
+		opts.SignatureVersion = "1"
 	}
 	if opts.SignatureVersion != "1" && opts.SignatureVersion != "2" {
 		return nil, fmt.Errorf("emulator: SignatureVersion %q: want 1 or 2", opts.SignatureVersion)
@@ -206,6 +210,7 @@ func New(opts Options) (*Emulator, error) {
 		dupIPN: opts.DuplicateNotifications,
 		timers: map[*time.Timer]struct{}{},
 		idle:   make(chan struct{}),
+		kick:   make(chan struct{}, 1),
 
 		changed:     map[objKey]any{},
 		unsavedIdem: map[string]*idemRecord{},
@@ -238,10 +243,15 @@ func New(opts Options) (*Emulator, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := e.loadOutbox(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	e.pki.key = opts.SNSKey
 	e.ctx, e.cancel = context.WithCancel(context.Background())
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.sweepLoop()
+	go e.deliverLoop()
 	return e, nil
 }
 

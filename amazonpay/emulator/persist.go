@@ -112,7 +112,7 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(schema + deliverySchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("emulator: state database %s: %w", path, err)
 	}
@@ -256,7 +256,7 @@ func (e *Emulator) unlock() {
 // saveLocked writes the changed objects, the new idempotency records and
 // the clock in one transaction.
 func (e *Emulator) saveLocked() error {
-	if len(e.changed) == 0 && len(e.unsavedIdem) == 0 && !e.clockChanged {
+	if len(e.changed) == 0 && len(e.unsavedIdem) == 0 && !e.clockChanged && len(e.outbox) == 0 {
 		return nil
 	}
 	if e.db == nil {
@@ -295,9 +295,13 @@ func (e *Emulator) saveLocked() error {
 			return err
 		}
 	}
+	if err := e.saveOutbox(tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	e.outboxSaved()
 	clear(e.changed)
 	clear(e.unsavedIdem)
 	e.clockChanged = false
@@ -452,6 +456,9 @@ func (e *Emulator) saveMerchant(m Merchant) error {
 // the objects that can no longer change by themselves; they stay on disk.
 func (e *Emulator) pruneLocked(now time.Time) error {
 	if _, err := e.db.Exec(`DELETE FROM objects WHERE expires > 0 AND expires <= ?`, now.Unix()); err != nil {
+		return err
+	}
+	if err := e.pruneDeliveries(); err != nil {
 		return err
 	}
 	for id, s := range e.st.Sessions {

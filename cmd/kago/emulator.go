@@ -32,7 +32,7 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	publicURL := fs.String("public-url", "", "absolute `URL` the emulator is reached at, for hosted pages and redirects (default: http(s)://ADDR)")
 	maxSkew := fs.Duration("max-skew", emulator.DefaultMaxSkew, "accepted difference between x-amz-pay-date and the real clock")
 	dup := fs.Bool("duplicate-notifications", false, "send every notification twice, as SNS may")
-	sigVersion := fs.String("signature-version", "2", "SNS SignatureVersion of notifications: 2 (SHA256withRSA) or 1 (SHA1withRSA)")
+	sigVersion := fs.String("signature-version", "1", "SNS SignatureVersion of notifications: 1 (SHA1withRSA, as Amazon's sandbox) or 2 (SHA256withRSA)")
 	caOut := fs.String("ca-out", "", "write the emulator's CA certificate (PEM) to `FILE`, to trust its TLS and notification certificates")
 	verbose := fs.Bool("v", false, "log every API call")
 	fs.Usage = func() {
