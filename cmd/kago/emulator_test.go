@@ -81,24 +81,43 @@ func TestRunEmulatorServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	defer cancel()
+	var errb syncBuffer
+	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	caFile := filepath.Join(dir, "ca.pem")
 	stateFile := filepath.Join(dir, "state.db")
 	go func() {
-		done <- runEmulator(ctx, []string{"-addr", "127.0.0.1:0", "-tls", "-merchants", mfile, "-state", stateFile, "-pending-delay", "10ms", "-ca-out", caFile}, &out, &errb)
+		done <- runEmulator(ctx, []string{"-addr", "127.0.0.1:0", "-tls", "-merchants", mfile, "-state", stateFile, "-pending-delay", "10ms", "-ca-out", caFile}, pw, &errb)
+		pw.Close()
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
 	}()
 	var base string
+	deadline := time.After(30 * time.Second)
 	for base == "" {
 		select {
-		case err := <-done:
-			t.Fatalf("emulator stopped: %v\n%s", err, errb.String())
-		case <-time.After(5 * time.Millisecond):
-		}
-		if s := out.String(); strings.Contains(s, "listening on ") {
-			base = strings.Fields(strings.SplitN(s, "listening on ", 2)[1])[0]
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("emulator stopped: %v\n%s", <-done, errb.String())
+			}
+			if _, rest, found := strings.Cut(line, "listening on "); found {
+				base = strings.Fields(rest)[0]
+			}
+		case <-deadline:
+			t.Fatalf("the emulator did not start within 30 s\n%s", errb.String())
 		}
 	}
+	go func() {
+		for range lines {
+		}
+	}()
 	caPEM, err := os.ReadFile(caFile)
 	if err != nil {
 		t.Fatal(err)
@@ -128,8 +147,13 @@ func TestRunEmulatorServes(t *testing.T) {
 		t.Fatal("checkout.js does not carry the public URL")
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the emulator did not stop within 30 s")
 	}
 	if _, err := os.Stat(stateFile); err != nil {
 		t.Fatalf("state file not written: %v", err)
