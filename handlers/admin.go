@@ -71,18 +71,6 @@ func (srv *Server) adminLogout(c echo.Context) error {
 	return redirect(c, "/admin/login")
 }
 
-func (srv *Server) adminDashboard(c echo.Context) error {
-	d, err := srv.shop.Dashboard(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	m := views.Dashboard{Products: d.PublishedProducts, MailsQueued: d.MailsQueued, SMTP: srv.cfg.SMTP}
-	for _, p := range d.LowStock {
-		m.LowStock = append(m.LowStock, views.DashboardProduct{ID: p.ID, Name: p.Name, Stock: p.Stock})
-	}
-	return render(c, http.StatusOK, views.AdminDashboard(srv.adminPage(c, "ダッシュボード", "dashboard"), m))
-}
-
 func (srv *Server) adminProducts(c echo.Context) error {
 	products, err := srv.shop.DB().Products(c.Request().Context(), false)
 	if err != nil {
@@ -237,7 +225,7 @@ func (srv *Server) adminSettings(c echo.Context) error {
 }
 
 func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsForm {
-	f := views.SettingsForm{ShopName: in.ShopName, SenderEmail: in.SenderEmail, NotifyEmail: in.NotifyEmail, CartType: in.CartType,
+	f := views.SettingsForm{ShopName: in.ShopName, CartType: in.CartType,
 		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
 		CODFee: in.CODFee, BankDetails: in.BankDetails, Errors: errs}
 	for _, r := range shop.Regions {
@@ -247,8 +235,7 @@ func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsF
 }
 
 func (srv *Server) adminSaveSettings(c echo.Context) error {
-	in := shop.SettingsInput{ShopName: c.FormValue("shop_name"), SenderEmail: c.FormValue("sender_email"),
-		NotifyEmail: c.FormValue("notify_email"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
+	in := shop.SettingsInput{ShopName: c.FormValue("shop_name"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
 		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
 		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details")}
 	for _, r := range shop.Regions {

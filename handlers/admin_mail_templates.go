@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"kago/mail"
 	"kago/shop"
 	"kago/views"
 )
@@ -28,12 +27,12 @@ func (srv *Server) adminMailTemplates(c echo.Context) error {
 // renderMailTemplate shows the editor with subject and body as given and
 // their preview.
 func (srv *Server) renderMailTemplate(c echo.Context, status int, t shop.EditedMailTemplate, subject, body string, errs map[string]string) error {
-	ps, pb, err := srv.shop.PreviewMailTemplate(c.Request().Context(), subject, body)
+	ps, pb, err := srv.shop.PreviewMailTemplate(c.Request().Context(), t.Kind, subject, body)
 	if err != nil {
 		return err
 	}
 	f := views.MailTemplateForm{Kind: t.Kind, Label: t.Label, Subject: subject, Body: body, Custom: t.Custom,
-		Placeholders: mail.Placeholders, PreviewSubject: ps, PreviewBody: pb, Errors: errs}
+		Placeholders: t.Placeholders(), PreviewSubject: ps, PreviewBody: pb, Errors: errs}
 	return render(c, status, views.AdminMailTemplateEdit(srv.adminPage(c, "メール定型文の編集", "mail-templates"), f))
 }
 
@@ -55,7 +54,7 @@ func (srv *Server) adminSaveMailTemplate(c echo.Context) error {
 	}
 	subject, body := c.FormValue("subject"), c.FormValue("body")
 	if c.FormValue("action") == "preview" {
-		_, _, err := shop.CheckMailTemplate(subject, body)
+		_, _, err := shop.CheckMailTemplate(kind, subject, body)
 		if ie, ok := shop.AsInputError(err); ok {
 			return srv.renderMailTemplate(c, http.StatusUnprocessableEntity, t, subject, body, ie.Fields)
 		}

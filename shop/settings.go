@@ -25,9 +25,7 @@ const (
 
 // Settings are the shop owner's choices, typed; stored as key-value rows.
 type Settings struct {
-	ShopName    string // 店舗名
-	SenderEmail string // 送信元メールアドレス
-	NotifyEmail string // 受注通知先メールアドレス
+	ShopName string // 店舗名
 
 	CartType           string           // ゼロステップ or ３ステップ
 	ShippingMode       string           // 全国一律 or 地域別
@@ -36,17 +34,33 @@ type Settings struct {
 	FreeShippingOver   int64            // この金額以上で送料無料 (0: none)
 	CODFee             int64            // 代引き手数料
 	BankDetails        string           // 振込先
+
+	// 店舗情報・メール設定 (shop/shopinfo.go: a form and keys of its own).
+	SenderName         string // 差出人名; empty: the shop name
+	SenderEmail        string // 送信元メールアドレス
+	ReplyTo            string // 返信先; empty: the sender address
+	NotifyEmail        string // 控えの送信先 (受注通知用コピーメール); the first admin's by default
+	PostalCode         string // 所在地の郵便番号
+	Address            string // 所在地
+	Phone              string // 電話番号
+	URL                string // ショップのURL; empty: the address the shop is served at
+	InvoiceNumber      string // 登録番号 (インボイス制度), T and 13 digits
+	TransferDays       int    // お振込期限: days after the order
+	YamatoBillingCode  string // ヤマト運輸 ご請求先顧客コード (B2クラウド)
+	YamatoFreightCode  string // ヤマト運輸 運賃管理番号
+	SagawaCustomerCode string // 佐川急便 お客様コード (e飛伝)
 }
 
 // DefaultSettings is what a new shop starts with.
 func DefaultSettings() Settings {
 	return Settings{
-		ShopName:        "かご屋 デモショップ",
-		SenderEmail:     "shop@example.com",
-		NotifyEmail:     "orders@example.com",
-		CartType:        CartZeroStep,
-		ShippingMode:    ShippingFlat,
-		ShippingFlatFee: 880,
+		ShopName:          "かご屋 デモショップ",
+		SenderEmail:       "shop@example.com",
+		TransferDays:      defaultTransferDays,
+		YamatoFreightCode: "01",
+		CartType:          CartZeroStep,
+		ShippingMode:      ShippingFlat,
+		ShippingFlatFee:   880,
 		ShippingRegionFees: map[string]int64{"北海道": 1320, "東北": 990, "関東": 880, "信越": 880, "北陸": 880, "東海": 880,
 			"近畿": 880, "中国": 990, "四国": 990, "九州": 1100, "沖縄": 1650},
 		FreeShippingOver: 8000,
@@ -59,8 +73,6 @@ func (st Settings) values() map[string]string {
 	fees, _ := json.Marshal(st.ShippingRegionFees)
 	return map[string]string{
 		"shop_name":            st.ShopName,
-		"sender_email":         st.SenderEmail,
-		"notify_email":         st.NotifyEmail,
 		"cart_type":            st.CartType,
 		"shipping_mode":        st.ShippingMode,
 		"shipping_flat_fee":    strconv.FormatInt(st.ShippingFlatFee, 10),
@@ -84,8 +96,6 @@ func settingsFrom(kv map[string]string) Settings {
 		}
 	}
 	str(&st.ShopName, "shop_name")
-	str(&st.SenderEmail, "sender_email")
-	str(&st.NotifyEmail, "notify_email")
 	str(&st.CartType, "cart_type")
 	str(&st.ShippingMode, "shipping_mode")
 	num(&st.ShippingFlatFee, "shipping_flat_fee")
@@ -100,6 +110,7 @@ func settingsFrom(kv map[string]string) Settings {
 	num(&st.FreeShippingOver, "free_shipping_over")
 	num(&st.CODFee, "cod_fee")
 	str(&st.BankDetails, "bank_details")
+	readShopInfo(&st, kv)
 	return st
 }
 
@@ -114,17 +125,17 @@ func (s *Shop) Settings(ctx context.Context) (Settings, error) {
 
 // SettingsInput is the settings form as typed; amounts are text.
 type SettingsInput struct {
-	ShopName, SenderEmail, NotifyEmail string
-	CartType, ShippingMode             string
-	ShippingFlatFee                    string
-	ShippingRegionFees                 map[string]string
-	FreeShippingOver, CODFee           string
-	BankDetails                        string
+	ShopName                 string
+	CartType, ShippingMode   string
+	ShippingFlatFee          string
+	ShippingRegionFees       map[string]string
+	FreeShippingOver, CODFee string
+	BankDetails              string
 }
 
 // Input turns settings back into form values.
 func (st Settings) Input() SettingsInput {
-	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
+	in := SettingsInput{ShopName: st.ShopName, CartType: st.CartType,
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
 		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails}
@@ -141,13 +152,6 @@ func (in SettingsInput) parse() (Settings, error) {
 	st.ShopName = strings.TrimSpace(in.ShopName)
 	if n := utf8.RuneCountInString(st.ShopName); n == 0 || n > 60 {
 		fields["shop_name"] = "店舗名を60文字以内で入力してください。"
-	}
-	st.SenderEmail, st.NotifyEmail = strings.TrimSpace(in.SenderEmail), strings.TrimSpace(in.NotifyEmail)
-	if !ValidEmail(st.SenderEmail) {
-		fields["sender_email"] = "メールアドレスの形式が正しくありません。"
-	}
-	if !ValidEmail(st.NotifyEmail) {
-		fields["notify_email"] = "メールアドレスの形式が正しくありません。"
 	}
 	st.CartType = in.CartType
 	if st.CartType != CartZeroStep && st.CartType != CartThreeStep {

@@ -38,21 +38,9 @@ var (
 	Comma = jp.Comma
 )
 
-var tokyo = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		return time.FixedZone("JST", 9*60*60)
-	}
-	return loc
-}()
-
-// DateTime shows a stored UTC time in Japan time.
-func DateTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(tokyo).Format("2006/01/02 15:04")
-}
+// DateTime shows a stored UTC time in Japan time as pages print it:
+// 2026年12月5日（土）14:05, or — for none.
+func DateTime(t time.Time) string { return jp.DateTime(t) }
 
 // Itoa is strconv.FormatInt for templates.
 func Itoa(v int64) string { return strconv.FormatInt(v, 10) }
