@@ -171,7 +171,7 @@ func uploadedImage(c echo.Context) (*shop.Image, error) {
 
 func mailRow(m store.Mail) views.MailRow {
 	return views.MailRow{ID: m.ID, To: m.To, From: m.From, Subject: m.Subject, Status: m.Status, Attempts: m.Attempts,
-		LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Body: m.Body}
+		LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Body: m.Body, FromName: m.FromName, ReplyTo: m.ReplyTo}
 }
 
 const mailsPerPage = 50
