@@ -320,7 +320,7 @@ func TestDashboardCounts(t *testing.T) {
 	}
 	ps := demoProducts(t, db, 1)
 	placeOrder(t, db, shop.PayBank, 1, ps...) // placed 12月1日
-	now.Add(9 * 24 * 3600)                           // 12月10日: past 12月8日, the deadline
+	now.Add(9 * 24 * 3600)                    // 12月10日: past 12月8日, the deadline
 	recent := placeOrder(t, db, shop.PayBank, 1, ps...)
 	cod := placeOrder(t, db, shop.PayCOD, 1, ps...)
 	d, err := s.Dashboard(ctx)
