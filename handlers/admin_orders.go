@@ -294,7 +294,7 @@ func (srv *Server) adminOrderStatus(c echo.Context) error {
 			})
 	}
 	done := "受注ステータスを「" + shop.OrderStatusLabel(ch.To) + "」に変更しました。"
-	if ch.Mail && (ch.To == store.OrderShipped || ch.To == store.OrderCanceled) {
+	if ch.WritesMail() {
 		done += "お客様へのメールを作成しました。"
 	}
 	return srv.afterOrderChange(c, id, err, done)

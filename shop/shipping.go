@@ -160,6 +160,21 @@ type StatusChange struct {
 	Mail bool
 }
 
+// mailKind is the mail a change sends when asked to: 配送通知メール for
+// 発送済み, キャンセルのお知らせ for キャンセル, none for the others.
+func (ch StatusChange) mailKind() string {
+	switch ch.To {
+	case store.OrderShipped:
+		return mail.KindShipping
+	case store.OrderCanceled:
+		return mail.KindCancel
+	}
+	return ""
+}
+
+// WritesMail says the change sends a mail to the buyer.
+func (ch StatusChange) WritesMail() bool { return ch.Mail && ch.mailKind() != "" }
+
 // check normalises the parcel of a shipping change. A tracking number goes
 // only with 発送済み.
 func (ch *StatusChange) check() error {
@@ -187,16 +202,7 @@ func (s *Shop) afterStatusChange(tx *store.Tx, o store.Order, ch StatusChange, a
 			return err
 		}
 	}
-	if !ch.Mail {
-		return nil
-	}
-	kind := ""
-	switch ch.To {
-	case store.OrderShipped:
-		kind = mail.KindShipping
-	case store.OrderCanceled:
-		kind = mail.KindCancel
-	default:
+	if !ch.WritesMail() {
 		return nil
 	}
 	kv, err := tx.Settings()
@@ -204,5 +210,5 @@ func (s *Shop) afterStatusChange(tx *store.Tx, o store.Order, ch StatusChange, a
 		return err
 	}
 	o.Status = ch.To
-	return s.enqueueOrderMail(tx, kind, o, settingsFrom(kv), actor)
+	return s.enqueueOrderMail(tx, ch.mailKind(), o, settingsFrom(kv), actor)
 }
