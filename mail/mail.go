@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -18,12 +19,14 @@ import (
 
 // Message is a plain-text mail to write to the outbox.
 type Message struct {
-	Kind    string // what the mail is, e.g. "thanks", "order_copy", "test"
-	From    string
-	To      string
-	Subject string
-	Body    string
-	OrderID int64 // the order the mail is about; 0 when none
+	Kind     string // what the mail is, e.g. "thanks", "order_copy", "test"
+	From     string
+	FromName string // the sender's display name (差出人名); empty for none
+	ReplyTo  string // where replies go (返信先); empty: to From
+	To       string
+	Subject  string
+	Body     string
+	OrderID  int64 // the order the mail is about; 0 when none
 }
 
 // SMTPConfig is where mail goes; an empty Host means "keep it in the outbox".
@@ -56,7 +59,8 @@ func (o *Outbox) Enqueue(tx *store.Tx, m Message) (store.Mail, error) {
 	if o.deliver {
 		status = store.MailQueued
 	}
-	return tx.EnqueueMail(store.Mail{Kind: m.Kind, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Status: status,
+	return tx.EnqueueMail(store.Mail{Kind: m.Kind, From: m.From, FromName: m.FromName, ReplyTo: m.ReplyTo, To: m.To,
+		Subject: m.Subject, Body: m.Body, Status: status,
 		OrderID: sql.NullInt64{Int64: m.OrderID, Valid: m.OrderID != 0}})
 }
 
@@ -119,8 +123,16 @@ func (s *SMTPSender) Send(ctx context.Context, m store.Mail) error {
 		return err
 	}
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8))
-	if err := msg.From(m.From); err != nil {
+	from, err := netmail.ParseAddress(m.From)
+	if err != nil {
 		return fmt.Errorf("from: %w", err)
+	}
+	from.Name = m.FromName
+	msg.FromMailAddress(from)
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return fmt.Errorf("reply-to: %w", err)
+		}
 	}
 	if err := msg.To(m.To); err != nil {
 		return fmt.Errorf("to: %w", err)

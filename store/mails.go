@@ -20,6 +20,8 @@ type Mail struct {
 	ID            int64
 	Kind          string
 	From, To      string
+	FromName      string // 差出人名, shown with From
+	ReplyTo       string // 返信先; empty: replies go to From
 	Subject, Body string
 	Status        string
 	Attempts      int
@@ -30,13 +32,15 @@ type Mail struct {
 	OrderID       sql.NullInt64 // the order the mail is about, if any
 }
 
-const mailColumns = `id, kind, from_addr, to_addr, subject, body, status, attempts, next_attempt_at, last_error, created_at, sent_at, order_id`
+const mailColumns = `id, kind, from_addr, to_addr, subject, body, status, attempts, next_attempt_at, last_error, created_at, sent_at, order_id,
+	from_name, reply_to`
 
 func scanMail(s scanner) (Mail, error) {
 	var m Mail
 	var next, created int64
 	var sent sql.NullInt64
-	err := s.Scan(&m.ID, &m.Kind, &m.From, &m.To, &m.Subject, &m.Body, &m.Status, &m.Attempts, &next, &m.LastError, &created, &sent, &m.OrderID)
+	err := s.Scan(&m.ID, &m.Kind, &m.From, &m.To, &m.Subject, &m.Body, &m.Status, &m.Attempts, &next, &m.LastError, &created, &sent, &m.OrderID,
+		&m.FromName, &m.ReplyTo)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromUnix(next), fromUnix(created), nullUnix(sent)
 	return m, mapErr(err)
 }
@@ -49,8 +53,8 @@ func (tx *Tx) EnqueueMail(m Mail) (Mail, error) {
 		return m, err
 	}
 	m.ID, m.CreatedAt, m.NextAttemptAt = id, tx.now, tx.now
-	_, err = tx.exec(`INSERT INTO mails (`+mailColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, NULL, ?)`,
-		m.ID, m.Kind, m.From, m.To, m.Subject, m.Body, m.Status, unix(m.NextAttemptAt), unix(m.CreatedAt), m.OrderID)
+	_, err = tx.exec(`INSERT INTO mails (`+mailColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, NULL, ?, ?, ?)`,
+		m.ID, m.Kind, m.From, m.To, m.Subject, m.Body, m.Status, unix(m.NextAttemptAt), unix(m.CreatedAt), m.OrderID, m.FromName, m.ReplyTo)
 	return m, err
 }
 
@@ -122,6 +126,14 @@ func (db *DB) Mails(ctx context.Context, beforeID int64, limit int) ([]Mail, err
 func (db *DB) CountMails(ctx context.Context, status string) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status = ?`, status).Scan(&n)
+	return n, mapErr(err)
+}
+
+// CountFailingMails counts the mails still waiting for delivery whose last
+// attempt failed (the SMTP server refused them or could not be reached).
+func (db *DB) CountFailingMails(ctx context.Context) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status IN ('queued', 'sending') AND last_error <> ''`).Scan(&n)
 	return n, mapErr(err)
 }
 
