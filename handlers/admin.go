@@ -89,7 +89,7 @@ func (srv *Server) adminSaveSettings(c echo.Context) error {
 		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
 		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details"),
 		ShippingLeadTime: c.FormValue("shipping_lead_time"),
-		ReturnPolicy: c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
+		ReturnPolicy:     c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
 		ShopDescription: c.FormValue("shop_description"), Base: c.FormValue("base")}
 	for _, r := range shop.Regions {
 		in.ShippingRegionFees[r] = c.FormValue("fee_" + r)
