@@ -365,7 +365,7 @@ func TestAdminOrderDetail(t *testing.T) {
 		"京都府京都市下京区四条通1-1 かごビル2F", "注文者と同じ", "宅配便", "2025-04-05", "午前中", "のし紙をお願いします。&lt;b&gt;",
 		"代金引換", "代引き（配達時に集金）", line.Name, "※軽減税率対象", "商品合計", "送料", "代引き手数料", "合計",
 		"8%対象", "10%対象", "内消費税", ">3<", "880円", "330円", fmtYen(o.Total),
-		"受注ステータス変更", "発送済みにする", "キャンセルする", "return confirm(", `name="from" value="new"`,
+		"受注ステータス変更", "発送済みにする", "キャンセルする", `data-confirm="この注文をキャンセルします。`, `name="from" value="new"`,
 		`href="/admin/mails/`+strconv.FormatInt(m.ID, 10)+`"`, "ご注文ありがとうございます", "操作履歴", "購入者", "受注")
 	if strings.Contains(r.body, "入金チェック") {
 		t.Error("COD order offers 入金チェック")

@@ -209,7 +209,7 @@ func csrfToken(c echo.Context) string {
 // page builds the shared part of a storefront page.
 func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
-	p := views.Page{Title: title, ShopName: srv.shopName(ctx), CSRF: csrfToken(c), StaticCSS: static.URL("kago.css")}
+	p := views.Page{Title: title, ShopName: srv.shopName(ctx), CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js")}
 	if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}

@@ -1651,17 +1651,17 @@ func AdminOrder(p AdminPage, o AdminOrderDetail) templ.Component {
 					}
 					switch s.Value {
 					case "shipped":
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 151, "<button type=\"submit\" class=\"button primary\" onclick=\"return confirm('受注ステータスを「発送済み」に変更します。よろしいですか？')\">発送済みにする</button>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 151, "<button type=\"submit\" class=\"button primary\" data-confirm=\"受注ステータスを「発送済み」に変更します。よろしいですか？\">発送済みにする</button>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					case "completed":
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 152, "<button type=\"submit\" class=\"button primary\" onclick=\"return confirm('この注文を受注完了一覧へ移動します。よろしいですか？')\">受注完了にする</button>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 152, "<button type=\"submit\" class=\"button primary\" data-confirm=\"この注文を受注完了一覧へ移動します。よろしいですか？\">受注完了にする</button>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 					case "canceled":
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 153, "<button type=\"submit\" class=\"button danger\" onclick=\"return confirm('この注文をキャンセルします。商品の在庫は元に戻ります。よろしいですか？')\">キャンセルする</button>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 153, "<button type=\"submit\" class=\"button danger\" data-confirm=\"この注文をキャンセルします。商品の在庫は元に戻ります。よろしいですか？\">キャンセルする</button>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -1736,12 +1736,12 @@ func AdminOrder(p AdminPage, o AdminOrderDetail) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if o.Paid {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 164, "<input type=\"hidden\" name=\"paid\" value=\"0\"> <button type=\"submit\" class=\"button\" onclick=\"return confirm('入金待ちに戻します。よろしいですか？')\">入金待ちに戻す</button>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 164, "<input type=\"hidden\" name=\"paid\" value=\"0\"> <button type=\"submit\" class=\"button\" data-confirm=\"入金待ちに戻します。よろしいですか？\">入金待ちに戻す</button>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 165, "<input type=\"hidden\" name=\"paid\" value=\"1\"> <button type=\"submit\" class=\"button primary\" onclick=\"return confirm('入金済みにします。よろしいですか？')\">入金済みにする</button>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 165, "<input type=\"hidden\" name=\"paid\" value=\"1\"> <button type=\"submit\" class=\"button primary\" data-confirm=\"入金済みにします。よろしいですか？\">入金済みにする</button>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -18,6 +18,7 @@ type Page struct {
 	Flash     string // a success message after a redirect
 	Error     string // a message for the whole page
 	StaticCSS string // versioned stylesheet URL
+	StaticJS  string // versioned kago.js URL (confirm dialogs, send-once buttons)
 }
 
 // AdminPage is what every admin page needs.
@@ -30,6 +31,7 @@ type AdminPage struct {
 	Flash     string
 	Error     string
 	StaticCSS string
+	StaticJS  string
 }
 
 // Yen and Comma are jp's, so pages, mails and documents print amounts alike.
