@@ -15,7 +15,7 @@ import (
 func (srv *Server) adminPage(c echo.Context, title, nav string) views.AdminPage {
 	email, _ := c.Get(adminIDKey).(string)
 	return views.AdminPage{Title: title, ShopName: srv.shopName(c.Request().Context()), CSRF: csrfToken(c),
-		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css")}
+		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js")}
 }
 
 func mailRow(m store.Mail) views.MailRow {

@@ -12,6 +12,7 @@ import (
 // routes is the whole URL surface of the shop in one screen.
 func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.POST(cspReportPath, srv.cspReport)
 	e.GET(static.Prefix+"*", srv.staticFiles(static.Prefix, http.FS(static.FS)))
 	e.GET(shop.UploadURLPrefix+"*", srv.staticFiles(shop.UploadURLPrefix, http.Dir(srv.cfg.UploadDir)))
 

@@ -80,6 +80,12 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	if copyMail.To[0] != "owner@example.jp" || !strings.HasPrefix(copyMail.Subject, "【受注通知用コピーメール】") || copyMail.Body != thanks.Body {
 		t.Fatalf("copy mail %q to %v", copyMail.Subject, copyMail.To)
 	}
+	// Each mail went out with the Message-ID the outbox keeps for it.
+	stored, _ := db.OrderMails(ctx, o.ID)
+	if len(stored) != 2 || thanks.MessageID != "<"+stored[0].MessageID+">" || copyMail.MessageID != "<"+stored[1].MessageID+">" ||
+		thanks.MessageID == copyMail.MessageID {
+		t.Fatalf("Message-IDs sent %s and %s, stored %+v", thanks.MessageID, copyMail.MessageID, stored)
+	}
 }
 
 // header reads one header of a raw message, decoded as it was sent.

@@ -1748,12 +1748,12 @@ func AdminOrder(p AdminPage, o AdminOrderDetail) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if o.Paid {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 165, "<input type=\"hidden\" name=\"paid\" value=\"0\"> <button type=\"submit\" class=\"button\" onclick=\"return confirm('入金待ちに戻します。よろしいですか？')\">入金待ちに戻す</button>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 165, "<input type=\"hidden\" name=\"paid\" value=\"0\"> <button type=\"submit\" class=\"button\" data-confirm=\"入金待ちに戻します。よろしいですか？\">入金待ちに戻す</button>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 166, "<input type=\"hidden\" name=\"paid\" value=\"1\"> <button type=\"submit\" class=\"button primary\" onclick=\"return confirm('入金済みにします。よろしいですか？')\">入金済みにする</button>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 166, "<input type=\"hidden\" name=\"paid\" value=\"1\"> <button type=\"submit\" class=\"button primary\" data-confirm=\"入金済みにします。よろしいですか？\">入金済みにする</button>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
