@@ -12,7 +12,11 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 run: ## serve the demo shop with the emulator and the outbox (data in ./data)
-	$(GO) run ./cmd/kago
+	@$(GO) version >/dev/null 2>&1 || { echo "Go is missing: install Go 1.26 or later from https://go.dev/dl/"; exit 1; }
+	@echo "Building kago (the first build downloads the modules and compiles SQLite: a minute or two)..."
+	@CGO_ENABLED=0 $(GO) build -trimpath -o bin/kago ./cmd/kago
+	@echo "Starting kago (Ctrl-C stops it)..."
+	@./bin/kago
 
 build: ## build a static binary at bin/kago
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kago ./cmd/kago

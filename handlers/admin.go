@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -13,61 +12,10 @@ import (
 	"kago/views"
 )
 
-const adminIDKey = "admin"
-
-// requireAdmin lets signed-in admins through and sends others to the login.
-func (srv *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, _ := srv.session(c, adminCookie).Values[adminIDKey].(int64)
-		if id == 0 {
-			return redirect(c, "/admin/login")
-		}
-		a, err := srv.shop.Admin(c.Request().Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			return redirect(c, "/admin/login")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(adminIDKey, a.Email)
-		return next(c)
-	}
-}
-
 func (srv *Server) adminPage(c echo.Context, title, nav string) views.AdminPage {
 	email, _ := c.Get(adminIDKey).(string)
 	return views.AdminPage{Title: title, ShopName: srv.shopName(c.Request().Context()), CSRF: csrfToken(c),
 		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css")}
-}
-
-func (srv *Server) adminLoginPage(c echo.Context) error {
-	return render(c, http.StatusOK, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{}))
-}
-
-func (srv *Server) adminLogin(c echo.Context) error {
-	email := c.FormValue("email")
-	a, err := srv.shop.AdminLogin(c.Request().Context(), email, c.FormValue("password"))
-	if ie, ok := shop.AsInputError(err); ok {
-		return render(c, http.StatusUnprocessableEntity, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{Email: email, Error: ie.Error()}))
-	}
-	if err != nil {
-		return err
-	}
-	sess := srv.session(c, adminCookie)
-	sess.Values[adminIDKey] = a.ID
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/admin")
-}
-
-func (srv *Server) adminLogout(c echo.Context) error {
-	sess := srv.session(c, adminCookie)
-	sess.Options.MaxAge = -1
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/admin/login")
 }
 
 func (srv *Server) adminDashboard(c echo.Context) error {
@@ -140,7 +88,8 @@ func (srv *Server) adminSettings(c echo.Context) error {
 func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsForm {
 	f := views.SettingsForm{ShopName: in.ShopName, SenderEmail: in.SenderEmail, NotifyEmail: in.NotifyEmail, CartType: in.CartType,
 		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
-		CODFee: in.CODFee, BankDetails: in.BankDetails, ShopDescription: in.ShopDescription, Base: in.Base, Errors: errs}
+		CODFee: in.CODFee, BankDetails: in.BankDetails, BankTransferDays: in.BankTransferDays, ShippingLeadTime: in.ShippingLeadTime,
+		ReturnPolicy: in.ReturnPolicy, ReservationMinutes: in.ReservationMinutes, ShopDescription: in.ShopDescription, Base: in.Base, Errors: errs}
 	for _, r := range shop.Regions {
 		f.RegionFees = append(f.RegionFees, views.RegionFee{Region: r, Fee: in.ShippingRegionFees[r]})
 	}
@@ -152,6 +101,8 @@ func (srv *Server) adminSaveSettings(c echo.Context) error {
 		NotifyEmail: c.FormValue("notify_email"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
 		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
 		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details"),
+		BankTransferDays: c.FormValue("bank_transfer_days"), ShippingLeadTime: c.FormValue("shipping_lead_time"),
+		ReturnPolicy: c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
 		ShopDescription: c.FormValue("shop_description"), Base: c.FormValue("base")}
 	for _, r := range shop.Regions {
 		in.ShippingRegionFees[r] = c.FormValue("fee_" + r)

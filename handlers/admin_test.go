@@ -101,7 +101,8 @@ func TestAdminSettingsValidation(t *testing.T) {
 func settingsValues() url.Values {
 	f := url.Values{"shop_name": {"新しい店名"}, "sender_email": {"shop@example.jp"}, "notify_email": {"orders@example.jp"},
 		"cart_type": {"three"}, "shipping_mode": {"region"}, "shipping_flat_fee": {"800"}, "free_shipping_over": {"10000"},
-		"cod_fee": {"440"}, "bank_details": {"かご銀行 本店 普通 7654321"}}
+		"cod_fee": {"440"}, "bank_details": {"かご銀行 本店 普通 7654321"}, "bank_transfer_days": {"7"},
+		"shipping_lead_time": {"3営業日以内に発送します。"}, "return_policy": {"未開封に限り返品できます。"}, "reservation_minutes": {"30"}}
 	for _, r := range shop.Regions {
 		f.Set("fee_"+r, "1000")
 	}

@@ -34,6 +34,7 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/checkout/step1", srv.checkoutSubmit(threeStep1))
 	e.GET("/checkout/step2", srv.checkoutForm(threeStep2))
 	e.POST("/checkout/step2", srv.checkoutSubmit(threeStep2))
+	e.GET("/checkout/quote", srv.checkoutQuote) // the summary as the shopper chooses (JSON)
 	e.GET("/checkout/confirm", srv.checkoutConfirm)
 	e.POST("/checkout/place", srv.checkoutPlace) // 注文する
 	e.GET("/checkout/complete", srv.checkoutComplete)
@@ -46,6 +47,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/admin/login", srv.adminLogin)
 	a := e.Group("/admin", srv.requireAdmin)
 	a.POST("/logout", srv.adminLogout)
+	a.GET("/password", srv.adminPasswordPage) // パスワード変更
+	a.POST("/password", srv.adminChangePassword)
 	a.GET("", srv.adminDashboard)
 	a.GET("/products", srv.adminProducts)
 	a.GET("/products.csv", srv.adminProductsCSV)
@@ -82,6 +85,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
 	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
+	a.GET("/jobs", srv.adminJobs) // 定期処理
+	a.POST("/jobs/:name/run", srv.adminRunJob)
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -39,6 +40,15 @@ type Settings struct {
 	FreeShippingOver   int64            // この金額以上で送料無料 (0: none)
 	CODFee             int64            // 代引き手数料
 	BankDetails        string           // 振込先
+	BankTransferDays   int64            // 振込期限: days after the order
+
+	// What the final confirmation screen must show (特定商取引法 12条の6).
+	ShippingLeadTime string // 引渡時期
+	ReturnPolicy     string // 返品・キャンセルについて
+
+	// ReservationMinutes is how long an Amazon Pay order waiting for the
+	// buyer holds its stock (決済待ちの在庫確保時間).
+	ReservationMinutes int64
 }
 
 // DefaultSettings is what a new shop starts with.
@@ -56,6 +66,11 @@ func DefaultSettings() Settings {
 		FreeShippingOver: 8000,
 		CODFee:           330,
 		BankDetails:      "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
+		BankTransferDays: 7,
+		ShippingLeadTime: "ご注文の確認後（銀行振込の場合はご入金の確認後）、3営業日以内に発送いたします。お届け希望日のご指定がある場合は、その日に合わせてお届けします。",
+		ReturnPolicy: "商品到着後8日以内に限り、未開封・未使用の商品の返品を承ります。お客様のご都合による返品の送料はお客様のご負担となります。" +
+			"不良品・誤配送の場合は、当店負担で交換または返金いたします。ご注文のキャンセルは、発送前に限りメールで承ります。",
+		ReservationMinutes: 30,
 	}
 }
 
@@ -73,6 +88,10 @@ func (st Settings) values() map[string]string {
 		"free_shipping_over":   strconv.FormatInt(st.FreeShippingOver, 10),
 		"cod_fee":              strconv.FormatInt(st.CODFee, 10),
 		"bank_details":         st.BankDetails,
+		"bank_transfer_days":   strconv.FormatInt(st.BankTransferDays, 10),
+		"shipping_lead_time":   st.ShippingLeadTime,
+		"return_policy":        st.ReturnPolicy,
+		"reservation_minutes":  strconv.FormatInt(st.ReservationMinutes, 10),
 	}
 }
 
@@ -106,6 +125,10 @@ func settingsFrom(kv map[string]string) Settings {
 	num(&st.FreeShippingOver, "free_shipping_over")
 	num(&st.CODFee, "cod_fee")
 	str(&st.BankDetails, "bank_details")
+	num(&st.BankTransferDays, "bank_transfer_days")
+	str(&st.ShippingLeadTime, "shipping_lead_time")
+	str(&st.ReturnPolicy, "return_policy")
+	num(&st.ReservationMinutes, "reservation_minutes")
 	return st
 }
 
@@ -126,7 +149,9 @@ type SettingsInput struct {
 	ShippingFlatFee                    string
 	ShippingRegionFees                 map[string]string
 	FreeShippingOver, CODFee           string
-	BankDetails                        string
+	BankDetails, BankTransferDays      string
+	ShippingLeadTime, ReturnPolicy     string
+	ReservationMinutes                 string
 	// Base fingerprints the settings the form was opened with (FormBase).
 	Base string
 }
@@ -136,8 +161,9 @@ func (st Settings) Input() SettingsInput {
 	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
-		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, ShopDescription: st.ShopDescription,
-		Base: FormBase(st.values())}
+		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, BankTransferDays: strconv.FormatInt(st.BankTransferDays, 10),
+		ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10),
+		ShopDescription: st.ShopDescription, Base: FormBase(st.values())}
 	for r, f := range st.ShippingRegionFees {
 		in.ShippingRegionFees[r] = strconv.FormatInt(f, 10)
 	}
@@ -188,6 +214,23 @@ func (in SettingsInput) parse() (Settings, error) {
 	if n := utf8.RuneCountInString(st.BankDetails); n == 0 || n > 500 {
 		fields["bank_details"] = "振込先を500文字以内で入力してください。"
 	}
+	count := func(field, label, raw string, lo, hi int64) int64 {
+		v, err := strconv.ParseInt(strings.TrimSpace(toHalfWidthDigits(raw)), 10, 64)
+		if err != nil || v < lo || v > hi {
+			fields[field] = fmt.Sprintf("%sは%dから%dまでの半角数字で入力してください。", label, lo, hi)
+		}
+		return v
+	}
+	st.BankTransferDays = count("bank_transfer_days", "お振込期限の日数", in.BankTransferDays, 1, 30)
+	st.ReservationMinutes = count("reservation_minutes", "在庫確保時間", in.ReservationMinutes, 5, 1440)
+	text := func(dst *string, field, label, raw string) {
+		*dst = strings.TrimSpace(raw)
+		if n := utf8.RuneCountInString(*dst); n == 0 || n > 1000 {
+			fields[field] = label + "を1000文字以内で入力してください。"
+		}
+	}
+	text(&st.ShippingLeadTime, "shipping_lead_time", "発送の時期", in.ShippingLeadTime)
+	text(&st.ReturnPolicy, "return_policy", "返品・キャンセルについて", in.ReturnPolicy)
 	if len(fields) > 0 {
 		return st, &InputError{Fields: fields}
 	}
