@@ -382,7 +382,7 @@ func TestAdminProductListSearchDuplicatePublish(t *testing.T) {
 		csv.WriteString(",ページ送り確認 " + strconv.Itoa(i) + ",500,10,1,非公開\n")
 	}
 	k.get("/admin/products/import")
-	if r := k.post("/admin/products/import", url.Values{"csv": {csv.String()}, "apply": {"1"}}); r.status != http.StatusOK {
+	if r := k.importFile([]byte(csv.String()), "1"); r.status != http.StatusOK {
 		t.Fatalf("import: %d", r.status)
 	}
 	r = k.get("/admin/products")
