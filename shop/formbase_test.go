@@ -36,3 +36,17 @@ func TestMergeForm(t *testing.T) {
 		}
 	}
 }
+
+// A setting added later needs a name for the stale-form message; without
+// one the message would show its key.
+func TestEverySettingHasALabel(t *testing.T) {
+	keys := DefaultSettings().values()
+	for k := range DefaultAmazonPaySettings().values() {
+		keys[k] = ""
+	}
+	for k := range keys {
+		if settingLabels[k] == "" {
+			t.Errorf("setting %q has no label in settingLabels", k)
+		}
+	}
+}

@@ -296,7 +296,7 @@ var settingLabels = map[string]string{
 	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",
 	apPrefix + "notes_on_payment": "注意書きの表示（支払方法選択画面）", apPrefix + "notes_on_thanks": "注意書きの表示（サンクスメール）",
 	apPrefix + "enabled_takkyubin": "宅配便での利用", apPrefix + "merchant_id": "出品者ID", apPrefix + "store_id": "ストアID",
-	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー",
+	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー", apPrefix + "reference_prefix": "注文番号の接頭辞",
 }
 
 // FreeShippingShortfall is how much more a goods subtotal needs for free
