@@ -338,38 +338,50 @@ func (srv *Server) adminProductImportPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.AdminProductImport(srv.adminPage(c, "CSV一括登録", "products"), importView(shop.ImportReport{}, false)))
 }
 
-// adminProductImport checks an uploaded CSV (or the checked text sent back
-// by 取り込む) and, with apply=1 and no bad row, imports it.
+// adminProductImport checks an uploaded CSV and, with apply=1 and no bad
+// row, imports it; 取り込む after a clean check sends only the token of the
+// file the check kept.
 func (srv *Server) adminProductImport(c echo.Context) error {
-	var data []byte
-	if fh, err := c.FormFile("file"); err == nil {
+	ctx := c.Request().Context()
+	var rep shop.ImportReport
+	if token := c.FormValue("token"); token != "" {
+		var err error
+		if rep, err = srv.shop.Catalog.ImportCheckedCSV(ctx, token); err != nil {
+			return err
+		}
+	} else {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return srv.renderImport(c, http.StatusUnprocessableEntity, shop.ImportReport{FileErrors: []string{"ファイルを選んでください。"}})
+		}
 		f, err := fh.Open()
 		if err != nil {
 			return err
 		}
-		data, err = io.ReadAll(f)
+		data, err := io.ReadAll(f)
 		f.Close()
 		if err != nil {
 			return err
 		}
-	} else {
-		data = []byte(c.FormValue("csv"))
-	}
-	rep, err := srv.shop.Catalog.ImportProductsCSV(c.Request().Context(), data, c.FormValue("apply") == "1")
-	if err != nil {
-		return err
+		if rep, err = srv.shop.Catalog.ImportProductsCSV(ctx, data, c.FormValue("apply") == "1"); err != nil {
+			return err
+		}
 	}
 	status := http.StatusOK
 	if !rep.Clean() {
 		status = http.StatusUnprocessableEntity
 	}
+	return srv.renderImport(c, status, rep)
+}
+
+func (srv *Server) renderImport(c echo.Context, status int, rep shop.ImportReport) error {
 	return render(c, status, views.AdminProductImport(srv.adminPage(c, "CSV一括登録", "products"), importView(rep, true)))
 }
 
 func importView(rep shop.ImportReport, checked bool) views.ProductImport {
 	m := views.ProductImport{Columns: shop.CSVColumns, Separator: shop.CategorySeparator, Checked: checked, Applied: rep.Applied,
 		Clean: rep.Clean(), Encoding: rep.Encoding, FileErrors: rep.FileErrors, New: rep.New, Updated: rep.Updated,
-		Unchanged: rep.Unchanged, Bad: rep.Bad, Text: rep.Text}
+		Unchanged: rep.Unchanged, Bad: rep.Bad, Token: rep.Token}
 	if checked && len(rep.Rows) == 0 && len(rep.FileErrors) == 0 {
 		m.FileErrors = []string{"商品の行がありません。2行目から商品を書いてください。"}
 	}

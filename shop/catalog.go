@@ -309,6 +309,9 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput, images []I
 	}
 	p := f.Product
 	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := categoriesExist(tx, f.Categories); err != nil {
+			return err
+		}
 		if p, err = tx.InsertProduct(p); err != nil {
 			return err
 		}
@@ -351,6 +354,9 @@ func (c *Catalog) UpdateProduct(ctx context.Context, id int64, in ProductInput, 
 		if err != nil {
 			return err
 		}
+		if err := categoriesExist(tx, f.Categories); err != nil {
+			return err
+		}
 		current := productValues(cur, curCats)
 		write, conflicts := mergeForm(in.Base, typed, current)
 		if len(conflicts) > 0 {
@@ -381,25 +387,50 @@ func (c *Catalog) UpdateProduct(ctx context.Context, id int64, in ProductInput, 
 	return saved, nil
 }
 
+// categoriesExist checks, inside the write, that no chosen category was
+// deleted after the form was checked.
+func categoriesExist(tx *store.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	cats, err := tx.Categories()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(cats, func(c model.Category) bool { return c.ID == id }) {
+			return &InputError{Fields: map[string]string{"categories": "カテゴリを選び直してください（削除されたカテゴリがあります）。"}}
+		}
+	}
+	return nil
+}
+
 // DuplicateProduct copies a product (複製) as an unpublished draft with no
 // stock, its categories and copies of its pictures, and returns the copy.
 func (c *Catalog) DuplicateProduct(ctx context.Context, id int64) (store.Product, error) {
-	d, err := c.Detail(ctx, id, false)
+	images, err := c.db.ProductImages(ctx, id)
 	if err != nil {
 		return store.Product{}, err
 	}
-	paths, err := c.copyImages(d.Images)
+	paths, err := c.copyImages(images)
 	if err != nil {
 		return store.Product{}, err
 	}
-	p := d.Product
-	name := []rune(p.Name + "（コピー）")
-	p.Name, p.Published, p.Stock, p.ImagePath = string(name[:min(len(name), 100)]), false, 0, ""
+	var p store.Product
 	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if p, err = tx.Product(id); err != nil {
+			return err
+		}
+		cats, err := tx.ProductCategoryIDs(id)
+		if err != nil {
+			return err
+		}
+		name := []rune(p.Name + "（コピー）")
+		p.Name, p.Published, p.Stock, p.ImagePath = string(name[:min(len(name), 100)]), false, 0, ""
 		if p, err = tx.InsertProduct(p); err != nil {
 			return err
 		}
-		if err := tx.SetProductCategories(p.ID, d.CategoryIDs); err != nil {
+		if err := tx.SetProductCategories(p.ID, cats); err != nil {
 			return err
 		}
 		return addImages(tx, p.ID, paths)

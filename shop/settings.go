@@ -287,13 +287,14 @@ var settingLabels = map[string]string{
 	"shop_name": "店舗名", "shop_description": "ショップの紹介文", "sender_email": "送信元メールアドレス",
 	"notify_email": "受注通知先メールアドレス", "cart_type": "カートの種類", "shipping_mode": "送料の設定方法",
 	"shipping_flat_fee": "全国一律の送料", "shipping_region_fees": "地域別の送料", "free_shipping_over": "送料無料になる金額",
-	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先",
+	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先", "bank_transfer_days": "お振込期限",
+	"shipping_lead_time": "発送の時期", "return_policy": "返品・キャンセルについて", "reservation_minutes": "決済待ちの在庫確保時間",
 	apPrefix + "environment": "接続先", apPrefix + "sale_method": "売上方式", apPrefix + "button_color": "ボタン色",
 	apPrefix + "allow_increase": "増額の利用", apPrefix + "product_type": "Amazon画面での選択項目",
 	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",
 	apPrefix + "notes_on_payment": "注意書きの表示（支払方法選択画面）", apPrefix + "notes_on_thanks": "注意書きの表示（サンクスメール）",
 	apPrefix + "enabled_takkyubin": "宅配便での利用", apPrefix + "merchant_id": "出品者ID", apPrefix + "store_id": "ストアID",
-	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー",
+	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー", apPrefix + "reference_prefix": "注文番号の接頭辞",
 }
 
 // FreeShippingShortfall is how much more a goods subtotal needs for free
