@@ -3,14 +3,19 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"kago/shop"
 )
 
-// EmulatorPath is where kago serves its own Amazon Pay emulator.
-const EmulatorPath = "/amazonpay-emulator"
+// Where kago serves its own Amazon Pay emulator: its API and pages, and its
+// console, under /admin where the admin's session cookie goes.
+const (
+	EmulatorPath        = "/amazonpay-emulator"
+	EmulatorConsolePath = "/admin/amazonpay-emulator/console"
+)
 
 // Emulator is the local Amazon Pay as the shop mounts it.
 type Emulator interface {
@@ -23,7 +28,8 @@ type Emulator interface {
 // 「エミュレーター」 (decided per request, as the setting changes at run time;
 // 404 otherwise). Its API and hosted pages are for everyone, as Amazon's
 // are; its console (capture, refund, faults, the clock) only for a signed-in
-// admin, and its forms carry the console's own token.
+// admin, at EmulatorConsolePath, and its forms carry the console's own
+// token. At the emulator's own /console the emulator refuses everyone.
 
 type consoleGrant struct{}
 
@@ -54,10 +60,17 @@ func (srv *Server) amazonPayEmulator(c echo.Context) error {
 	return nil
 }
 
-// amazonPayEmulatorConsole serves the emulator's console to an admin
-// (requireAdmin runs first).
+// amazonPayEmulatorConsole serves the emulator's console to an admin (the
+// admin routes run requireAdmin first), below EmulatorConsolePath.
 func (srv *Server) amazonPayEmulatorConsole(c echo.Context) error {
 	r := c.Request()
-	srv.cfg.AmazonPayEmulator.ServeHTTP(c.Response(), r.WithContext(context.WithValue(r.Context(), consoleGrant{}, true)))
+	h := http.StripPrefix(strings.TrimSuffix(EmulatorConsolePath, "/console"), srv.cfg.AmazonPayEmulator)
+	h.ServeHTTP(c.Response(), r.WithContext(context.WithValue(r.Context(), consoleGrant{}, true)))
 	return nil
+}
+
+// amazonPayEmulatorToConsole sends a browser from the emulator's own
+// console address to the admin's.
+func (srv *Server) amazonPayEmulatorToConsole(c echo.Context) error {
+	return redirect(c, EmulatorConsolePath)
 }

@@ -13,11 +13,11 @@ import (
 
 var emulatorToken = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// postEmulatorConsole posts a console form to the emulator mounted in kago,
-// with the kit's cookies and the extra headers.
-func postEmulatorConsole(k *kit, path string, form url.Values, headers ...string) response {
+// postForm posts a form with the kit's cookies and the extra headers, and
+// no kago CSRF token.
+func postForm(k *kit, path string, form url.Values, headers ...string) response {
 	k.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/amazonpay-emulator"+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -39,13 +39,21 @@ func TestAmazonPayEmulatorConsoleForAdmins(t *testing.T) {
 			t.Fatalf("faults %+v", f)
 		}
 	}
-	for _, path := range []string{"", "/", "/console", "/console/api/notifications"} {
-		if r := k.get("/amazonpay-emulator" + path); r.status != http.StatusSeeOther || r.location != "/admin/login" {
-			t.Fatalf("anonymous GET %q: %d %s", path, r.status, r.location)
+	const console = "/admin/amazonpay-emulator/console"
+	for _, path := range []string{console, console + "/api/notifications"} {
+		if r := k.get(path); r.status != http.StatusSeeOther || r.location != "/admin/login" {
+			t.Fatalf("anonymous GET %s: %d %s", path, r.status, r.location)
 		}
 	}
-	if r := postEmulatorConsole(k, "/console/faults", stop); r.status != http.StatusSeeOther || r.location != "/admin/login" {
+	if r := k.get("/amazonpay-emulator/console"); r.status != http.StatusSeeOther || r.location != console {
+		t.Fatalf("the emulator's own console address: %d %s", r.status, r.location)
+	}
+	if r := postForm(k, console+"/faults", stop); r.status != http.StatusSeeOther || r.location != "/admin/login" {
 		t.Fatalf("anonymous POST: %d %s", r.status, r.location)
+	}
+	// The cross-site POST of issue 9, to the emulator's own address.
+	if r := postForm(k, "/amazonpay-emulator/console/faults", stop, "Sec-Fetch-Site", "cross-site"); r.status != http.StatusForbidden {
+		t.Fatalf("POST to the emulator's console address: %d", r.status)
 	}
 	noFault()
 	if r := k.get("/amazonpay-emulator/checkout.js"); r.status != http.StatusOK || !strings.Contains(r.body, "renderButton") {
@@ -53,25 +61,29 @@ func TestAmazonPayEmulatorConsoleForAdmins(t *testing.T) {
 	}
 
 	k.loginAdmin()
-	page := k.get("/amazonpay-emulator/console")
-	mustContain(t, page.body, "エミュレーターのセラーセントラル", "障害スイッチ")
+	page := k.get(console)
+	mustContain(t, page.body, "エミュレーターのセラーセントラル", "障害スイッチ", `action="`+console+`/faults"`)
 	m := emulatorToken.FindStringSubmatch(page.body)
 	if m == nil {
 		t.Fatal("console without a form token")
 	}
-	// The cross-site POST of issue 9, as another site's page would send it.
-	if r := postEmulatorConsole(k, "/console/faults", stop, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); r.status != http.StatusForbidden {
+	// A cross-site POST while the admin is signed in.
+	if r := postForm(k, console+"/faults", stop, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); r.status != http.StatusForbidden {
 		t.Fatalf("cross-site POST: %d", r.status)
 	}
 	// Without the browser's headers and without the form token.
-	if r := postEmulatorConsole(k, "/console/faults", stop); r.status != http.StatusForbidden {
+	if r := postForm(k, console+"/faults", stop); r.status != http.StatusForbidden {
 		t.Fatalf("POST without the token: %d", r.status)
 	}
-	noFault()
+	// With the token, but at the emulator's own address: still no one's console.
 	stop.Set("csrf", m[1])
+	if r := postForm(k, "/amazonpay-emulator/console/faults", stop); r.status != http.StatusForbidden {
+		t.Fatalf("POST to the emulator's console address: %d", r.status)
+	}
+	noFault()
 	stop.Set("times", "1")
-	if r := postEmulatorConsole(k, "/console/faults", stop, "Sec-Fetch-Site", "same-origin"); r.status != http.StatusSeeOther {
-		t.Fatalf("the admin's POST: %d %s", r.status, r.body)
+	if r := postForm(k, console+"/faults", stop, "Sec-Fetch-Site", "same-origin"); r.status != http.StatusSeeOther || r.location != console {
+		t.Fatalf("the admin's POST: %d %s %s", r.status, r.location, r.body)
 	}
 	if f := k.emu.Faults(); len(f) != 1 || f[0].Status != 503 {
 		t.Fatalf("faults %+v", f)
@@ -94,7 +106,8 @@ func TestAmazonPayEmulatorOnlyInEmulatorMode(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	paths := []string{"/amazonpay-emulator/checkout.js", "/amazonpay-emulator/v2/checkoutSessions/x", "/amazonpay-emulator/console", "/amazonpay-emulator/ca.pem"}
+	paths := []string{"/amazonpay-emulator/checkout.js", "/amazonpay-emulator/v2/checkoutSessions/x", "/amazonpay-emulator/console",
+		"/admin/amazonpay-emulator/console", "/amazonpay-emulator/ca.pem"}
 	set(shop.EnvSandbox)
 	k.loginAdmin()
 	for _, p := range paths {
@@ -102,14 +115,14 @@ func TestAmazonPayEmulatorOnlyInEmulatorMode(t *testing.T) {
 			t.Fatalf("sandbox mode: GET %s: %d", p, r.status)
 		}
 	}
-	if r := postEmulatorConsole(k, "/signin", url.Values{"buyerId": {"x"}}); r.status != http.StatusNotFound {
+	if r := postForm(k, "/amazonpay-emulator/signin", url.Values{"buyerId": {"x"}}); r.status != http.StatusNotFound {
 		t.Fatalf("sandbox mode: POST signin: %d", r.status)
 	}
 	set(shop.EnvEmulator)
 	if r := k.get("/amazonpay-emulator/checkout.js"); r.status != http.StatusOK {
 		t.Fatalf("emulator mode again: %d", r.status)
 	}
-	if r := k.get("/amazonpay-emulator/console"); r.status != http.StatusOK {
+	if r := k.get("/admin/amazonpay-emulator/console"); r.status != http.StatusOK {
 		t.Fatalf("emulator mode again, console: %d", r.status)
 	}
 }

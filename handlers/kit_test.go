@@ -40,13 +40,25 @@ type kit struct {
 	db     *store.DB
 	client *http.Client
 	csrf   string
+	opts   kitOptions
+}
+
+// kitOptions change how a kit's shop is built.
+type kitOptions struct {
+	now       func() time.Time       // the store's clock; nil: real time
+	configure func(*handlers.Config) // changes to the HTTP config
+	// emu is an Amazon Pay emulator another kit made: two shops on one
+	// merchant account. nil: the kit makes its own.
+	emu *emulator.Emulator
 }
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
 
-func newKit(t testing.TB) *kit {
+func newKit(t testing.TB) *kit { return newKitWith(t, kitOptions{}) }
+
+func newKitWith(t testing.TB, opts kitOptions) *kit {
 	t.Helper()
-	k := &kit{t: t, dir: t.TempDir(), client: newClient()}
+	k := &kit{t: t, dir: t.TempDir(), client: newClient(), opts: opts}
 	k.start()
 	return k
 }
@@ -54,7 +66,7 @@ func newKit(t testing.TB) *kit {
 // start serves the shop over the kit's data directory.
 func (k *kit) start() {
 	t, dir, ctx := k.t, k.dir, context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), k.opts.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,15 +79,22 @@ func (k *kit) start() {
 	if _, err := s.EnsureAdmin(ctx, testAdminEmail, testAdminPassword); err != nil {
 		t.Fatal(err)
 	}
-	// Pending outcomes settle only when a test moves the emulator's clock:
-	// no assertion depends on how fast the machine is.
-	emu, err := emulator.New(emulator.Options{PendingDelay: time.Hour, IPNRetries: -1, SNSKey: testSNSKey(t)})
-	if err != nil {
-		t.Fatal(err)
+	emu := k.opts.emu
+	if emu == nil {
+		// Pending outcomes settle only when a test moves the emulator's
+		// clock: no assertion depends on how fast the machine is.
+		if emu, err = emulator.New(emulator.Options{PendingDelay: time.Hour, IPNRetries: -1, SNSKey: testSNSKey(t)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { emu.Close() })
 	}
-	t.Cleanup(func() { emu.Close() })
-	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		AmazonPayEmulator: emu})
+	// The POST limit per address is tested on its own; other tests post a lot.
+	cfg := handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
+		AmazonPayEmulator: emu, PostLimit: handlers.PostLimit{Rate: 1000, Burst: 1000}}
+	if k.opts.configure != nil {
+		k.opts.configure(&cfg)
+	}
+	e := handlers.New(s, cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {

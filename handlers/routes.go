@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,12 +13,18 @@ import (
 // routes is the whole URL surface of the shop in one screen.
 func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.POST(cspReportPath, srv.cspReport)
 	e.GET(static.Prefix+"*", srv.staticFiles(static.Prefix, http.FS(static.FS)))
 	e.GET(shop.UploadURLPrefix+"*", srv.staticFiles(shop.UploadURLPrefix, http.Dir(srv.cfg.UploadDir)))
 
 	// Storefront
 	e.GET("/", srv.productList)
 	e.GET("/products/:id", srv.productPage)
+	e.GET("/law", srv.legalPage(shop.PageLaw))         // 特定商取引法に基づく表記
+	e.GET("/privacy", srv.legalPage(shop.PagePrivacy)) // プライバシーポリシー
+	e.GET("/terms", srv.legalPage(shop.PageTerms))     // ご利用規約
+	e.GET("/postal/:code", srv.postalLookup)           // 住所検索 (JSON)
+	e.GET("/favicon.ico", srv.favicon)
 	e.GET("/cart", srv.cartPage)
 	e.POST("/cart/items", srv.addToCart)
 	e.POST("/cart/items/:id", srv.updateCartLine)
@@ -29,6 +36,7 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/checkout/step1", srv.checkoutSubmit(threeStep1))
 	e.GET("/checkout/step2", srv.checkoutForm(threeStep2))
 	e.POST("/checkout/step2", srv.checkoutSubmit(threeStep2))
+	e.GET("/checkout/quote", srv.checkoutQuote) // the summary as the shopper chooses (JSON)
 	e.GET("/checkout/confirm", srv.checkoutConfirm)
 	e.POST("/checkout/place", srv.checkoutPlace) // 注文する
 	e.GET("/checkout/complete", srv.checkoutComplete)
@@ -41,36 +49,59 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/admin/login", srv.adminLogin)
 	a := e.Group("/admin", srv.requireAdmin)
 	a.POST("/logout", srv.adminLogout)
+	a.GET("/password", srv.adminPasswordPage) // パスワード変更
+	a.POST("/password", srv.adminChangePassword)
 	a.GET("", srv.adminDashboard)
 	a.GET("/products", srv.adminProducts)
+	a.GET("/products.csv", srv.adminProductsCSV)
+	a.GET("/products/import", srv.adminProductImportPage)
+	a.POST("/products/import", srv.adminProductImport)
 	a.GET("/products/new", srv.adminProductNew)
 	a.POST("/products/new", srv.adminProductCreate)
 	a.GET("/products/:id", srv.adminProductEdit)
 	a.POST("/products/:id", srv.adminProductUpdate)
+	a.POST("/products/:id/duplicate", srv.adminProductDuplicate)
+	a.POST("/products/:id/publish", srv.adminProductPublish)
+	a.POST("/products/:id/images/:image/move", srv.adminProductMoveImage)
+	a.POST("/products/:id/images/:image/delete", srv.adminProductDeleteImage)
+	a.GET("/categories", srv.adminCategories)
+	a.POST("/categories", srv.adminSaveCategory)
+	a.POST("/categories/:id", srv.adminSaveCategory)
+	a.POST("/categories/:id/delete", srv.adminDeleteCategory)
+	a.GET("/pages", srv.adminShopPages)
+	a.GET("/pages/:slug", srv.adminShopPage)
+	a.POST("/pages/:slug", srv.adminSaveShopPage)
 	a.GET("/mails", srv.adminMails)
 	a.POST("/mails/test", srv.adminTestMail)
 	a.GET("/mails/:id", srv.adminMail)
 	a.GET("/settings", srv.adminSettings)
 	a.POST("/settings", srv.adminSaveSettings)
+	a.GET("/shop-info", srv.adminShopInfo) // 店舗情報・メール設定
+	a.POST("/shop-info", srv.adminSaveShopInfo)
 	a.GET("/amazonpay", srv.adminAmazonPay)
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
 	a.GET("/orders", srv.adminOrders)
 	a.GET("/orders.csv", srv.adminOrdersCSV)
+	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ (?do=&id=...)
 	a.GET("/orders/:id", srv.adminOrder)
 	a.POST("/orders/:id/status", srv.adminOrderStatus)
 	a.POST("/orders/:id/payment", srv.adminOrderPayment)
+	a.POST("/orders/:id/shipment", srv.adminOrderShipment) // 送り状番号
+	a.GET("/orders/:id/mail", srv.adminOrderMail)          // 注文確認・配送通知・フリーメール (?kind=)
+	a.POST("/orders/:id/mail", srv.adminSendOrderMail)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
 	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
+	a.GET("/jobs", srv.adminJobs) // 定期処理
+	a.POST("/jobs/:name/run", srv.adminRunJob)
 
-	// The local Amazon Pay, in emulator mode only: API and pages for all, the console for admins
+	// The local Amazon Pay, in emulator mode only: API and pages for all, its console for admins
 	if srv.cfg.AmazonPayEmulator != nil {
-		em := e.Group(EmulatorPath, srv.emulatorMode)
-		for _, console := range []string{"", "/", "/console", "/console/*"} {
-			em.Any(console, srv.amazonPayEmulatorConsole, srv.requireAdmin)
-		}
-		em.Any("/*", srv.amazonPayEmulator)
+		e.Any(EmulatorPath+"/*", srv.amazonPayEmulator, srv.emulatorMode)
+		e.GET(EmulatorPath+"/console", srv.amazonPayEmulatorToConsole, srv.emulatorMode)
+		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin"), srv.amazonPayEmulatorConsole, srv.emulatorMode)
+		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin")+"/*", srv.amazonPayEmulatorConsole, srv.emulatorMode)
 	}
 }
 

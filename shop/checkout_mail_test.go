@@ -1,9 +1,11 @@
 package shop_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	netmail "net/mail"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,12 +34,16 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	if _, err := s.SeedDemo(ctx, "/static/"); err != nil {
 		t.Fatal(err)
 	}
+	// The first admin's address receives the shop's copies.
+	if _, err := s.EnsureAdmin(ctx, "owner@example.jp", "correct-horse-battery"); err != nil {
+		t.Fatal(err)
+	}
 	products, _ := db.Products(ctx, true)
 	token := shop.NewCartToken()
 	if err := s.AddToCart(ctx, token, products[0].ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Draft(ctx, "", token)
+	d, _, err := s.OpenCheckout(ctx, "", token, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +54,13 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _ := s.Quote(ctx, d, false)
-	o, err := s.PlaceOrder(ctx, d.ID, token, q.Total, false)
+	o, err := s.PlaceOrder(ctx, shop.Confirmation{CheckoutID: d.ID, CartToken: token, Total: q.Total, Digest: shop.CheckoutDigest(d, q)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sender, _ := mail.NewSMTPSender(cfg)
-	if n := mail.NewWorker(db, sender, log, time.Second).DeliverDue(ctx); n != 2 {
-		t.Fatalf("delivered %d mails, want 2", n)
+	if n, err := mail.NewWorker(db, sender, log).DeliverDue(ctx); n != 2 || err != nil {
+		t.Fatalf("delivered %d mails (%v), want 2", n, err)
 	}
 	got := srv.Messages()
 	if len(got) != 2 {
@@ -63,10 +69,31 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	thanks, copyMail := got[0], got[1]
 	num := "（注文番号：" + itoa(o.Number) + "）"
 	if thanks.To[0] != "taro@example.jp" || !strings.Contains(thanks.Subject, num) || !strings.Contains(thanks.Body, "判図 太郎") ||
-		!strings.Contains(thanks.Body, "代引き手数料：330円") || !strings.Contains(thanks.Body, "8%対象") {
+		!strings.Contains(thanks.Body, "代引き手数料：330円") || !strings.Contains(thanks.Body, "8%対象") ||
+		!strings.Contains(strings.ReplaceAll(thanks.Body, "\r\n", "\n"), "■ご注文者\n判図 太郎（ハンズ　タロウ） 様") {
 		t.Fatalf("thanks mail %q\n%s", thanks.Subject, thanks.Body)
 	}
-	if copyMail.To[0] != "orders@example.com" || !strings.HasPrefix(copyMail.Subject, "【受注通知用コピーメール】") || copyMail.Body != thanks.Body {
+	// The sender carries the shop's name; replies go to the sender.
+	if h := header(t, thanks.Raw, "From"); !strings.Contains(h, "shop@example.com") || !strings.Contains(h, "=?") {
+		t.Errorf("From %q: no display name", h)
+	}
+	if copyMail.To[0] != "owner@example.jp" || !strings.HasPrefix(copyMail.Subject, "【受注通知用コピーメール】") || copyMail.Body != thanks.Body {
 		t.Fatalf("copy mail %q to %v", copyMail.Subject, copyMail.To)
 	}
+	// Each mail went out with the Message-ID the outbox keeps for it.
+	stored, _ := db.OrderMails(ctx, o.ID)
+	if len(stored) != 2 || thanks.MessageID != "<"+stored[0].MessageID+">" || copyMail.MessageID != "<"+stored[1].MessageID+">" ||
+		thanks.MessageID == copyMail.MessageID {
+		t.Fatalf("Message-IDs sent %s and %s, stored %+v", thanks.MessageID, copyMail.MessageID, stored)
+	}
+}
+
+// header reads one header of a raw message, decoded as it was sent.
+func header(t *testing.T, raw []byte, name string) string {
+	t.Helper()
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Header.Get(name)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"kago/store"
 )
@@ -162,11 +163,35 @@ func TestOutboxClaimIsExclusive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := db.ClaimMail(ctx, 60e9)
-	if err != nil || m.Attempts != 1 {
+	msgID := func(store.Mail) string { return "given@example.com" }
+	m, err := db.ClaimMail(ctx, "worker-a", time.Minute, msgID)
+	if err != nil || m.Attempts != 1 || m.MessageID != "given@example.com" {
 		t.Fatalf("claim: %+v %v", m, err)
 	}
-	if _, err := db.ClaimMail(ctx, 60e9); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.ClaimMail(ctx, "worker-b", time.Minute, msgID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second claim while the first holds it: %v", err)
+	}
+	// Only the holder puts it back in the queue.
+	if err := db.RetryMailAt(ctx, m.ID, "worker-b", db.Now(), "not mine"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Mail(ctx, m.ID); got.Status != store.MailSending || got.MessageID != "given@example.com" {
+		t.Fatalf("after another worker's retry: %+v", got)
+	}
+}
+
+func TestAddressStreet(t *testing.T) {
+	for _, c := range []struct {
+		a    store.Address
+		want string
+	}{
+		{store.Address{Prefecture: "東京都", City: "千代田区", Address1: "丸の内1-1-1", Address2: "丸の内ビル12階"}, "東京都千代田区丸の内1-1-1 丸の内ビル12階"},
+		{store.Address{Prefecture: "東京都", City: "Shibuya-ku", Address1: "Jingumae 1-2-3", Address2: "Harajuku Mansion 101"}, "東京都 Shibuya-ku Jingumae 1-2-3 Harajuku Mansion 101"},
+		{store.Address{Prefecture: "大阪府", City: "大阪市北区", Address1: "1-1"}, "大阪府大阪市北区1-1"},
+		{store.Address{Prefecture: "北海道", City: "Sapporo", Address1: "北一条西2-1"}, "北海道 Sapporo 北一条西2-1"},
+	} {
+		if got := c.a.Street(); got != c.want {
+			t.Errorf("Street() = %q, want %q", got, c.want)
+		}
 	}
 }

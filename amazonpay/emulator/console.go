@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -192,12 +193,33 @@ func (e *Emulator) Chargeback(chargeID string) error {
 	return nil
 }
 
+// consoleRoot returns where the console is, for its forms and redirects:
+// under the emulator's own base, its public URL + /console; when a host
+// serves it elsewhere (kago: /admin/amazonpay-emulator/console, where the
+// admin's cookie goes), that path. p is the request's path below the
+// emulator.
+func (e *Emulator) consoleRoot(r *http.Request, p string) string {
+	orig := r.URL.EscapedPath()
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		orig = u.EscapedPath()
+	}
+	prefix := strings.TrimSuffix(strings.TrimSuffix(orig, p), "/")
+	e.mu.Lock()
+	base, pub := e.basePath, e.publicURL
+	e.mu.Unlock()
+	if prefix == base && pub != "" {
+		return pub + "/console"
+	}
+	return prefix + "/console"
+}
+
 // serveConsole serves the console to those console_access.go lets in.
 func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string) {
 	if !e.consoleAllowed(r) {
 		e.errorPage(w, http.StatusForbidden, "コンソールは、エミュレーターと同じコンピューターから（ショップに組み込まれているときは、ログインしたショップの管理者だけが）使えます。", "", "")
 		return
 	}
+	root := e.consoleRoot(r, p)
 	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
 	if strings.HasPrefix(p, "/console/api/") && !safe {
 		if err := e.checkConsoleWrite(r, false); err != nil {
@@ -211,7 +233,7 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 	}
 	switch {
 	case (p == "/" || p == "/console") && safe:
-		e.consolePage(w, r)
+		e.consolePage(w, r, root)
 		return
 	case p == "/console/api/faults":
 		e.apiFaults(w, r)
@@ -245,11 +267,11 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		e.errorPage(w, http.StatusBadRequest, "フォームを読めませんでした。", "", e.base()+"/console")
+		e.errorPage(w, http.StatusBadRequest, "フォームを読めませんでした。", "", root)
 		return
 	}
 	if err := e.checkConsoleWrite(r, true); err != nil {
-		e.errorPage(w, http.StatusForbidden, err.Error(), "", e.base()+"/console")
+		e.errorPage(w, http.StatusForbidden, err.Error(), "", root)
 		return
 	}
 	f := r.PostForm
@@ -288,10 +310,10 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 		return
 	}
 	if err != nil {
-		e.errorPage(w, 400, err.Error(), "", e.base()+"/console")
+		e.errorPage(w, 400, err.Error(), "", root)
 		return
 	}
-	http.Redirect(w, r, e.base()+"/console", http.StatusSeeOther)
+	http.Redirect(w, r, root, http.StatusSeeOther)
 }
 
 func (e *Emulator) consoleAction(action, id string, yen int64) (string, error) {
@@ -395,8 +417,8 @@ func (e *Emulator) apiNotifications(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, e.Deliveries())
 }
 
-func (e *Emulator) consolePage(w http.ResponseWriter, r *http.Request) {
-	token := e.consoleToken(w, r)
+func (e *Emulator) consolePage(w http.ResponseWriter, r *http.Request, root string) {
+	token := e.consoleToken(w, r, root)
 	snap := e.snapshot(consoleRows)
 	certURL, _ := e.SigningCertURL()
 	e.mu.Lock()
@@ -419,7 +441,7 @@ func (e *Emulator) consolePage(w http.ResponseWriter, r *http.Request) {
 		"Title": "コンソール", "Wide": true, "Base": base, "Now": now.In(jst).Format("2006-01-02 15:04:05 MST"),
 		"Offset": offset.String(), "Faults": faults, "Operations": ops, "Duplicate": dup, "CertURL": certURL,
 		"Merchants": e.Merchants(), "Permissions": snap.Permissions, "Charges": snap.Charges, "Refunds": snap.Refunds,
-		"Deliveries": deliveries, "Env": "Sandbox / Live", "CSRF": token,
+		"Deliveries": deliveries, "Env": "Sandbox / Live", "CSRF": token, "Console": root,
 	})
 }
 

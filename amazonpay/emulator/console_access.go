@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 )
 
 // The console (its pages, its forms and its JSON API under /console/api)
@@ -59,19 +60,17 @@ func (e *Emulator) consoleAllowed(r *http.Request) bool {
 }
 
 // consoleToken returns the console's form token for the request, setting
-// a new cookie when the browser has none.
-func (e *Emulator) consoleToken(w http.ResponseWriter, r *http.Request) string {
+// a new cookie for the console's path (root) when the browser has none.
+func (e *Emulator) consoleToken(w http.ResponseWriter, r *http.Request, root string) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	token := base64.RawURLEncoding.EncodeToString(b)
-	e.mu.Lock()
-	path := e.basePath
-	e.mu.Unlock()
-	if path == "" {
-		path = "/"
+	path := root
+	if u, err := url.Parse(root); err == nil {
+		path = u.EscapedPath()
 	}
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: path, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})

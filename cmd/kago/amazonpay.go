@@ -54,7 +54,7 @@ func amazonPayEmulator(ctx context.Context, cfg serveConfig, s *shop.Shop, baseU
 		return nil, "", nil, fmt.Errorf("amazon pay emulator: %w", err)
 	}
 	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: baseURL, EmulatorURL: url})
-	return emu, url + "/console", emu.Close, nil
+	return emu, baseURL + handlers.EmulatorConsolePath, emu.Close, nil
 }
 
 // registerWithEmulator registers the shop's merchant account with a
