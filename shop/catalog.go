@@ -41,8 +41,8 @@ type ProductList struct {
 	Pages    int // at least 1
 }
 
-// Query bounds and normalises a list query. A page number past the end or
-// below 1 is clamped, a search is cut at 100 characters.
+// list returns page (1-based) of size products matching q. A page number
+// past the end or below 1 is clamped, a search is cut at 100 characters.
 func (c *Catalog) list(ctx context.Context, q model.ProductQuery, page, size int) (ProductList, error) {
 	if r := []rune(strings.TrimSpace(q.Text)); len(r) > 100 {
 		q.Text = string(r[:100])
