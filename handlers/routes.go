@@ -12,6 +12,7 @@ import (
 // routes is the whole URL surface of the shop in one screen.
 func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.POST(cspReportPath, srv.cspReport)
 	e.GET(static.Prefix+"*", srv.staticFiles(static.Prefix, http.FS(static.FS)))
 	e.GET(shop.UploadURLPrefix+"*", srv.staticFiles(shop.UploadURLPrefix, http.Dir(srv.cfg.UploadDir)))
 
@@ -74,13 +75,19 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mails/:id", srv.adminMail)
 	a.GET("/settings", srv.adminSettings)
 	a.POST("/settings", srv.adminSaveSettings)
+	a.GET("/shop-info", srv.adminShopInfo) // 店舗情報・メール設定
+	a.POST("/shop-info", srv.adminSaveShopInfo)
 	a.GET("/amazonpay", srv.adminAmazonPay)
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
 	a.GET("/orders", srv.adminOrders)
 	a.GET("/orders.csv", srv.adminOrdersCSV)
+	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ (?do=&id=...)
 	a.GET("/orders/:id", srv.adminOrder)
 	a.POST("/orders/:id/status", srv.adminOrderStatus)
 	a.POST("/orders/:id/payment", srv.adminOrderPayment)
+	a.POST("/orders/:id/shipment", srv.adminOrderShipment) // 送り状番号
+	a.GET("/orders/:id/mail", srv.adminOrderMail)          // 注文確認・配送通知・フリーメール (?kind=)
+	a.POST("/orders/:id/mail", srv.adminSendOrderMail)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)

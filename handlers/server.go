@@ -69,19 +69,23 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "SAMEORIGIN",
 		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
 	}))
+	e.Use(srv.securityHeaders)
 	e.Use(middleware.BodyLimit("4M"))
 	if cfg.PostLimit == (PostLimit{}) {
 		cfg.PostLimit = DefaultPostLimit
 	}
 	e.Use(srv.limitPosts(cfg.PostLimit))
-	e.Use(srv.limitForms)
+	e.Use(srv.checkForms)
 	for prefix, h := range cfg.Mounts {
 		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
 	}
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/", CookieMaxAge: csrfMaxAge,
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
-		Skipper: func(c echo.Context) bool { return srv.isMounted(c.Request().URL.Path) },
+		Skipper: func(c echo.Context) bool {
+			// Browsers send CSP reports without a token; they change nothing.
+			return srv.isMounted(c.Request().URL.Path) || c.Request().URL.Path == cspReportPath
+		},
 	})
 	e.Use(csrf)
 	srv.routes(e)
@@ -101,6 +105,9 @@ func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
+
+// cspReportPath receives the browser's Content-Security-Policy reports.
+const cspReportPath = "/csp-report"
 
 // csrfMaxAge is the CSRF cookie's life in seconds (Echo's default).
 const csrfMaxAge = 86400
@@ -170,6 +177,9 @@ func (srv *Server) handleError(err error, c echo.Context) {
 				status, heading, message = http.StatusForbidden, "もう一度お試しください", "画面の有効期限が切れたか、不正な送信です。お手数ですが、前の画面に戻って再読み込みしてから、もう一度操作してください。"
 			} else {
 				heading, message = "リクエストを処理できません", "送信された内容を確認できませんでした。前の画面に戻ってもう一度お試しください。"
+				if he == errInvalidText {
+					message = "送信された内容に、文字として読み取れないデータが含まれています。前の画面に戻り、入力し直してからもう一度お試しください。"
+				}
 			}
 		case http.StatusRequestEntityTooLarge:
 			heading, message = "送信サイズが大きすぎます", "送信できるのは4MBまでです。ファイルを小さくしてもう一度お試しください。"
@@ -187,7 +197,7 @@ func (srv *Server) handleError(err error, c echo.Context) {
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		message += "（お問い合わせ番号：" + c.Response().Header().Get(echo.HeaderXRequestID) + "）"
 	}
-	page := views.Page{Title: heading, ShopName: srv.shopName(c.Request().Context()), StaticCSS: static.URL("kago.css")}
+	page := views.Page{Title: heading, ShopName: srv.shopName(c.Request().Context()), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js")}
 	if rerr := render(c, status, views.ErrorPage(page, heading, message)); rerr != nil {
 		_ = c.String(status, message)
 	}

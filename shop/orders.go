@@ -2,15 +2,14 @@ package shop
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"kago/model"
 	"kago/store"
 )
 
@@ -48,6 +47,7 @@ var PaymentMethods = []string{PayBank, PayCOD, PayAmazon}
 // OrderSearchInput is the order search as it arrives in the query string.
 type OrderSearchInput struct {
 	Tab, Number, Name, Email, From, To, Status, Payment string
+	Paid                                                string // 入金状況: unpaid or paid
 	After, Before                                       string // page cursors
 }
 
@@ -121,6 +121,12 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 		}
 		q.Filter.PaymentMethod = in.Payment
 	}
+	if in.Paid != "" {
+		if in.Paid != PaymentUnpaid && in.Paid != PaymentPaid {
+			fields["paid"] = "入金状況の指定が正しくありません。"
+		}
+		q.Filter.PaymentStatus = in.Paid
+	}
 	q.Cursor.After, err = parseCursor(in.After)
 	if err == nil {
 		q.Cursor.Before, err = parseCursor(in.Before)
@@ -175,68 +181,6 @@ func (s *Shop) SearchOrders(ctx context.Context, q OrderSearch) (store.OrderPage
 	return s.db.SearchOrders(ctx, q.Filter, q.Cursor, OrdersPerPage)
 }
 
-// csvHeader names the export's columns.
-var csvHeader = []string{"注文番号", "受注日時", "注文者", "注文者カナ", "メールアドレス", "電話番号",
-	"お届け先氏名", "お届け先郵便番号", "お届け先住所", "お届け先電話番号",
-	"お支払い方法", "入金・決済状況", "受注ステータス", "商品合計", "送料", "代引き手数料", "合計金額", "Amazonリファレンス ID"}
-
-// OrdersCSVFilename names an export made at t: orders_20250401-103000.csv
-// in Japan time.
-func OrdersCSVFilename(t time.Time) string {
-	return "orders_" + t.In(orderTZ).Format("20060102-150405") + ".csv"
-}
-
-// ExportOrdersCSV writes every order of a search as CSV for Excel: UTF-8
-// with a byte-order mark, CRLF line ends, one row per order, newest first.
-// Rows are written as they are read, never all held at once.
-func (s *Shop) ExportOrdersCSV(ctx context.Context, f store.OrderFilter, w io.Writer) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
-	err := s.db.EachOrder(ctx, f, func(o store.Order) error {
-		b, d := o.Buyer, o.Destination.Address
-		if o.Destination.SameAsBuyer {
-			d = b
-		}
-		reference := ""
-		if o.PaymentMethod == PayAmazon {
-			p, err := s.db.AmazonPayment(ctx, o.ID)
-			if err != nil {
-				return err
-			}
-			reference = p.ChargePermissionID
-		}
-		return cw.Write([]string{
-			strconv.FormatInt(o.Number, 10), o.CreatedAt.In(orderTZ).Format("2006/01/02 15:04:05"),
-			cell(b.FullName()), cell(strings.TrimSpace(b.FamilyKana + " " + b.GivenKana)), cell(o.Email), cell(b.Phone),
-			cell(d.FullName()), cell(d.PostalCode), cell(d.Street()), cell(d.Phone),
-			PaymentMethodLabel(o.PaymentMethod), PaymentStatusLabel(o.PaymentStatus), OrderStatusLabel(o.Status),
-			strconv.FormatInt(o.Subtotal, 10), strconv.FormatInt(o.ShippingFee, 10), strconv.FormatInt(o.CODFee, 10),
-			strconv.FormatInt(o.Total, 10), reference,
-		})
-	})
-	if err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// cell makes text a shopper typed safe to open in a spreadsheet: a value
-// that starts like a formula is written with a leading apostrophe.
-func cell(s string) string {
-	s = strings.TrimSpace(s)
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // ErrOrderChanged is a change that lost a race with another one.
 var ErrOrderChanged = Invalid("他の操作で状態が変わりました。画面を再読み込みしてください。")
 
@@ -263,6 +207,8 @@ type OrderDetail struct {
 	PaymentCheck bool
 	// Amazon is the Amazon Pay side of the order, if it was paid so.
 	Amazon *store.AmazonPayment
+	// Shipment is the order's parcel, once it has a tracking number.
+	Shipment *model.Shipment
 }
 
 // OrderDetail reads an order with its history and mails.
@@ -285,6 +231,11 @@ func (s *Shop) OrderDetail(ctx context.Context, id int64) (OrderDetail, error) {
 		}
 		d.Amazon = &p
 	}
+	if sh, ok, err := s.OrderShipment(ctx, id); err != nil {
+		return d, err
+	} else if ok {
+		d.Shipment = &sh
+	}
 	return d, nil
 }
 
@@ -300,17 +251,22 @@ func paymentCheckable(o store.Order) bool {
 // ChangeOrderStatus moves an order to another status if the rules allow it
 // from the status it has now.
 func (s *Shop) ChangeOrderStatus(ctx context.Context, orderID int64, to, actor string) error {
-	return s.ChangeOrderStatusFrom(ctx, orderID, "", to, actor)
+	return s.ChangeOrderStatusFrom(ctx, orderID, StatusChange{To: to}, actor)
 }
 
 // ChangeOrderStatusFrom moves an order from the status the merchant saw
-// (from; empty for whatever it is now) to another. A cancel puts every
+// (ch.From; empty for whatever it is now) to ch.To. A cancel puts every
 // line's quantity back in stock, in the same transaction as the change and
-// its history row, so two cancels can never return stock twice.
-// ErrOrderChanged when the order is no longer in from.
-func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, to, actor string) error {
+// its history row, so two cancels can never return stock twice. The
+// change's parcel and mail (StatusChange) are written in that transaction
+// too. ErrOrderChanged when the order is no longer in ch.From.
+func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch StatusChange, actor string) error {
+	from, to := ch.From, ch.To
 	if !slices.Contains([]string{store.OrderNew, store.OrderShipped, store.OrderCompleted, store.OrderCanceled}, to) {
 		return Invalid("変更後の受注ステータスを選んでください。")
+	}
+	if err := ch.check(); err != nil {
+		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		o, err := tx.Order(orderID)
@@ -342,7 +298,10 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, t
 				detail += "（在庫に戻しました：" + strings.Join(returned, "、") + "）"
 			}
 		}
-		return tx.AddOrderHistory(o.ID, actor, "受注ステータス変更", detail)
+		if err := tx.AddOrderHistory(o.ID, actor, "受注ステータス変更", detail); err != nil {
+			return err
+		}
+		return s.afterStatusChange(tx, o, ch, actor)
 	})
 }
 

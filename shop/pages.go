@@ -129,16 +129,23 @@ func defaultLaw(st Settings) map[string]string {
 	if st.FreeShippingOver > 0 {
 		shipping += "。商品合計" + jp.Yen(st.FreeShippingOver) + "以上のご注文は送料無料です"
 	}
+	address, phone := "【〒000-0000 所在地（番地・建物名まで）】", "【000-0000-0000】（受付時間：平日10:00〜17:00）"
+	if st.Address != "" { // 店舗情報・メール設定
+		address = strings.TrimSpace("〒" + st.PostalCode + " " + st.Address)
+	}
+	if st.Phone != "" {
+		phone = st.Phone
+	}
 	return map[string]string{
 		"seller":       st.ShopName + "【事業者の正式名称（法人名または個人事業主の氏名）に書き換えてください】",
 		"manager":      "【運営統括責任者の氏名】",
-		"address":      "【〒000-0000 所在地（番地・建物名まで）】",
-		"phone":        "【000-0000-0000】（受付時間：平日10:00〜17:00）",
+		"address":      address,
+		"phone":        phone,
 		"email":        st.SenderEmail,
 		"price":        "各商品のページに税込価格で表示しています。",
 		"fees":         "送料：" + shipping + "。\n代金引換手数料：" + jp.Yen(st.CODFee) + "。\n銀行振込の振込手数料はお客様のご負担となります。",
 		"payment":      "銀行振込（前払い）、代金引換、Amazon Pay",
-		"payment_time": "銀行振込：ご注文から" + strconv.FormatInt(st.BankTransferDays, 10) + "日以内にお振り込みください。\n代金引換：商品お受け取りの際にお支払いください。\nAmazon Pay：ご注文時にお支払いが確定します。",
+		"payment_time": "銀行振込：ご注文から" + strconv.Itoa(st.TransferDays) + "日以内にお振り込みください。\n代金引換：商品お受け取りの際にお支払いください。\nAmazon Pay：ご注文時にお支払いが確定します。",
 		"delivery":     st.ShippingLeadTime,
 		"returns":      st.ReturnPolicy,
 		"defects":      "商品の破損・汚損・品違いの場合は、商品到着後8日以内にご連絡ください。送料当店負担で交換または返金いたします。",

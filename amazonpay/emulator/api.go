@@ -218,13 +218,20 @@ func (e *Emulator) handleAPI(r *http.Request, p string) (op string, status int, 
 	}
 
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.readErr = nil
+	internal := errf(500, amazonpay.ReasonInternalServerError, "the emulator could not read or write its state")
 	var idemKey, fp string
 	if idem != "" {
 		idemKey = m.MerchantID + " " + idem
 		sum := sha256.Sum256([]byte(op + "\n" + id + "\n" + string(reqBody)))
 		fp = hex.EncodeToString(sum[:])
-		if rec := e.st.Idempotency[idemKey]; rec != nil {
-			e.mu.Unlock()
+		rec, err := e.idempotencyRecord(idemKey)
+		if err != nil {
+			e.log.Error("amazonpay emulator: idempotency record", "err", err)
+			return op, internal.Status, internal.body(), false
+		}
+		if rec != nil {
 			if rec.Fingerprint != fp {
 				a := errf(400, amazonpay.ReasonDuplicateIdempotencyKey, "the idempotency key was already used with a different request")
 				return op, a.Status, a.body(), false
@@ -234,6 +241,9 @@ func (e *Emulator) handleAPI(r *http.Request, p string) (op string, status int, 
 	}
 	c.now = e.now()
 	status, v, aerr := rt.handle(e, c)
+	if e.readErr != nil {
+		aerr = internal
+	}
 	if aerr == nil {
 		body, err = amazonJSON(v)
 		if err != nil {
@@ -244,10 +254,15 @@ func (e *Emulator) handleAPI(r *http.Request, p string) (op string, status int, 
 		status, body = aerr.Status, aerr.body()
 	}
 	if idemKey != "" && status < 500 && status != 429 {
-		e.st.Idempotency[idemKey] = &idemRecord{Fingerprint: fp, Status: status, Body: body}
-		e.dirty = true
+		e.unsavedIdem[idemKey] = &idemRecord{Fingerprint: fp, Status: status, Body: body}
 	}
-	e.mu.Unlock()
+	// The change is on disk before the answer leaves. If it cannot be
+	// written the caller gets a 500 and retries; the change stays pending
+	// (a retry with the key replays the answer) and the next write saves it.
+	if err := e.saveLocked(); err != nil {
+		e.log.Error("amazonpay emulator: saving state", "err", err)
+		return op, internal.Status, internal.body(), false
+	}
 	return op, status, body, f != nil && f.Drop == DropAfter
 }
 

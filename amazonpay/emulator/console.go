@@ -20,26 +20,49 @@ type Snapshot struct {
 	Refunds     []amazonpay.Refund
 }
 
-// Snapshot returns all objects, newest first, after settling what is due.
-func (e *Emulator) Snapshot() Snapshot {
+// Snapshot returns every object, newest first, after settling what is due.
+// It reads the whole state database: it is for tests and tools (the
+// console shows the newest objects only).
+func (e *Emulator) Snapshot() Snapshot { return e.snapshot(0) }
+
+// consoleRows is how many objects of each kind the console lists.
+const consoleRows = 100
+
+// snapshot returns the newest limit objects of each kind (all when 0).
+func (e *Emulator) snapshot(limit int) Snapshot {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	e.settleAllLocked()
 	now := e.now()
 	var s Snapshot
-	for _, v := range e.st.Sessions {
-		if !v.SignIn && !sessionGone(v, now) {
-			s.Sessions = append(s.Sessions, e.viewSession(v))
+	if err := e.saveLocked(); err != nil {
+		e.log.Error("amazonpay emulator: saving state", "err", err)
+		return s
+	}
+	keys, err := e.objectKeys(limit)
+	if err != nil {
+		e.log.Error("amazonpay emulator: reading state", "err", err)
+		return s
+	}
+	for _, k := range keys {
+		switch k.kind {
+		case kindSession:
+			if v := e.sessionByID(k.id); v != nil && !v.SignIn && !sessionGone(v, now) {
+				s.Sessions = append(s.Sessions, e.viewSession(v))
+			}
+		case kindPermission:
+			if v := e.permissionByID(k.id); v != nil {
+				s.Permissions = append(s.Permissions, e.viewPermission(v, now))
+			}
+		case kindCharge:
+			if v := e.chargeByID(k.id); v != nil {
+				s.Charges = append(s.Charges, e.viewCharge(v))
+			}
+		case kindRefund:
+			if v := e.refundByID(k.id); v != nil {
+				s.Refunds = append(s.Refunds, e.viewRefund(v))
+			}
 		}
-	}
-	for _, v := range e.st.Permissions {
-		s.Permissions = append(s.Permissions, e.viewPermission(v, now))
-	}
-	for _, v := range e.st.Charges {
-		s.Charges = append(s.Charges, e.viewCharge(v))
-	}
-	for _, v := range e.st.Refunds {
-		s.Refunds = append(s.Refunds, e.viewRefund(v))
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool {
 		return s.Sessions[i].CreationTimestamp.After(s.Sessions[j].CreationTimestamp.Time)
@@ -60,7 +83,7 @@ var (
 )
 
 func (e *Emulator) chargeForAction(id string) (*charge, time.Time, error) {
-	c := e.st.Charges[id]
+	c := e.chargeByID(id)
 	if c == nil {
 		return nil, time.Time{}, ErrNotFound
 	}
@@ -73,7 +96,7 @@ func (e *Emulator) chargeForAction(id string) (*charge, time.Time, error) {
 // (as Seller Central can), with notifications.
 func (e *Emulator) AmazonCapture(chargeID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, now, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return err
@@ -91,7 +114,7 @@ func (e *Emulator) AmazonCapture(chargeID string) error {
 // (Canceled AmazonCanceled).
 func (e *Emulator) AmazonCancel(chargeID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, now, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return err
@@ -109,7 +132,7 @@ func (e *Emulator) AmazonCancel(chargeID string) error {
 // is left of the captured amount) and returns the refund ID.
 func (e *Emulator) AmazonRefund(chargeID string, yen int64) (string, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, now, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return "", err
@@ -135,8 +158,8 @@ func (e *Emulator) AmazonRefund(chargeID string, yen int64) (string, error) {
 // AmazonClosed), canceling its open charges.
 func (e *Emulator) AmazonClose(permissionID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	p := e.st.Permissions[permissionID]
+	defer e.unlock()
+	p := e.permissionByID(permissionID)
 	if p == nil {
 		return ErrNotFound
 	}
@@ -153,7 +176,7 @@ func (e *Emulator) AmazonClose(permissionID string) error {
 // notification whose ObjectId is the charge ID.
 func (e *Emulator) Chargeback(chargeID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, _, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return err
@@ -349,7 +372,7 @@ func (e *Emulator) apiNotifications(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) consolePage(w http.ResponseWriter) {
-	snap := e.Snapshot()
+	snap := e.snapshot(consoleRows)
 	certURL, _ := e.SigningCertURL()
 	e.mu.Lock()
 	offset := e.st.ClockOffset

@@ -213,49 +213,106 @@ func TestMountedUnderPrefix(t *testing.T) {
 	}
 }
 
-func TestStateFile(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "state.json")
+// TestStateSurvivesWithoutClose: every change is on disk before its answer.
+// The first emulator is never closed (as after a kill -9); a second one on
+// the same state file knows the merchant, the objects (a pending charge
+// settles there), the idempotency records and the moved clock.
+func TestStateSurvivesWithoutClose(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
 	te := newEnv(t, func(o *Options, _ *amazonpay.Config) { o.StateFile = file })
 	cs := te.complete(t, BuyerTaro, 0, "Authorize", 1234, false)
+	pending := te.complete(t, BuyerPendingOK, 0, "Authorize", 999, true)
 	te.em.Advance(48 * time.Hour)
-	if err := te.em.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(file); err != nil {
-		t.Fatal(err)
-	}
+	id := te.checkout(t, BuyerTaro, 1, "AuthorizeWithCapture", 500, false) // the buyer came back; not completed yet
+
 	_, sk := keys(t)
-	em2, err := New(Options{StateFile: file, SNSKey: sk, PublicURL: te.srv.URL})
+	em2, err := New(Options{StateFile: file, SNSKey: sk, PublicURL: te.srv.URL, PendingDelay: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer em2.Close()
-	for _, m := range te.em.Merchants() {
-		if err := em2.RegisterMerchant(m); err != nil {
-			t.Fatal(err)
-		}
-	}
 	srv := httptest.NewServer(em2)
 	defer srv.Close()
 	mk, _ := keys(t)
 	c, _ := amazonpay.New(amazonpay.Config{PublicKeyID: testKeyID, PrivateKey: mk, BaseURL: srv.URL})
-	ch, err := c.GetCharge(context.Background(), cs.ChargeID)
+	ctx := context.Background()
+	ch, err := c.GetCharge(ctx, cs.ChargeID)
 	if err != nil || ch.ChargeAmount.Amount != "1234" || ch.StatusDetails.State != "Authorized" {
 		t.Fatalf("%+v %v", ch, err)
 	}
 	if d := em2.Now().Sub(time.Now()); d < 47*time.Hour {
 		t.Fatalf("clock offset lost: %s", d)
 	}
-	// The idempotency record survived too.
-	cs2, err := c.CompleteCheckoutSession(context.Background(), cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1234)}, "complete-"+cs.CheckoutSessionID[:8])
+	// The idempotency record survived: the same completion replays.
+	cs2, err := c.CompleteCheckoutSession(ctx, cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1234)}, "complete-"+cs.CheckoutSessionID[:8])
 	if err != nil || cs2.ChargeID != cs.ChargeID {
 		t.Fatalf("%+v %v", cs2, err)
 	}
-	if err := os.WriteFile(file, []byte("{broken"), 0o600); err != nil {
+	// The session whose buyer came back completes on the second emulator.
+	done, err := c.CompleteCheckoutSession(ctx, id, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(500)}, "")
+	if err != nil || done.PaymentPreferences[0].PaymentDescriptor != "JCB ****0005" {
+		t.Fatalf("%+v %v", done, err)
+	}
+	// The pending authorization was carried over and settles there.
+	em2.Advance(2 * time.Hour)
+	if ch, err := c.GetCharge(ctx, pending.ChargeID); err != nil || ch.StatusDetails.State != "Authorized" {
+		t.Fatalf("%+v %v", ch, err)
+	}
+
+	broken := filepath.Join(t.TempDir(), "broken.db")
+	if err := os.WriteFile(broken, []byte("not a database, not at all"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{StateFile: file}); err == nil {
+	if em, err := New(Options{StateFile: broken}); err == nil {
+		em.Close()
 		t.Fatal("broken state file accepted")
+	}
+}
+
+// TestStateBounded: objects that can no longer change by themselves leave
+// memory at the sweep and are read back when asked for; what Amazon
+// deletes (sessions after 30 days) leaves the disk too.
+func TestStateBounded(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
+	te := newEnv(t, func(o *Options, _ *amazonpay.Config) { o.StateFile = file })
+	var done []*amazonpay.CheckoutSession
+	for range 3 {
+		done = append(done, te.complete(t, BuyerTaro, 0, "AuthorizeWithCapture", 800, false))
+	}
+	open := te.complete(t, BuyerTaro, 0, "Authorize", 700, false) // can still expire: stays
+	te.em.Sweep()
+	te.em.mu.Lock()
+	inMemory := len(te.em.st.Permissions) + len(te.em.st.Charges) + len(te.em.st.Sessions)
+	_, keeps := te.em.st.Charges[open.ChargeID]
+	te.em.mu.Unlock()
+	if inMemory != 2 || !keeps {
+		t.Fatalf("%d objects in memory after the sweep, want the open permission and charge", inMemory)
+	}
+	for _, cs := range done {
+		if c := te.charge(t, cs.ChargeID); c.StatusDetails.State != "Captured" || c.CaptureAmount.Amount != "800" {
+			t.Fatalf("read back: %+v", c)
+		}
+		if _, err := te.client.CreateRefund(te.ctx, amazonpay.CreateRefundRequest{ChargeID: cs.ChargeID, RefundAmount: amazonpay.JPY(100)}, "r-"+cs.ChargeID[4:11]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessions := func() int {
+		var n int
+		if err := te.em.db.QueryRow(`SELECT count(*) FROM objects WHERE kind = 'session'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := sessions(); n != 4 {
+		t.Fatalf("%d sessions on disk, want 4", n)
+	}
+	te.em.Advance(30*24*time.Hour + time.Minute)
+	te.em.Sweep()
+	if n := sessions(); n != 0 {
+		t.Fatalf("%d sessions on disk 30 days later", n)
+	}
+	if n := len(te.em.Snapshot().Refunds); n != 3 {
+		t.Fatalf("%d refunds, want 3", n)
 	}
 }
 

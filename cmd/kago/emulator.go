@@ -27,7 +27,7 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	addr := fs.String("addr", "127.0.0.1:8081", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate issued by the emulator's own CA (Amazon's Node SDK only speaks HTTPS to an override host)")
 	merchantsFile := fs.String("merchants", "", "JSON `FILE`: an array of {\"merchantId\", \"storeId\", \"publicKeyId\", \"publicKeyPem\", \"ipnUrl\"} (required)")
-	stateFile := fs.String("state", "", "JSON `FILE` keeping objects, idempotency records and the clock across restarts (default: memory only)")
+	stateFile := fs.String("state", "", "SQLite `FILE` keeping merchants, objects, idempotency records and the clock; each change is written before its answer, so a kill -9 loses nothing (default: memory only)")
 	pendingDelay := fs.Duration("pending-delay", emulator.DefaultPendingDelay, "how long pending authorizations, asynchronous captures and refunds take")
 	publicURL := fs.String("public-url", "", "absolute `URL` the emulator is reached at, for hosted pages and redirects (default: http(s)://ADDR)")
 	maxSkew := fs.Duration("max-skew", emulator.DefaultMaxSkew, "accepted difference between x-amz-pay-date and the real clock")

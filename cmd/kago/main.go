@@ -162,7 +162,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	}
 	// The local Amazon Pay, reached over HTTP under the shop's own server
 	// exactly as Amazon would be reached.
-	emu, err := emulator.New(emulator.Options{PublicURL: baseURL + emulatorPrefix, StateFile: filepath.Join(cfg.DataDir, "amazonpay-emulator.json"),
+	emu, err := emulator.New(emulator.Options{PublicURL: baseURL + emulatorPrefix, StateFile: filepath.Join(cfg.DataDir, "amazonpay-emulator.db"),
 		Logger: log.With("component", "amazonpay-emulator")})
 	if err != nil {
 		ln.Close()
