@@ -269,12 +269,13 @@ func uploadedImages(c echo.Context, field string) ([]shop.Image, error) {
 }
 
 func (srv *Server) adminCategories(c echo.Context) error {
-	return srv.renderCategories(c, http.StatusOK, 0, views.CategoryRow{})
+	return srv.renderCategories(c, http.StatusOK, 0, views.CategoryRow{}, "")
 }
 
 // renderCategories lists the categories; a rejected form (id 0: the new
-// one) is shown as typed with its messages.
-func (srv *Server) renderCategories(c echo.Context, status int, badID int64, bad views.CategoryRow) error {
+// one) is shown as typed with its messages, a stale one with the page's
+// message.
+func (srv *Server) renderCategories(c echo.Context, status int, badID int64, bad views.CategoryRow, stale string) error {
 	cats, err := srv.shop.Catalog.Categories(c.Request().Context(), false)
 	if err != nil {
 		return err
@@ -284,13 +285,19 @@ func (srv *Server) renderCategories(c echo.Context, status int, badID int64, bad
 		m.New = bad
 	}
 	for _, cat := range cats {
-		row := views.CategoryRow{ID: cat.ID, Name: cat.Name, SortOrder: strconv.Itoa(cat.SortOrder), Products: cat.Products}
+		row := views.CategoryRow{ID: cat.ID, Name: cat.Name, SortOrder: strconv.Itoa(cat.SortOrder), Products: cat.Products,
+			Base: shop.CategoryBase(cat)}
 		if cat.ID == badID {
 			row.Name, row.SortOrder, row.Errors = bad.Name, bad.SortOrder, bad.Errors
+			if bad.Base != "" {
+				row.Base = bad.Base
+			}
 		}
 		m.Rows = append(m.Rows, row)
 	}
-	return render(c, status, views.AdminCategories(srv.adminPage(c, "カテゴリ管理", "products"), m))
+	page := srv.adminPage(c, "カテゴリ管理", "products")
+	page.Error = stale
+	return render(c, status, views.AdminCategories(page, m))
 }
 
 func (srv *Server) adminSaveCategory(c echo.Context) error {
@@ -301,10 +308,13 @@ func (srv *Server) adminSaveCategory(c echo.Context) error {
 			return err
 		}
 	}
-	in := shop.CategoryInput{Name: c.FormValue("name"), SortOrder: c.FormValue("sort_order")}
+	in := shop.CategoryInput{Name: c.FormValue("name"), SortOrder: c.FormValue("sort_order"), Base: c.FormValue("base")}
 	cat, err := srv.shop.Catalog.SaveCategory(c.Request().Context(), id, in)
+	if se, ok := shop.AsStaleForm(err); ok {
+		return srv.renderCategories(c, http.StatusConflict, id, views.CategoryRow{Name: in.Name, SortOrder: in.SortOrder, Errors: se.Fields, Base: se.Base}, se.Message)
+	}
 	if ie, ok := shop.AsInputError(err); ok {
-		return srv.renderCategories(c, http.StatusUnprocessableEntity, id, views.CategoryRow{Name: in.Name, SortOrder: in.SortOrder, Errors: ie.Fields})
+		return srv.renderCategories(c, http.StatusUnprocessableEntity, id, views.CategoryRow{Name: in.Name, SortOrder: in.SortOrder, Errors: ie.Fields}, "")
 	}
 	if err != nil {
 		return err

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 
+	"kago/model"
+	"kago/shop"
 	"kago/store"
 )
 
@@ -420,6 +422,15 @@ func TestAdminProductListSearchDuplicatePublish(t *testing.T) {
 	}
 }
 
+func mustCategories(t *testing.T, k *kit) []model.Category {
+	t.Helper()
+	cats, err := k.db.Categories(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cats
+}
+
 func TestAdminCategories(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
@@ -462,12 +473,41 @@ func TestAdminCategories(t *testing.T) {
 		t.Fatalf("rename onto another: %d", r.status)
 	}
 	mustContain(t, r.body, "「茶器」というカテゴリはすでにあります。", `value="茶器"`)
+	// Two windows on the renamed category: each writes what it changed, the
+	// same field changed in both is refused.
+	cur, _ := k.db.Categories(ctx, false)
+	var base string
+	for _, c := range cur {
+		if c.Name == "お茶いろいろ" {
+			base = shop.CategoryBase(c)
+		}
+	}
+	mustContain(t, k.get("/admin/categories").body, `value="`+html.EscapeString(base)+`"`)
+	if r := k.post("/admin/categories/"+tea, url.Values{"name": {"お茶いろいろ"}, "sort_order": {"7"}, "base": {base}}); r.status != http.StatusSeeOther {
+		t.Fatalf("window a: %d", r.status)
+	}
+	if r := k.post("/admin/categories/"+tea, url.Values{"name": {"緑茶"}, "sort_order": {"3"}, "base": {base}}); r.status != http.StatusSeeOther {
+		t.Fatalf("window b: %d", r.status)
+	}
+	if c := byName(); c["緑茶"] == 0 {
+		t.Fatalf("after two windows %v", c)
+	}
+	for _, c := range mustCategories(t, k) {
+		if c.Name == "緑茶" && c.SortOrder != 7 {
+			t.Fatalf("window b undid window a's order: %d", c.SortOrder)
+		}
+	}
+	r = k.post("/admin/categories/"+tea, url.Values{"name": {"緑茶"}, "sort_order": {"9"}, "base": {base}})
+	if r.status != http.StatusConflict {
+		t.Fatalf("stale category: %d", r.status)
+	}
+	mustContain(t, r.body, "「表示順」はこの画面を開いた後に変更されています（現在の値：7）。", `value="9"`)
 	tools := strconv.FormatInt(cats["茶器"], 10)
 	if r := k.post("/admin/categories/"+tools+"/delete", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", r.status)
 	}
 	cats = byName()
-	if _, ok := cats["茶器"]; ok || len(cats) != 5 || cats["お茶いろいろ"] == 0 {
+	if _, ok := cats["茶器"]; ok || len(cats) != 5 || cats["緑茶"] == 0 {
 		t.Fatalf("after delete %v", cats)
 	}
 	if ps, _ := k.db.Products(ctx, false); len(ps) != 15 {

@@ -41,8 +41,8 @@ type ProductList struct {
 	Pages    int // at least 1
 }
 
-// Query bounds and normalises a list query. A page number past the end or
-// below 1 is clamped, a search is cut at 100 characters.
+// list returns page (1-based) of size products matching q. A page number
+// past the end or below 1 is clamped, a search is cut at 100 characters.
 func (c *Catalog) list(ctx context.Context, q model.ProductQuery, page, size int) (ProductList, error) {
 	if r := []rune(strings.TrimSpace(q.Text)); len(r) > 100 {
 		q.Text = string(r[:100])
@@ -457,12 +457,23 @@ func (c *Catalog) SetPublished(ctx context.Context, id int64, published bool) (s
 	return p, err
 }
 
-// CategoryInput is the category form as typed.
+// CategoryInput is the category form as typed; Base (CategoryBase) is
+// set on the forms of existing categories.
 type CategoryInput struct {
 	Name, SortOrder string
+	Base            string
 }
 
-// SaveCategory creates (id 0) or renames a category. Names are unique.
+func categoryValues(c model.Category) map[string]string {
+	return map[string]string{"name": c.Name, "sort_order": strconv.Itoa(c.SortOrder)}
+}
+
+// CategoryBase fingerprints a category for its form (lost updates).
+func CategoryBase(c model.Category) string { return FormBase(categoryValues(c)) }
+
+// SaveCategory creates (id 0) or renames a category. Names are unique. A
+// rename writes only what the form changed and refuses a field changed
+// meanwhile in another window (*StaleFormError).
 func (c *Catalog) SaveCategory(ctx context.Context, id int64, in CategoryInput) (model.Category, error) {
 	cat := model.Category{ID: id, Name: strings.TrimSpace(in.Name)}
 	fields := map[string]string{}
@@ -484,6 +495,30 @@ func (c *Catalog) SaveCategory(ctx context.Context, id int64, in CategoryInput) 
 			var err error
 			cat, err = tx.InsertCategory(cat)
 			return err
+		}
+		cats, err := tx.Categories()
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(cats, func(c model.Category) bool { return c.ID == id })
+		if i < 0 {
+			return ErrNotFound
+		}
+		typed, current := categoryValues(cat), categoryValues(cats[i])
+		write, conflicts := mergeForm(in.Base, typed, current)
+		if len(conflicts) > 0 {
+			return staleForm(conflicts, current, func(field, value string) (string, string) {
+				if field == "name" {
+					return "カテゴリ名", value
+				}
+				return "表示順", value
+			})
+		}
+		if !slices.Contains(write, "name") {
+			cat.Name = cats[i].Name
+		}
+		if !slices.Contains(write, "sort_order") {
+			cat.SortOrder = cats[i].SortOrder
 		}
 		return tx.UpdateCategory(cat)
 	})

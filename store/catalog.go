@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func (tx *Tx) PatchProduct(p Product, columns []string) error {
 	for _, c := range columns {
 		v, ok := value[c]
 		if !ok {
-			panic("store: PatchProduct: unknown column " + c)
+			return fmt.Errorf("store: PatchProduct: unknown column %q", c)
 		}
 		sets = append(sets, c+" = ?")
 		args = append(args, v)
