@@ -112,7 +112,7 @@ func TestPostLimitPerAddress(t *testing.T) {
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
 		t.Fatalf("post past the burst: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
 	}
-	mustContain(t, r.body, "アクセスが集中しています", "1分ほど待ってから")
+	mustContain(t, r.body, "アクセスが集中しています", "少し時間をおいてから")
 	if r := k.get("/cart"); r.status != http.StatusOK {
 		t.Fatalf("reading the cart after the limit: %d", r.status)
 	}
