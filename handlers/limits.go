@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -64,8 +63,8 @@ var errTooManyPosts = echo.NewHTTPError(http.StatusTooManyRequests, "too many po
 //   - refuses one whose values pass the caps of its area (storefront or
 //     admin) with 413;
 //   - refuses invalid UTF-8 in any value (form or query) with 400;
-//   - cleans control characters out of every value (cleanText), so no
-//     handler sees them.
+//   - cleans control characters out of every value (shop.CleanText), so
+//     no handler sees them.
 func (srv *Server) checkForms(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -137,50 +136,12 @@ func cleanValues(vals url.Values) bool {
 			continue
 		}
 		for i, v := range vs {
-			if clean := cleanText(v, multiline(k)); clean != v {
+			if clean := shop.CleanText(v, multiline(k)); clean != v {
 				vs[i], changed = clean, true
 			}
 		}
 	}
 	return changed
-}
-
-// cleanText removes control characters (C0 and C1, DEL) and the bidi
-// overrides that can disguise text (U+202A–U+202E, U+2066–U+2069). A line
-// break (CRLF, CR, LF, U+2028, U+2029) becomes "\n" in a multi-line field
-// and a space elsewhere, as does a tab.
-func cleanText(s string, multiline bool) string {
-	if strings.IndexFunc(s, unwanted) < 0 {
-		return s
-	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
-			if multiline {
-				b.WriteByte('\n')
-			} else {
-				b.WriteByte(' ')
-			}
-		case r == '\t':
-			if multiline {
-				b.WriteByte('\t')
-			} else {
-				b.WriteByte(' ')
-			}
-		case unwanted(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// unwanted is a rune cleanText changes or drops.
-func unwanted(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // parseForm reads a form body (URL-encoded or multipart) and the query into
@@ -207,7 +168,7 @@ func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
 			Rate: rate.Limit(lim.Rate), Burst: lim.Burst, ExpiresIn: 10 * time.Minute}),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return shop.ClientNetwork(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, id string, err error) error {
-			srv.log.Warn("post limit reached", "client", id, "path", c.Request().URL.Path)
+			srv.log.Debug("post limit reached", "client", id, "path", c.Request().URL.Path)
 			c.Response().Header().Set("Retry-After", retryAfter)
 			return errTooManyPosts
 		},

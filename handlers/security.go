@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"kago/shop"
 )
 
 // contentSecurityPolicy allows scripts, styles, images and fonts from the
@@ -72,7 +74,8 @@ func (srv *Server) cspReport(c echo.Context) error {
 	if err := json.NewDecoder(io.LimitReader(c.Request().Body, 16<<10)).Decode(&r); err != nil {
 		return c.NoContent(http.StatusBadRequest)
 	}
-	srv.log.Warn("content security policy violation", "document", r.Report.Document, "directive", r.Report.Directive,
-		"blocked", r.Report.Blocked, "source", r.Report.Source, "line", r.Report.Line)
+	cut := func(s string) string { return shop.CleanText(s[:min(len(s), 200)], false) }
+	srv.log.Warn("content security policy violation", "document", cut(r.Report.Document), "directive", cut(r.Report.Directive),
+		"blocked", cut(r.Report.Blocked), "source", cut(r.Report.Source), "line", r.Report.Line)
 	return c.NoContent(http.StatusNoContent)
 }

@@ -193,7 +193,7 @@ func (srv *Server) handleError(err error, c echo.Context) {
 				message = "入力された内容が長すぎるか、項目が多すぎます。前の画面に戻って内容を短くしてから、もう一度お試しください。"
 			}
 		case http.StatusTooManyRequests:
-			heading, message = "アクセスが集中しています", "短い時間にたくさんの送信がありました。1分ほど待ってから、もう一度お試しください。"
+			heading, message = "アクセスが集中しています", "短い時間にたくさんの送信がありました。少し時間をおいてから、もう一度お試しください。"
 		}
 	case errors.Is(err, shop.ErrNotFound):
 		status, heading, message = http.StatusNotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。"

@@ -113,7 +113,7 @@ func (srv *Server) signOut(c echo.Context, sc sessionCookie) error {
 // Browsers that send Sec-Fetch-Site are checked by that header instead.
 func (srv *Server) rotateCSRF(c echo.Context) {
 	h := c.Response().Header()
-	kept := h.Values("Set-Cookie")[:0:0]
+	var kept []string
 	for _, v := range h.Values("Set-Cookie") {
 		if !strings.HasPrefix(v, csrfCookie+"=") {
 			kept = append(kept, v)
