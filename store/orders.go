@@ -252,3 +252,15 @@ func (db *DB) OrderHistory(ctx context.Context, orderID int64) ([]HistoryEntry, 
 	}
 	return out, rows.Err()
 }
+
+// ClaimStockReturn marks that an order's stock went back; true when this
+// call marked it, false when it had been marked already. Stock goes back
+// at most once per order, whichever way it is canceled.
+func (tx *Tx) ClaimStockReturn(orderID int64) (bool, error) {
+	res, err := tx.exec(`UPDATE orders SET stock_returned = 1, updated_at = ? WHERE id = ? AND stock_returned = 0`, unix(tx.now), orderID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
