@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -171,24 +170,6 @@ func amazonReference(p store.AmazonPayment) string {
 	return p.ChargePermissionID
 }
 
-// amazonFrame is the yellow frame (or, for a failed payment, the red one)
-// of 受注明細.
-func amazonFrame(p store.AmazonPayment) *views.AdminAmazonFrame {
-	f := &views.AdminAmazonFrame{Failed: p.State == store.AmazonFailed, ReferenceID: amazonReference(p), ChargeID: p.ChargeID,
-		SaleMethod: shop.SaleMethodLabel(p.SaleMethod), Increase: p.AllowIncrease, Instrument: p.Instrument,
-		StatusCode: p.ReasonCode, Pending: p.State == store.AmazonPending || p.State == store.AmazonCompleting}
-	switch {
-	case f.Failed:
-		f.Status = "決済失敗"
-		_, f.Detail = shop.AmazonPayMessages(p.ReasonCode)
-	case f.Pending:
-		f.Status = "処理中（お客様がAmazon Payでお手続き中、または完了を確認中）"
-	default:
-		f.Status = shop.AmazonPayStatusLabel(p.AmazonState, p.ReasonCode)
-	}
-	return f
-}
-
 func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	o := d.Order
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
@@ -198,7 +179,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
 	if d.Amazon != nil {
-		v.Amazon = amazonFrame(*d.Amazon)
+		v.Amazon = amazonFrame(o.ID, *d.Amazon, d.Payment)
 	}
 	if !o.Destination.SameAsBuyer {
 		dest := adminAddress(o.Destination.Address)
@@ -219,9 +200,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	for _, m := range d.Mails {
 		v.Mails = append(v.Mails, views.AdminOrderMail{ID: m.ID, Subject: m.Subject, To: m.To, Status: m.Status, CreatedAt: m.CreatedAt})
 	}
-	for _, h := range d.History {
-		v.History = append(v.History, views.AdminHistoryRow{At: h.At, Actor: h.Actor, Action: h.Action, Details: h.Detail})
-	}
+	v.History = historyRows(d.Events, d.History)
 	return v
 }
 
@@ -255,8 +234,9 @@ func (srv *Server) adminOrderStatus(c echo.Context) error {
 		return err
 	}
 	to := c.FormValue("to")
-	err = srv.shop.ChangeOrderStatusFrom(c.Request().Context(), id, c.FormValue("from"), to, adminActor(c))
-	return srv.afterOrderChange(c, id, err, "受注ステータスを「"+shop.OrderStatusLabel(to)+"」に変更しました。")
+	msg, err := srv.shop.ChangeStatus(c.Request().Context(), shop.StatusChange{OrderID: id, From: c.FormValue("from"), To: to,
+		Payment: c.FormValue("payment"), ChargeID: c.FormValue("payment_charge"), Version: c.FormValue("v"), Actor: adminActor(c)})
+	return srv.afterOrderChange(c, id, err, msg+"受注ステータスを「"+shop.OrderStatusLabel(to)+"」に変更しました。")
 }
 
 func (srv *Server) adminOrderPayment(c echo.Context) error {
@@ -280,11 +260,7 @@ func (srv *Server) adminOrderPayment(c echo.Context) error {
 // page again with why it did not happen: 409 when another change won.
 func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done string) error {
 	if ie, ok := shop.AsInputError(err); ok {
-		status := http.StatusUnprocessableEntity
-		if errors.Is(err, shop.ErrOrderChanged) {
-			status = http.StatusConflict
-		}
-		return srv.renderOrder(c, id, status, ie.Error())
+		return srv.renderOrder(c, id, conflictStatus(err), ie.Error())
 	}
 	if err != nil {
 		return err
@@ -292,7 +268,7 @@ func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done st
 	if err := srv.setFlash(c, adminCookie, done); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/orders/"+strconv.FormatInt(id, 10))
+	return redirect(c, orderURL(id))
 }
 
 // deliveryTime names a preferred time band; "" (no preference) and

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"kago/model"
 	"kago/store"
 )
 
@@ -263,6 +264,11 @@ type OrderDetail struct {
 	PaymentCheck bool
 	// Amazon is the Amazon Pay side of the order, if it was paid so.
 	Amazon *store.AmazonPayment
+	// Payment is its Amazon Pay ledger, operations and timeline, once
+	// completed at Amazon.
+	Payment *PaymentPanel
+	// Events are the order's changes recorded as events, oldest first.
+	Events []model.Event
 }
 
 // OrderDetail reads an order with its history and mails.
@@ -278,12 +284,18 @@ func (s *Shop) OrderDetail(ctx context.Context, id int64) (OrderDetail, error) {
 	if d.Mails, err = s.db.OrderMails(ctx, id); err != nil {
 		return d, err
 	}
+	if d.Events, err = s.db.Events(ctx, id); err != nil {
+		return d, err
+	}
 	if o.PaymentMethod == PayAmazon {
 		p, err := s.db.AmazonPayment(ctx, id)
 		if err != nil {
 			return d, err
 		}
 		d.Amazon = &p
+		if d.Payment, err = s.AmazonPay.Panel(ctx, o, p.Instrument); err != nil {
+			return d, err
+		}
 	}
 	return d, nil
 }
@@ -312,8 +324,8 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, t
 	if !slices.Contains([]string{store.OrderNew, store.OrderShipped, store.OrderCompleted, store.OrderCanceled}, to) {
 		return Invalid("変更後の受注ステータスを選んでください。")
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+	return s.record(ctx, orderID, AdminActor(actor), func(r *recorder) error {
+		o, err := r.tx.Order(orderID)
 		if err != nil {
 			return err
 		}
@@ -323,27 +335,62 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, t
 		if !slices.Contains(orderTransitions[o.Status], to) {
 			return Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(to) + "」には変更できません。")
 		}
-		if err := tx.SetOrderStatus(o.ID, o.Status, to); err != nil {
+		var items []model.EventItem
+		if to == store.OrderCanceled && o.Status != store.OrderFailed {
+			if items, err = r.returnStock(o); err != nil {
+				return err
+			}
+		}
+		if err := r.orderStatus(o, to, items); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return ErrOrderChanged
 			}
 			return err
 		}
-		detail := OrderStatusLabel(o.Status) + " → " + OrderStatusLabel(to)
-		if to == store.OrderCanceled && o.Status != store.OrderFailed {
-			returned := make([]string, 0, len(o.Lines))
-			for _, l := range o.Lines {
-				if err := tx.ReturnStock(l.ProductID, l.Quantity); err != nil {
-					return err
-				}
-				returned = append(returned, l.Name+" ×"+strconv.FormatInt(l.Quantity, 10))
-			}
-			if len(returned) > 0 {
-				detail += "（在庫に戻しました：" + strings.Join(returned, "、") + "）"
-			}
-		}
-		return tx.AddOrderHistory(o.ID, actor, "受注ステータス変更", detail)
+		return nil
 	})
+}
+
+// StatusChange is a change of an order's status as the merchant asked for
+// it on 受注明細. On an Amazon Pay order a cancel may take the operation
+// that gives the money back (CancelOffer): Payment names it.
+type StatusChange struct {
+	OrderID  int64
+	From, To string
+	Payment  string // "" or the CancelOffer's Op
+	ChargeID string
+	Version  string // the payment's version the page was drawn from
+	Actor    string
+}
+
+// ChangeStatus makes a status change, running its Amazon Pay operation
+// first: the order is canceled only when Amazon took the operation. It
+// returns the operation's message ("" without one).
+func (s *Shop) ChangeStatus(ctx context.Context, c StatusChange) (string, error) {
+	msg := ""
+	if c.Payment != "" {
+		if c.To != store.OrderCanceled {
+			return "", Invalid("Amazon Payの操作を選べるのはキャンセルのときだけです。")
+		}
+		// The status is checked before Amazon is asked, so the money never
+		// goes back for a cancel that cannot happen.
+		o, err := s.db.Order(ctx, c.OrderID)
+		if err != nil {
+			return "", err
+		}
+		if o.Status != c.From {
+			return "", ErrOrderChanged
+		}
+		if !slices.Contains(orderTransitions[o.Status], c.To) {
+			return "", Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(c.To) + "」には変更できません。")
+		}
+		msg, err = s.AmazonPay.Run(ctx, OperationInput{OrderID: c.OrderID, Op: c.Payment, ChargeID: c.ChargeID, FullRefund: true,
+			Version: c.Version, Actor: AdminActor(c.Actor)})
+		if err != nil {
+			return "", err
+		}
+	}
+	return msg, s.ChangeOrderStatusFrom(ctx, c.OrderID, c.From, c.To, c.Actor)
 }
 
 // MarkPaid records that a bank transfer arrived (入金チェック).
@@ -357,8 +404,8 @@ func (s *Shop) MarkUnpaid(ctx context.Context, orderID int64, actor string) erro
 }
 
 func (s *Shop) setPaid(ctx context.Context, orderID int64, from, to, actor string) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+	return s.record(ctx, orderID, AdminActor(actor), func(r *recorder) error {
+		o, err := r.tx.Order(orderID)
 		if err != nil {
 			return err
 		}
@@ -368,9 +415,6 @@ func (s *Shop) setPaid(ctx context.Context, orderID int64, from, to, actor strin
 		if o.PaymentStatus != from {
 			return ErrOrderChanged
 		}
-		if err := tx.SetPaymentStatus(o.ID, to); err != nil {
-			return err
-		}
-		return tx.AddOrderHistory(o.ID, actor, "入金チェック", PaymentStatusLabel(from)+" → "+PaymentStatusLabel(to))
+		return r.paymentCheck(o, from, to)
 	})
 }

@@ -198,11 +198,13 @@ func (tx *Tx) ClaimPayment(orderID, version, opID int64) (bool, error) {
 	return n == 1, err
 }
 
-// ReleasePayment ends operation opID's claim (if it still holds it) and
-// moves the payment to its next version.
+// ReleasePayment moves the payment to its next version and ends operation
+// opID's claim if it holds it (another operation's claim stays).
 func (tx *Tx) ReleasePayment(orderID, opID int64) error {
-	_, err := tx.exec(`UPDATE amazon_charge_permissions SET busy_operation_id = NULL, busy_since = NULL, version = version + 1
-		WHERE order_id = ? AND (busy_operation_id = ? OR busy_operation_id IS NULL)`, orderID, opID)
+	_, err := tx.exec(`UPDATE amazon_charge_permissions SET version = version + 1,
+		busy_since = CASE WHEN busy_operation_id = ? THEN NULL ELSE busy_since END,
+		busy_operation_id = CASE WHEN busy_operation_id = ? THEN NULL ELSE busy_operation_id END
+		WHERE order_id = ?`, opID, opID, orderID)
 	return err
 }
 
@@ -296,13 +298,30 @@ func (db *DB) InsertAPICall(ctx context.Context, c model.APICall) error {
 
 // APICalls lists the latest limit HTTP calls made for an order, newest first.
 func (db *DB) APICalls(ctx context.Context, orderID int64, limit int) ([]model.APICall, error) {
-	return list(db.reads(ctx), func(s scanner) (model.APICall, error) {
-		var c model.APICall
-		var op sql.NullInt64
-		var at, ms int64
-		err := s.Scan(&c.ID, &c.OrderID, &op, &at, &c.API, &c.Method, &c.Path, &c.IdempotencyKey, &c.Attempt, &c.HTTPStatus,
-			&c.ReasonCode, &c.RequestID, &ms, &c.Error, &c.RequestBody, &c.ResponseBody)
-		c.OperationID, c.At, c.Duration = op.Int64, fromUnix(at), time.Duration(ms)*time.Millisecond
-		return c, mapErr(err)
-	}, `SELECT `+apiCallColumns+` FROM amazon_api_calls WHERE order_id = ? ORDER BY id DESC LIMIT ?`, orderID, limit)
+	return list(db.reads(ctx), scanAPICall, `SELECT `+apiCallColumns+` FROM amazon_api_calls WHERE order_id = ? ORDER BY id DESC LIMIT ?`,
+		orderID, limit)
+}
+
+func scanAPICall(s scanner) (model.APICall, error) {
+	var c model.APICall
+	var op sql.NullInt64
+	var at, ms int64
+	err := s.Scan(&c.ID, &c.OrderID, &op, &at, &c.API, &c.Method, &c.Path, &c.IdempotencyKey, &c.Attempt, &c.HTTPStatus,
+		&c.ReasonCode, &c.RequestID, &ms, &c.Error, &c.RequestBody, &c.ResponseBody)
+	c.OperationID, c.At, c.Duration = op.Int64, fromUnix(at), time.Duration(ms)*time.Millisecond
+	return c, mapErr(err)
+}
+
+// LastAPICall is the latest HTTP attempt of Amazon's operation api (e.g.
+// CaptureCharge) recorded for an operation; ErrNotFound when none.
+func (db *DB) LastAPICall(ctx context.Context, operationID int64, api string) (model.APICall, error) {
+	calls, err := list(db.reads(ctx), scanAPICall, `SELECT `+apiCallColumns+` FROM amazon_api_calls WHERE operation_id = ? AND api = ?
+		ORDER BY id DESC LIMIT 1`, operationID, api)
+	if err == nil && len(calls) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return model.APICall{}, err
+	}
+	return calls[0], nil
 }

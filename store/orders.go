@@ -264,3 +264,17 @@ func (tx *Tx) ClaimStockReturn(orderID int64) (bool, error) {
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// StockReturned tells whether an order's stock went back.
+func (db *DB) StockReturned(ctx context.Context, orderID int64) (bool, error) {
+	var back bool
+	err := db.queryRow(ctx, `SELECT stock_returned FROM orders WHERE id = ?`, orderID).Scan(&back)
+	return back, mapErr(err)
+}
+
+// StockReturned tells, inside the writer, whether an order's stock went back.
+func (tx *Tx) StockReturned(orderID int64) (bool, error) {
+	var back bool
+	err := tx.queryRow(`SELECT stock_returned FROM orders WHERE id = ?`, orderID).Scan(&back)
+	return back, mapErr(err)
+}
