@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,14 +55,17 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 	}
 	f.FetchedAt, f.Version, f.Balance = l.Permission.FetchedAt, l.Permission.Version, l.Permission.AmountBalance
 	f.Deadline, f.DeadlineAt, f.DeadlineNear = p.DeadlineText, p.Deadline.At, p.DeadlineNear
-	f.Captured, f.Refunded = p.Captured, p.Refunded
+	f.Captured, f.Refunded, f.RefundPending = p.Captured, p.Refunded, p.RefundPending
 	f.Instrument, f.InstrumentKind = p.Instrument, p.InstrumentKind
 	for _, a := range p.Actions {
 		v := views.AdminPaymentAction{Op: a.Op, Label: a.Label, ChargeID: a.ChargeID, Amount: a.Amount, MaxAmount: a.MaxAmount,
 			Confirm: a.Confirm, OfferStock: a.OfferStock}
-		if a.Op == model.OpRefund {
+		switch a.Op {
+		case model.OpRefund:
 			f.Refunds = append(f.Refunds, v)
-		} else {
+		case model.OpFetch:
+			f.Fetch = &v
+		default:
 			f.Actions = append(f.Actions, v)
 		}
 	}
@@ -75,7 +80,7 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 	for _, c := range p.Calls {
 		f.Calls = append(f.Calls, views.AdminCallRow{At: c.At, API: c.API, Label: shop.APILabel(c.API), Method: c.Method, Path: c.Path,
 			IdempotencyKey: c.IdempotencyKey, Attempt: c.Attempt, HTTPStatus: c.HTTPStatus, ReasonCode: c.ReasonCode,
-			RequestID: c.RequestID, Duration: c.Duration, Error: c.Error, RequestBody: c.RequestBody, ResponseBody: c.ResponseBody})
+			RequestID: c.RequestID, Duration: c.Duration, Error: c.Error, RequestBody: indentJSON(c.RequestBody), ResponseBody: indentJSON(c.ResponseBody)})
 	}
 	f.Cancel = views.AdminCancelOffer{Text: p.Cancel.Text, Op: p.Cancel.Op, OpLabel: p.Cancel.OpLabel, KeepText: p.Cancel.KeepText,
 		ChargeID: p.Cancel.ChargeID}
@@ -100,7 +105,10 @@ func historyRows(events []model.Event, legacy []store.HistoryEntry) []views.Admi
 		}
 		rows = append(rows, row)
 	}
-	slices.SortStableFunc(rows, func(a, b views.AdminHistoryRow) int { return b.At.Compare(a.At) })
+	// Oldest first (older text lines before events of the same second),
+	// then turned round.
+	slices.SortStableFunc(rows, func(a, b views.AdminHistoryRow) int { return a.At.Compare(b.At) })
+	slices.Reverse(rows)
 	return rows
 }
 
@@ -114,6 +122,15 @@ func (srv *Server) adminOrderAmazonPay(c echo.Context) error {
 		ChargeID: c.FormValue("charge"), Amount: c.FormValue("amount"), FullRefund: c.FormValue("full") == "1",
 		ReturnStock: c.FormValue("return_stock") == "1", Version: c.FormValue("v"), Actor: shop.AdminActor(adminActor(c))})
 	return srv.afterOrderChange(c, id, err, msg)
+}
+
+// indentJSON lays JSON out for reading; anything else is shown as it came.
+func indentJSON(s string) string {
+	var b bytes.Buffer
+	if json.Indent(&b, []byte(s), "", "  ") != nil {
+		return s
+	}
+	return b.String()
 }
 
 // conflictStatus is 409 for a change that lost to another one, 422 for

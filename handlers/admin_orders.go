@@ -20,14 +20,14 @@ import (
 func orderSearchInput(c echo.Context) shop.OrderSearchInput {
 	return shop.OrderSearchInput{Tab: c.QueryParam("tab"), Number: c.QueryParam("number"), Name: c.QueryParam("name"),
 		Email: c.QueryParam("email"), From: c.QueryParam("from"), To: c.QueryParam("to"), Status: c.QueryParam("status"),
-		Payment: c.QueryParam("payment"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
+		Payment: c.QueryParam("payment"), Deadline: c.QueryParam("deadline"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
 }
 
 // query is the search as a query string, without a page cursor.
 func orderQuery(in shop.OrderSearchInput) url.Values {
 	v := url.Values{}
 	for key, val := range map[string]string{"tab": in.Tab, "number": in.Number, "name": in.Name, "email": in.Email,
-		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment} {
+		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment, "deadline": in.Deadline} {
 		if val != "" {
 			v.Set(key, val)
 		}
@@ -59,8 +59,9 @@ func orderList(in shop.OrderSearchInput, q shop.OrderSearch, errs map[string]str
 			Active: t.Key == q.Tab.Key})
 	}
 	f := views.AdminOrderSearch{Tab: q.Tab.Key, Number: in.Number, Name: in.Name, Email: in.Email, From: in.From, To: in.To,
-		Status: in.Status, Payment: in.Payment, Errors: errs}
-	f.Open = len(errs) > 0 || f.Number != "" || f.Name != "" || f.Email != "" || f.From != "" || f.To != "" || f.Status != "" || f.Payment != ""
+		Status: in.Status, Payment: in.Payment, Deadline: in.Deadline, Errors: errs}
+	f.Open = len(errs) > 0 || f.Number != "" || f.Name != "" || f.Email != "" || f.From != "" || f.To != "" || f.Status != "" ||
+		f.Payment != "" || f.Deadline != ""
 	if len(q.Tab.Statuses) > 1 {
 		for _, s := range q.Tab.Statuses {
 			f.StatusOptions = append(f.StatusOptions, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
@@ -100,6 +101,10 @@ func (srv *Server) adminOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	deadlines, err := srv.shop.AmazonPay.DeadlineBadges(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, o := range page.Orders {
 		row := views.AdminOrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, BuyerName: o.BuyerName,
 			Email: o.Email, Total: o.Total, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
@@ -107,6 +112,7 @@ func (srv *Server) adminOrders(c echo.Context) error {
 		if p, ok := amazon[o.ID]; ok {
 			row.AmazonReference = amazonReference(p)
 		}
+		row.Deadline = deadlines[o.ID]
 		m.Rows = append(m.Rows, row)
 	}
 	search := orderQuery(in)

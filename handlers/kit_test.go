@@ -40,6 +40,8 @@ type kit struct {
 	db     *store.DB
 	client *http.Client
 	csrf   string
+	now    func() time.Time // the shop's clock; time.Now when nil
+	sim    simulator        // sandbox simulation codes added to the shop's calls
 }
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
@@ -54,7 +56,7 @@ func newKit(t testing.TB) *kit {
 // start serves the shop over the kit's data directory.
 func (k *kit) start() {
 	t, dir, ctx := k.t, k.dir, context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), k.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func (k *kit) start() {
 	}
 	t.Cleanup(func() { emu.Close() })
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}})
+		Mounts: map[string]http.Handler{"/amazonpay-emulator": k.sim.wrap(emu)}})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {

@@ -29,7 +29,8 @@ type PaymentPanel struct {
 	// Amazon; 最新の状態に更新 settles it.
 	Unsettled      bool
 	Captured       int64
-	Refunded       int64
+	Refunded       int64 // settled at Amazon
+	RefundPending  int64 // refunds still being made
 	Instrument     string // Amazon's payment descriptor
 	InstrumentKind string // the shop memo's words (F-48)
 	Calls          []model.APICall
@@ -50,15 +51,21 @@ func (p *PaymentPanel) Pending() bool {
 const timelineCalls = 100
 
 // Panel reads an order's payment for 受注明細; nil when the order has no
-// Amazon Pay ledger (not paid with Amazon Pay, or not completed).
-func (a *AmazonPay) Panel(ctx context.Context, o store.Order, instrument string) (*PaymentPanel, error) {
+// Amazon Pay ledger (not paid with Amazon Pay, or not completed). A payment
+// completed before the ledger recorded completions shows its reference
+// with 最新の状態に更新 only.
+func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPayment) (*PaymentPanel, error) {
 	l, err := a.db.Ledger(ctx, o.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+		if ap.State != store.AmazonDone || ap.ChargePermissionID == "" {
+			return nil, nil
+		}
+		l, err = model.Ledger{Permission: model.ChargePermission{ID: ap.ChargePermissionID, OrderID: o.ID}}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	instrument := ap.Instrument
 	back, err := a.db.StockReturned(ctx, o.ID)
 	if err != nil {
 		return nil, err
@@ -72,6 +79,10 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, instrument string)
 	}
 	p.DeadlineText, p.DeadlineNear = DeadlineBadge(p.Deadline, now)
 	p.Captured, p.Refunded = capturedTotals(l)
+	for _, c := range l.Charges {
+		_, pending := refundedOf(l, c)
+		p.RefundPending += pending
+	}
 	if l.Permission.PaymentDescriptor != "" {
 		p.Instrument = l.Permission.PaymentDescriptor
 	}
@@ -143,4 +154,19 @@ func cancelOffer(p *PaymentPanel) CancelOffer {
 		return CancelOffer{Text: "Amazon Payの決済は処理中です。キャンセルしても、Amazon Payの決済は変わりません。"}
 	}
 	return CancelOffer{Text: "Amazon Payで取り消す・返金する金額はありません。"}
+}
+
+// DeadlineBadges gives, for the orders of a list page, the badge of each
+// Amazon Pay deadline that is near or past (「売上請求期限まであと3日」),
+// keyed by order ID.
+func (a *AmazonPay) DeadlineBadges(ctx context.Context, orderIDs []int64) (map[int64]string, error) {
+	perms, err := a.db.PaymentOfOrders(ctx, orderIDs)
+	out := make(map[int64]string, len(perms))
+	now := a.db.Now()
+	for id, p := range perms {
+		if text, near := DeadlineBadge(Deadline{Kind: p.DeadlineKind, At: p.DeadlineAt}, now); near {
+			out[id] = text
+		}
+	}
+	return out, err
 }

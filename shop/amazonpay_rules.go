@@ -37,11 +37,13 @@ func openCharge(c model.Charge) bool {
 	return false
 }
 
-// refundedOf is how much of a charge is refunded or being refunded: the
-// larger of Amazon's refundedAmount (which includes refunds made in Seller
-// Central) and the shop's refunds that are not declined.
+// refundedOf is how much of a charge is refunded (settled) and how much is
+// still being refunded (pending). Amazon's refundedAmount of the charge
+// counts every settled refund, those made in Seller Central too; the shop's
+// refunds count the ones it made, pending or not. A refund the shop still
+// shows as pending may already be in Amazon's figure: it is counted once.
 func refundedOf(l model.Ledger, c model.Charge) (settled, pending int64) {
-	var done int64
+	var done, open int64
 	for _, r := range l.Refunds {
 		if r.ChargeID != c.ID {
 			continue
@@ -50,10 +52,11 @@ func refundedOf(l model.Ledger, c model.Charge) (settled, pending int64) {
 		case model.StateRefunded:
 			done += r.Amount
 		case model.StateRefundInitiated, "":
-			pending += r.Amount
+			open += r.Amount
 		}
 	}
-	return max(done, c.Refunded), pending
+	settled = max(done, c.Refunded)
+	return settled, max(done+open, c.Refunded) - settled
 }
 
 // RefundCap is the most that may still be refunded on a captured charge:

@@ -49,6 +49,7 @@ var PaymentMethods = []string{PayBank, PayCOD, PayAmazon}
 // OrderSearchInput is the order search as it arrives in the query string.
 type OrderSearchInput struct {
 	Tab, Number, Name, Email, From, To, Status, Payment string
+	Deadline                                            string // "near": Amazon Pay deadlines within DeadlineNear
 	After, Before                                       string // page cursors
 }
 
@@ -121,6 +122,13 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 			fields["payment"] = "お支払い方法の指定が正しくありません。"
 		}
 		q.Filter.PaymentMethod = in.Payment
+	}
+	switch in.Deadline {
+	case "":
+	case "near":
+		q.Filter.DeadlineWithin = DeadlineNear
+	default:
+		fields["deadline"] = "期限の指定が正しくありません。"
 	}
 	q.Cursor.After, err = parseCursor(in.After)
 	if err == nil {
@@ -293,7 +301,7 @@ func (s *Shop) OrderDetail(ctx context.Context, id int64) (OrderDetail, error) {
 			return d, err
 		}
 		d.Amazon = &p
-		if d.Payment, err = s.AmazonPay.Panel(ctx, o, p.Instrument); err != nil {
+		if d.Payment, err = s.AmazonPay.Panel(ctx, o, p); err != nil {
 			return d, err
 		}
 	}

@@ -30,6 +30,9 @@ type OrderFilter struct {
 	Email         string    // the e-mail address, exactly
 	From, Until   time.Time // created_at in [From, Until)
 	PaymentMethod string
+	// DeadlineWithin: Amazon Pay orders whose deadline (capture or
+	// authorization) is past or at most this far ahead.
+	DeadlineWithin time.Duration
 }
 
 // OrderCursor picks a page of the list, which runs newest first: After an ID
@@ -108,6 +111,10 @@ func (f OrderFilter) where(now time.Time) (where string, args []any, idCol strin
 	}
 	if f.PaymentMethod != "" {
 		conds, args = append(conds, "payment_method = ?"), append(args, f.PaymentMethod)
+	}
+	if f.DeadlineWithin > 0 {
+		conds = append(conds, "id IN (SELECT order_id FROM amazon_charge_permissions WHERE deadline_at > 0 AND deadline_at <= ?)")
+		args = append(args, unix(now.Add(f.DeadlineWithin)))
 	}
 	return strings.Join(conds, " AND "), args, idCol
 }
