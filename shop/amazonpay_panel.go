@@ -29,8 +29,8 @@ type PaymentPanel struct {
 	// Amazon; 最新の状態に更新 settles it.
 	Unsettled      bool
 	Captured       int64
-	Refunded       int64 // settled at Amazon
-	RefundPending  int64 // refunds still being made
+	Refunded       int64  // settled at Amazon
+	RefundPending  int64  // refunds still being made
 	Instrument     string // Amazon's payment descriptor
 	InstrumentKind string // the shop memo's words (F-48)
 	Calls          []model.APICall
