@@ -310,3 +310,242 @@ func TestAmazonPayAuthorizeCaptureAndPartialRefund(t *testing.T) {
 		t.Fatalf("payment status %s", o.PaymentStatus)
 	}
 }
+
+// stockOf is a product's stock now.
+func stockOf(t *testing.T, k *kit, productID int64) int64 {
+	t.Helper()
+	p, err := k.db.Product(context.Background(), productID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Stock
+}
+
+// changeStatus sends 受注ステータス変更 as 受注明細 does, with extra fields
+// (the money choice of 「キャンセルする」).
+func changeStatus(t *testing.T, k *kit, id int64, from, to string, extra url.Values) response {
+	t.Helper()
+	form := url.Values{"from": {from}, "to": {to}}
+	if v := pageVersion(t, k, id); v != "" {
+		form.Set("v", v)
+	}
+	for key, vals := range extra {
+		form[key] = vals
+	}
+	return k.post(orderPath(id)+"/status", form)
+}
+
+// TestAmazonPaySeedTable82 walks every cell of seed 000's table 8-2 without
+// an amount change, normal end (通常終了) and cancel (キャンセル), for each
+// sale method, and checks the frame against what the emulator holds.
+func TestAmazonPaySeedTable82(t *testing.T) {
+	t.Parallel()
+	full := url.Values{"full": {"1"}}
+	cells := []struct {
+		name, method string
+		walk         func(t *testing.T, k *kit, id int64, ch string)
+	}{
+		{"9-1 オーソリ+売上 通常終了", shop.SaleAuthorizeWithCapture, func(t *testing.T, k *kit, id int64, ch string) {
+			mustContain(t, frame(t, k, id), "売上請求済み（Captured）")
+			mustButtons(t, k, id, model.OpRefund, model.OpFetch)
+			// No button needed: ship and move to 受注完了, where the frame
+			// and the refund stay (9-1-3).
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderShipped, nil))
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderShipped, store.OrderCompleted, nil))
+			mustContain(t, frame(t, k, id), "売上請求済み（Captured）", "取消返金処理", "返金確定")
+			mustButtons(t, k, id, model.OpRefund, model.OpFetch)
+		}},
+		{"9-2 オーソリ+売上 キャンセル", shop.SaleAuthorizeWithCapture, func(t *testing.T, k *kit, id int64, ch string) {
+			o := orderOf(t, k, id)
+			before := stockOf(t, k, o.Lines[0].ProductID)
+			extra := url.Values{"charge": {ch}, "return_stock": {"1"}}
+			for key, v := range full {
+				extra[key] = v
+			}
+			mustOK(t, k, id, payOp(t, k, id, model.OpRefund, extra))
+			if got := stockOf(t, k, o.Lines[0].ProductID); got != before+o.Lines[0].Quantity {
+				t.Fatalf("stock %d after a full refund with 在庫を戻す, want %d", got, before+o.Lines[0].Quantity)
+			}
+			mustContain(t, frame(t, k, id), "処理中（RefundInitiated）")
+			k.emu.Advance(time.Minute)
+			mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))
+			mustContain(t, frame(t, k, id), "返金済み（Refunded）")
+			if c := amazonCharge(t, k, ch); priceYen(c.RefundedAmount) != o.Total {
+				t.Fatalf("Amazon refunded %d of %d", priceYen(c.RefundedAmount), o.Total)
+			}
+			// 受注キャンセル一覧 (9-2-3): the stock went back once.
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, url.Values{"payment": {""}}))
+			if got := stockOf(t, k, o.Lines[0].ProductID); got != before+o.Lines[0].Quantity {
+				t.Fatalf("stock %d after the cancel, want it returned once (%d)", got, before+o.Lines[0].Quantity)
+			}
+		}},
+		{"10-1 オーソリのみ 通常終了", shop.SaleAuthorize, func(t *testing.T, k *kit, id int64, ch string) {
+			mustContain(t, frame(t, k, id), "オーソリ（Authorized）")
+			mustOK(t, k, id, payOp(t, k, id, model.OpCapture, url.Values{"charge": {ch}}))
+			mustContain(t, frame(t, k, id), "売上請求済み（Captured）", "取消返金処理")
+			if c := amazonCharge(t, k, ch); c.StatusDetails.State != "Captured" || priceYen(c.CaptureAmount) != orderOf(t, k, id).Total {
+				t.Fatalf("Amazon holds %+v", c.StatusDetails)
+			}
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderShipped, nil))
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderShipped, store.OrderCompleted, nil))
+			mustButtons(t, k, id, model.OpRefund, model.OpFetch)
+		}},
+		{"10-2 オーソリのみ キャンセル", shop.SaleAuthorize, func(t *testing.T, k *kit, id int64, ch string) {
+			mustOK(t, k, id, payOp(t, k, id, model.OpCancel, url.Values{"charge": {ch}}))
+			mustContain(t, frame(t, k, id), "再請求可能（Canceled）", "MerchantCanceled", "再オーソリ", "破棄")
+			mustButtons(t, k, id, model.OpAuthorize, model.OpClose, model.OpFetch)
+			if c := amazonCharge(t, k, ch); c.StatusDetails.State != "Canceled" || c.StatusDetails.ReasonCode != "MerchantCanceled" {
+				t.Fatalf("Amazon holds %+v", c.StatusDetails)
+			}
+			mustOK(t, k, id, payOp(t, k, id, model.OpClose, nil))
+			mustContain(t, frame(t, k, id), "決済終了（Closed）", "MerchantClosed")
+			mustButtons(t, k, id, model.OpFetch)
+			if st, reason := amazonPermission(t, k, ledger(t, k, id).Permission.ID); st != "Closed" || reason != "MerchantClosed" {
+				t.Fatalf("Amazon's permission %s %s", st, reason)
+			}
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, nil))
+		}},
+		{"11-1 確認 通常終了", shop.SaleConfirm, func(t *testing.T, k *kit, id int64, ch string) {
+			mustContain(t, frame(t, k, id), "請求可能（Chargeable）", "オーソリ期限まであと")
+			mustButtons(t, k, id, model.OpAuthorize, model.OpClose, model.OpFetch)
+			mustOK(t, k, id, payOp(t, k, id, model.OpAuthorize, nil))
+			mustContain(t, frame(t, k, id), "オーソリ（Authorized）", "売上請求期限まであと")
+			mustButtons(t, k, id, model.OpCapture, model.OpCancel, model.OpFetch)
+			ch = chargeID(t, k, id, 1)
+			mustOK(t, k, id, payOp(t, k, id, model.OpCapture, url.Values{"charge": {ch}}))
+			mustContain(t, frame(t, k, id), "売上請求済み（Captured）")
+			if c := amazonCharge(t, k, ch); c.StatusDetails.State != "Captured" {
+				t.Fatalf("Amazon holds %+v", c.StatusDetails)
+			}
+		}},
+		{"11-2 確認 キャンセル", shop.SaleConfirm, func(t *testing.T, k *kit, id int64, ch string) {
+			o := orderOf(t, k, id)
+			before := stockOf(t, k, o.Lines[0].ProductID)
+			mustOK(t, k, id, payOp(t, k, id, model.OpClose, url.Values{"return_stock": {"1"}}))
+			mustContain(t, frame(t, k, id), "決済終了（Closed）", "MerchantClosed", "ショップの操作で課金許可")
+			if got := stockOf(t, k, o.Lines[0].ProductID); got != before+o.Lines[0].Quantity {
+				t.Fatalf("stock %d after 破棄 with 在庫を戻す", got)
+			}
+			if st, reason := amazonPermission(t, k, ledger(t, k, id).Permission.ID); st != "Closed" || reason != "MerchantClosed" {
+				t.Fatalf("Amazon's permission %s %s", st, reason)
+			}
+			// The cancel that follows does not return the stock again.
+			mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, nil))
+			if got := stockOf(t, k, o.Lines[0].ProductID); got != before+o.Lines[0].Quantity {
+				t.Fatalf("stock %d: returned twice", got)
+			}
+		}},
+	}
+	for _, c := range cells {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			k := newKit(t)
+			id := paidOrder(t, k, c.method, emulator.BuyerTaro)
+			ch := ""
+			if l := ledger(t, k, id); len(l.Charges) > 0 {
+				ch = l.Charges[0].ID
+			}
+			c.walk(t, k, id, ch)
+			// The history has a line for every operation, and the list
+			// shows the status the frame shows.
+			body := k.get(orderPath(id)).body
+			mustContain(t, body, "操作履歴", "最新の状態に更新")
+			if strings.Contains(body, "結果不明") {
+				t.Fatal("an operation's outcome is unknown")
+			}
+		})
+	}
+}
+
+// TestAmazonPayReauthorizeAfterCancel: オーソリキャンセル, then 再オーソリ (a
+// new charge on the same permission), then 売上請求 of the new charge.
+func TestAmazonPayReauthorizeAfterCancel(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	id := paidOrder(t, k, shop.SaleAuthorize, emulator.BuyerTaro)
+	mustOK(t, k, id, payOp(t, k, id, model.OpCancel, url.Values{"charge": {chargeID(t, k, id, 1)}}))
+	mustOK(t, k, id, payOp(t, k, id, model.OpAuthorize, nil))
+	second := chargeID(t, k, id, 2)
+	if !strings.HasSuffix(second, "-C000002") {
+		t.Fatalf("second charge %s", second)
+	}
+	mustContain(t, frame(t, k, id), "オーソリ（Authorized）")
+	mustOK(t, k, id, payOp(t, k, id, model.OpCapture, url.Values{"charge": {second}}))
+	if c := amazonCharge(t, k, second); c.StatusDetails.State != "Captured" || priceYen(c.CaptureAmount) != orderOf(t, k, id).Total {
+		t.Fatalf("Amazon holds %+v", c.StatusDetails)
+	}
+	l := ledger(t, k, id)
+	if l.Charges[0].State != model.StateCanceled || l.Charges[1].State != model.StateCaptured {
+		t.Fatalf("charges %+v", l.Charges)
+	}
+	// The keys came from Amazon's IDs, the operation and its sequence.
+	for _, op := range l.Operations {
+		if op.Kind == model.OpAuthorize && op.IdempotencyKey != l.Permission.ID+"-a1" ||
+			op.Kind == model.OpCapture && op.IdempotencyKey != second+"-c1" {
+			t.Fatalf("operation %s key %q", op.Kind, op.IdempotencyKey)
+		}
+	}
+}
+
+// TestAmazonPayCancelOrderSaysWhatHappensToTheMoney: 「キャンセルする」 on an
+// Amazon Pay order says what happens to the money and runs the operation
+// that gives it back when chosen; the order is canceled only when Amazon
+// took it.
+func TestAmazonPayCancelOrderSaysWhatHappensToTheMoney(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		method, text, op string
+	}{
+		{shop.SaleAuthorizeWithCapture, "を売上請求済みです。受注ステータスをキャンセルにするだけでは返金されません。", model.OpRefund},
+		{shop.SaleAuthorize, "をオーソリ中です。受注ステータスをキャンセルにするだけではオーソリは取り消されません。", model.OpCancel},
+		{shop.SaleConfirm, "決済（請求可能）が残っています。", model.OpClose},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			t.Parallel()
+			k := newKit(t)
+			id := paidOrder(t, k, tc.method, emulator.BuyerTaro)
+			page := k.get(orderPath(id)).body
+			mustContain(t, page, tc.text, `name="payment" value="`+tc.op+`" checked`)
+			ch := ""
+			if m := regexp.MustCompile(`name="payment_charge" value="([^"]*)"`).FindStringSubmatch(page); m != nil {
+				ch = m[1]
+			}
+			// Amazon refuses (503 on every try): the order stays as it was.
+			if err := k.emu.AddFault(emulator.Fault{Status: 503}); err != nil {
+				t.Fatal(err)
+			}
+			r := changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, url.Values{"payment": {tc.op}, "payment_charge": {ch}})
+			mustRefuse(t, r, http.StatusUnprocessableEntity, "受け取れませんでした")
+			if o := orderOf(t, k, id); o.Status != store.OrderNew {
+				t.Fatalf("order %s after Amazon failed", o.Status)
+			}
+			k.emu.ClearFaults()
+			mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))
+			// Settling replayed a refund: the money is back already, so the
+			// offer changes; the others run now.
+			if tc.op != model.OpRefund {
+				mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, url.Values{"payment": {tc.op}, "payment_charge": {ch}}))
+			} else {
+				mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, url.Values{"payment": {""}}))
+			}
+			if o := orderOf(t, k, id); o.Status != store.OrderCanceled {
+				t.Fatalf("order %s", o.Status)
+			}
+			snap := k.emu.Snapshot()
+			switch tc.op {
+			case model.OpRefund:
+				if len(snap.Refunds) != 1 || priceYen(&snap.Refunds[0].RefundAmount) != orderOf(t, k, id).Total {
+					t.Fatalf("refunds at Amazon %+v", snap.Refunds)
+				}
+			case model.OpCancel:
+				if snap.Charges[0].StatusDetails.State != "Canceled" {
+					t.Fatalf("charge %+v", snap.Charges[0].StatusDetails)
+				}
+			case model.OpClose:
+				if snap.Permissions[0].StatusDetails.State != "Closed" {
+					t.Fatalf("permission %+v", snap.Permissions[0].StatusDetails)
+				}
+			}
+		})
+	}
+}

@@ -247,6 +247,9 @@ func TestParseOrderSearch(t *testing.T) {
 	if !f.From.Equal(time.Date(2025, 3, 31, 15, 0, 0, 0, time.UTC)) || !f.Until.Equal(time.Date(2025, 4, 30, 15, 0, 0, 0, time.UTC)) {
 		t.Fatalf("dates %v – %v", f.From, f.Until)
 	}
+	if q, err := shop.ParseOrderSearch(shop.OrderSearchInput{Deadline: "near"}); err != nil || q.Filter.DeadlineWithin != shop.DeadlineNear {
+		t.Fatalf("deadline filter: %+v %v", q.Filter, err)
+	}
 	q, err = shop.ParseOrderSearch(shop.OrderSearchInput{Status: store.OrderShipped})
 	if err != nil || q.Tab.Key != "active" || len(q.Filter.Statuses) != 1 || q.Filter.Statuses[0] != store.OrderShipped {
 		t.Fatalf("status in the open tab: %+v %v", q, err)
@@ -268,6 +271,7 @@ func TestParseOrderSearch(t *testing.T) {
 		{shop.OrderSearchInput{Status: store.OrderCompleted}, "status"},
 		{shop.OrderSearchInput{Tab: "canceled", Status: store.OrderNew}, "status"},
 		{shop.OrderSearchInput{Payment: "card"}, "payment"},
+		{shop.OrderSearchInput{Deadline: "soon"}, "deadline"},
 		{shop.OrderSearchInput{After: "x'--"}, "page"},
 		{shop.OrderSearchInput{Before: "0"}, "page"},
 		{shop.OrderSearchInput{After: "5", Before: "9"}, "page"},
