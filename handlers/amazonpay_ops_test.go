@@ -87,7 +87,7 @@ func newKitAt(t *testing.T, c *clock) *kit {
 // paidOrder places the kit's next order, paid with Amazon Pay by buyer with
 // the sale method, signs the admin in, reads the payment from Amazon once
 // (最新の状態に更新) and returns the order's ID.
-func paidOrder(t *testing.T, k *kit, method, buyer string) int64 {
+func paidOrder(t testing.TB, k *kit, method, buyer string) int64 {
 	t.Helper()
 	setSaleMethod(t, k, method, "PayAndShip")
 	if r := payAtAmazon(t, k, amazonCheckout(t, k, buyer, 0)); r.location != "/checkout/complete" {
@@ -109,7 +109,7 @@ func paidOrder(t *testing.T, k *kit, method, buyer string) int64 {
 var versionRe = regexp.MustCompile(`name="v" value="(\d+)"`)
 
 // pageVersion is the payment version 受注明細 is drawn from now.
-func pageVersion(t *testing.T, k *kit, id int64) string {
+func pageVersion(t testing.TB, k *kit, id int64) string {
 	t.Helper()
 	if m := versionRe.FindStringSubmatch(k.get(orderPath(id)).body); m != nil {
 		return m[1]
@@ -121,13 +121,13 @@ func orderPath(id int64) string { return "/admin/orders/" + strconv.FormatInt(id
 
 // payOp sends an operation as the yellow frame of 受注明細 sends it, with
 // the version of the page as drawn now.
-func payOp(t *testing.T, k *kit, id int64, op string, extra url.Values) response {
+func payOp(t testing.TB, k *kit, id int64, op string, extra url.Values) response {
 	t.Helper()
 	return payOpAt(t, k, id, pageVersion(t, k, id), op, extra)
 }
 
 // payOpAt sends an operation from a page drawn at version v.
-func payOpAt(t *testing.T, k *kit, id int64, v, op string, extra url.Values) response {
+func payOpAt(t testing.TB, k *kit, id int64, v, op string, extra url.Values) response {
 	t.Helper()
 	form := url.Values{"op": {op}, "v": {v}}
 	for key, vals := range extra {
@@ -137,7 +137,7 @@ func payOpAt(t *testing.T, k *kit, id int64, v, op string, extra url.Values) res
 }
 
 // mustOK checks that an operation went through: back to 受注明細.
-func mustOK(t *testing.T, k *kit, id int64, r response) {
+func mustOK(t testing.TB, k *kit, id int64, r response) {
 	t.Helper()
 	if r.status != http.StatusSeeOther || r.location != orderPath(id) {
 		t.Fatalf("operation: %d %s\n%s", r.status, r.location, excerpt(r.body))
@@ -145,7 +145,7 @@ func mustOK(t *testing.T, k *kit, id int64, r response) {
 }
 
 // mustRefuse checks that an operation was refused with a message.
-func mustRefuse(t *testing.T, r response, status int, messages ...string) {
+func mustRefuse(t testing.TB, r response, status int, messages ...string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("got %d, want %d\n%s", r.status, status, excerpt(r.body))
@@ -167,7 +167,7 @@ func excerpt(body string) string {
 }
 
 // ledger reads an order's ledger.
-func ledger(t *testing.T, k *kit, id int64) model.Ledger {
+func ledger(t testing.TB, k *kit, id int64) model.Ledger {
 	t.Helper()
 	l, err := k.db.Ledger(context.Background(), id)
 	if err != nil {
@@ -177,7 +177,7 @@ func ledger(t *testing.T, k *kit, id int64) model.Ledger {
 }
 
 // chargeID is the ID of an order's n-th charge (1-based).
-func chargeID(t *testing.T, k *kit, id int64, n int) string {
+func chargeID(t testing.TB, k *kit, id int64, n int) string {
 	t.Helper()
 	l := ledger(t, k, id)
 	if len(l.Charges) < n {
@@ -187,7 +187,7 @@ func chargeID(t *testing.T, k *kit, id int64, n int) string {
 }
 
 // frame is the yellow frame of 受注明細 as drawn now.
-func frame(t *testing.T, k *kit, id int64) string {
+func frame(t testing.TB, k *kit, id int64) string {
 	t.Helper()
 	body := k.get(orderPath(id)).body
 	i := strings.Index(body, `id="amazonpay"`)
@@ -201,7 +201,7 @@ func frame(t *testing.T, k *kit, id int64) string {
 var opRe = regexp.MustCompile(`name="op" value="([a-z]+)"`)
 
 // mustButtons checks the operations the frame offers.
-func mustButtons(t *testing.T, k *kit, id int64, want ...string) {
+func mustButtons(t testing.TB, k *kit, id int64, want ...string) {
 	t.Helper()
 	var got []string
 	for _, m := range opRe.FindAllStringSubmatch(frame(t, k, id), -1) {
@@ -215,7 +215,7 @@ func mustButtons(t *testing.T, k *kit, id int64, want ...string) {
 }
 
 // amazonCharge is a charge as the emulator holds it.
-func amazonCharge(t *testing.T, k *kit, id string) amazonpay.Charge {
+func amazonCharge(t testing.TB, k *kit, id string) amazonpay.Charge {
 	t.Helper()
 	for _, c := range k.emu.Snapshot().Charges {
 		if c.ChargeID == id {
@@ -235,7 +235,7 @@ func priceYen(p *amazonpay.Price) int64 {
 }
 
 // amazonPermission is the state and reason of the permission at Amazon.
-func amazonPermission(t *testing.T, k *kit, id string) (state, reason string) {
+func amazonPermission(t testing.TB, k *kit, id string) (state, reason string) {
 	t.Helper()
 	for _, p := range k.emu.Snapshot().Permissions {
 		if p.ChargePermissionID == id {
@@ -249,7 +249,7 @@ func amazonPermission(t *testing.T, k *kit, id string) (state, reason string) {
 	return
 }
 
-func orderOf(t *testing.T, k *kit, id int64) store.Order {
+func orderOf(t testing.TB, k *kit, id int64) store.Order {
 	t.Helper()
 	o, err := k.db.Order(context.Background(), id)
 	if err != nil {
@@ -259,7 +259,7 @@ func orderOf(t *testing.T, k *kit, id int64) store.Order {
 }
 
 // calls counts the calls of an Amazon operation made for an order.
-func calls(t *testing.T, k *kit, id int64, api string) int {
+func calls(t testing.TB, k *kit, id int64, api string) int {
 	t.Helper()
 	list, err := k.db.APICalls(context.Background(), id, 1000)
 	if err != nil {
@@ -312,7 +312,7 @@ func TestAmazonPayAuthorizeCaptureAndPartialRefund(t *testing.T) {
 }
 
 // stockOf is a product's stock now.
-func stockOf(t *testing.T, k *kit, productID int64) int64 {
+func stockOf(t testing.TB, k *kit, productID int64) int64 {
 	t.Helper()
 	p, err := k.db.Product(context.Background(), productID)
 	if err != nil {
@@ -323,7 +323,7 @@ func stockOf(t *testing.T, k *kit, productID int64) int64 {
 
 // changeStatus sends 受注ステータス変更 as 受注明細 does, with extra fields
 // (the money choice of 「キャンセルする」).
-func changeStatus(t *testing.T, k *kit, id int64, from, to string, extra url.Values) response {
+func changeStatus(t testing.TB, k *kit, id int64, from, to string, extra url.Values) response {
 	t.Helper()
 	form := url.Values{"from": {from}, "to": {to}}
 	if v := pageVersion(t, k, id); v != "" {
@@ -343,9 +343,9 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 	full := url.Values{"full": {"1"}}
 	cells := []struct {
 		name, method string
-		walk         func(t *testing.T, k *kit, id int64, ch string)
+		walk         func(t testing.TB, k *kit, id int64, ch string)
 	}{
-		{"9-1 オーソリ+売上 通常終了", shop.SaleAuthorizeWithCapture, func(t *testing.T, k *kit, id int64, ch string) {
+		{"9-1 オーソリ+売上 通常終了", shop.SaleAuthorizeWithCapture, func(t testing.TB, k *kit, id int64, ch string) {
 			mustContain(t, frame(t, k, id), "売上請求済み（Captured）")
 			mustButtons(t, k, id, model.OpRefund, model.OpFetch)
 			// No button needed: ship and move to 受注完了, where the frame
@@ -355,7 +355,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 			mustContain(t, frame(t, k, id), "売上請求済み（Captured）", "取消返金処理", "返金確定")
 			mustButtons(t, k, id, model.OpRefund, model.OpFetch)
 		}},
-		{"9-2 オーソリ+売上 キャンセル", shop.SaleAuthorizeWithCapture, func(t *testing.T, k *kit, id int64, ch string) {
+		{"9-2 オーソリ+売上 キャンセル", shop.SaleAuthorizeWithCapture, func(t testing.TB, k *kit, id int64, ch string) {
 			o := orderOf(t, k, id)
 			before := stockOf(t, k, o.Lines[0].ProductID)
 			extra := url.Values{"charge": {ch}, "return_stock": {"1"}}
@@ -379,7 +379,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 				t.Fatalf("stock %d after the cancel, want it returned once (%d)", got, before+o.Lines[0].Quantity)
 			}
 		}},
-		{"10-1 オーソリのみ 通常終了", shop.SaleAuthorize, func(t *testing.T, k *kit, id int64, ch string) {
+		{"10-1 オーソリのみ 通常終了", shop.SaleAuthorize, func(t testing.TB, k *kit, id int64, ch string) {
 			mustContain(t, frame(t, k, id), "オーソリ（Authorized）")
 			mustOK(t, k, id, payOp(t, k, id, model.OpCapture, url.Values{"charge": {ch}}))
 			mustContain(t, frame(t, k, id), "売上請求済み（Captured）", "取消返金処理")
@@ -390,7 +390,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 			mustOK(t, k, id, changeStatus(t, k, id, store.OrderShipped, store.OrderCompleted, nil))
 			mustButtons(t, k, id, model.OpRefund, model.OpFetch)
 		}},
-		{"10-2 オーソリのみ キャンセル", shop.SaleAuthorize, func(t *testing.T, k *kit, id int64, ch string) {
+		{"10-2 オーソリのみ キャンセル", shop.SaleAuthorize, func(t testing.TB, k *kit, id int64, ch string) {
 			mustOK(t, k, id, payOp(t, k, id, model.OpCancel, url.Values{"charge": {ch}}))
 			mustContain(t, frame(t, k, id), "再請求可能（Canceled）", "MerchantCanceled", "再オーソリ", "破棄")
 			mustButtons(t, k, id, model.OpAuthorize, model.OpClose, model.OpFetch)
@@ -405,7 +405,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 			}
 			mustOK(t, k, id, changeStatus(t, k, id, store.OrderNew, store.OrderCanceled, nil))
 		}},
-		{"11-1 確認 通常終了", shop.SaleConfirm, func(t *testing.T, k *kit, id int64, ch string) {
+		{"11-1 確認 通常終了", shop.SaleConfirm, func(t testing.TB, k *kit, id int64, ch string) {
 			mustContain(t, frame(t, k, id), "請求可能（Chargeable）", "オーソリ期限まであと")
 			mustButtons(t, k, id, model.OpAuthorize, model.OpClose, model.OpFetch)
 			mustOK(t, k, id, payOp(t, k, id, model.OpAuthorize, nil))
@@ -418,7 +418,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 				t.Fatalf("Amazon holds %+v", c.StatusDetails)
 			}
 		}},
-		{"11-2 確認 キャンセル", shop.SaleConfirm, func(t *testing.T, k *kit, id int64, ch string) {
+		{"11-2 確認 キャンセル", shop.SaleConfirm, func(t testing.TB, k *kit, id int64, ch string) {
 			o := orderOf(t, k, id)
 			before := stockOf(t, k, o.Lines[0].ProductID)
 			mustOK(t, k, id, payOp(t, k, id, model.OpClose, url.Values{"return_stock": {"1"}}))

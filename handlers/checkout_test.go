@@ -53,7 +53,7 @@ var (
 	checkoutRe = regexp.MustCompile(`name="checkout_id" value="([^"]+)"`)
 )
 
-func confirmForm(t *testing.T, body string) url.Values {
+func confirmForm(t testing.TB, body string) url.Values {
 	t.Helper()
 	tm, cm := totalRe.FindStringSubmatch(body), checkoutRe.FindStringSubmatch(body)
 	if tm == nil || cm == nil {

@@ -248,7 +248,7 @@ func (k *kit) product(pred func(store.Product) bool) store.Product {
 	return store.Product{}
 }
 
-func mustContain(t *testing.T, body string, wants ...string) {
+func mustContain(t testing.TB, body string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(body, w) {
