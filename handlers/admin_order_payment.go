@@ -50,6 +50,7 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 	if f.StatusCode != "" {
 		_, f.Detail = shop.AmazonPayMessages(f.StatusCode)
 	}
+	f.AmazonDetail = p.ReasonDescription
 	if p.State == "" {
 		f.Status = "未取得（Amazon Payから読み込んでいません）"
 	}

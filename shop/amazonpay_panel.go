@@ -17,14 +17,16 @@ import (
 
 // PaymentPanel is an order's Amazon Pay payment as 受注明細 shows it.
 type PaymentPanel struct {
-	Ledger       model.Ledger
-	State        string // PaymentStatus: Amazon's word for the state that matters
-	Reason       string // its reason code
-	Deadline     Deadline
-	DeadlineText string // 「オーソリ期限まであと3日」
-	DeadlineNear bool
-	Actions      []PaymentAction
-	Busy         bool // an operation is at Amazon now (処理中)
+	Ledger model.Ledger
+	State  string // PaymentStatus: Amazon's word for the state that matters
+	Reason string // its reason code
+	// ReasonDescription is Amazon's text for the reason, as given.
+	ReasonDescription string
+	Deadline          Deadline
+	DeadlineText      string // 「オーソリ期限まであと3日」
+	DeadlineNear      bool
+	Actions           []PaymentAction
+	Busy              bool // an operation is at Amazon now (処理中)
 	// Unsettled: an outcome is unknown or the payment was never read from
 	// Amazon; 最新の状態に更新 settles it.
 	Unsettled      bool
@@ -73,7 +75,7 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 	now := a.db.Now()
 	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, o.Total, !back, now),
 		Busy: l.Permission.BusyOperation != 0, Unsettled: l.Permission.State == "", Instrument: instrument}
-	p.State, p.Reason = PaymentStatus(l)
+	p.State, p.Reason, p.ReasonDescription = PaymentStatus(l)
 	for _, op := range l.Operations {
 		p.Unsettled = p.Unsettled || op.State == model.OpUnknown
 	}

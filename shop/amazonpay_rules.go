@@ -85,47 +85,49 @@ func capturedTotals(l model.Ledger) (captured, refunded int64) {
 }
 
 // PaymentStatus derives the status of an order's payment from its ledger:
-// the state in Amazon's words and its reason code, the one that matters now.
-// A pending state wins (処理中), then an open authorization, then captured
-// money (refunded in full or in part), then a closed permission, then the
-// last charge, then the permission. Refunded in part is reported as
-// Refunded with AmazonPayPartiallyRefunded.
-func PaymentStatus(l model.Ledger) (state, reason string) {
+// the state in Amazon's words, its reason code and Amazon's description of
+// it, from the object that matters now. A pending state wins (処理中), then
+// an open authorization, then captured money (refunded in full or in
+// part), then a closed permission, then the last charge, then the
+// permission. Refunded in part is reported as Refunded with
+// AmazonPayPartiallyRefunded.
+func PaymentStatus(l model.Ledger) (state, reason, description string) {
 	for _, c := range l.Charges {
 		if c.State == model.StateAuthorizationInitiated || c.State == model.StateCaptureInitiated {
-			return c.State, c.ReasonCode
+			return c.State, c.ReasonCode, c.ReasonDescription
 		}
 	}
 	for _, r := range l.Refunds {
 		if r.State == model.StateRefundInitiated {
-			return r.State, r.ReasonCode
+			return r.State, r.ReasonCode, r.ReasonDescription
 		}
 	}
 	for _, c := range l.Charges {
 		if c.State == model.StateAuthorized {
-			return c.State, c.ReasonCode
+			return c.State, c.ReasonCode, c.ReasonDescription
 		}
 	}
 	if captured, refunded := capturedTotals(l); captured > 0 {
 		switch {
 		case refunded >= captured:
-			return model.StateRefunded, ""
+			return model.StateRefunded, "", ""
 		case refunded > 0:
-			return model.StateRefunded, AmazonPayPartiallyRefunded
+			return model.StateRefunded, AmazonPayPartiallyRefunded, ""
 		}
-		return model.StateCaptured, ""
+		return model.StateCaptured, "", ""
 	}
-	if l.Permission.State == model.StateClosed || len(l.Charges) == 0 {
-		return l.Permission.State, l.Permission.ReasonCode
+	p := l.Permission
+	if p.State == model.StateClosed || len(l.Charges) == 0 {
+		return p.State, p.ReasonCode, p.ReasonDescription
 	}
 	last := l.Charges[len(l.Charges)-1]
-	return last.State, last.ReasonCode
+	return last.State, last.ReasonCode, last.ReasonDescription
 }
 
 // paymentStatusCode is what orders.payment_status holds for an Amazon Pay
 // order: the derived state, with 一部返金 as its own code.
 func paymentStatusCode(l model.Ledger) string {
-	state, reason := PaymentStatus(l)
+	state, reason, _ := PaymentStatus(l)
 	if state == model.StateRefunded && reason == AmazonPayPartiallyRefunded {
 		return AmazonPayPartiallyRefunded
 	}

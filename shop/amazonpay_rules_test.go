@@ -48,16 +48,20 @@ func TestPaymentStatusPrecedence(t *testing.T) {
 			Refunds: []model.Refund{{ChargeID: captured.ID, State: model.StateRefunded, Amount: 100}}}, model.StateRefunded, AmazonPayPartiallyRefunded},
 		{"refunded in Seller Central", model.Ledger{Permission: permission(model.StateClosed),
 			Charges: []model.Charge{{ID: captured.ID, State: model.StateCaptured, Amount: 1080, Captured: 1080, Refunded: 1080}}}, model.StateRefunded, ""},
-		{"canceled, then closed", model.Ledger{Permission: model.ChargePermission{State: model.StateClosed, ReasonCode: "MerchantClosed"},
+		{"canceled, then closed", model.Ledger{Permission: model.ChargePermission{State: model.StateClosed, ReasonCode: "MerchantClosed", ReasonDescription: closureReason},
 			Charges: []model.Charge{{State: model.StateCanceled, ReasonCode: "MerchantCanceled"}}}, model.StateClosed, "MerchantClosed"},
 		{"expired authorization", model.Ledger{Permission: permission(model.StateChargeable),
 			Charges: []model.Charge{{State: model.StateCanceled, ReasonCode: "ExpiredUnused"}}}, model.StateCanceled, "ExpiredUnused"},
 		{"authorized after a declined one", model.Ledger{Permission: permission(model.StateChargeable),
 			Charges: []model.Charge{{State: model.StateDeclined, ReasonCode: "SoftDeclined"}, charge(2, model.StateAuthorized, 1080, 0)}}, model.StateAuthorized, ""},
 	} {
-		if s, r := PaymentStatus(tc.l); s != tc.state || r != tc.reason {
+		if s, r, _ := PaymentStatus(tc.l); s != tc.state || r != tc.reason {
 			t.Errorf("%s: %s %s, want %s %s", tc.name, s, r, tc.state, tc.reason)
 		}
+	}
+	closed := model.Ledger{Permission: model.ChargePermission{State: model.StateClosed, ReasonCode: "MerchantClosed", ReasonDescription: closureReason}}
+	if _, _, d := PaymentStatus(closed); d != "ショップによって決済の破棄が行われました。" {
+		t.Fatalf("Amazon's description %q", d)
 	}
 }
 
