@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kago/jp"
 	"kago/shop"
 	"kago/store"
 	"kago/views"
@@ -110,7 +111,7 @@ func (srv *Server) adminOrders(c echo.Context) error {
 			Email: o.Email, Total: o.Total, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
 			PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Status: o.Status, StatusLabel: shop.OrderStatusLabel(o.Status)}
 		if p, ok := amazon[o.ID]; ok {
-			row.AmazonReference = amazonReference(p)
+			row.AmazonReference, row.Test = amazonReference(p), shop.TestPayment(p)
 		}
 		row.Deadline = deadlines[o.ID]
 		m.Rows = append(m.Rows, row)
@@ -157,11 +158,15 @@ func adminAddress(a store.Address) views.AdminAddress {
 	if a.GivenKana != "" {
 		kana += " " + a.GivenKana
 	}
-	addr := a.Prefecture + a.City + a.Address1
-	if a.Address2 != "" {
-		addr += " " + a.Address2
+	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: a.Street(), Phone: a.Phone}
+}
+
+// deliveryDate is a preferred delivery date as a person reads it.
+func deliveryDate(day string) string {
+	if t, ok := jp.ParseDay(day); ok {
+		return jp.LongDate(t)
 	}
-	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: addr, Phone: a.Phone}
+	return day
 }
 
 // amazonReference is what the list shows under 「Amazon Pay」: the reference
@@ -181,7 +186,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
 		StatusLabel: shop.OrderStatusLabel(o.Status), PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
 		PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Email: o.Email, Buyer: adminAddress(o.Buyer),
-		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: o.DeliveryDate, DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
+		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: deliveryDate(o.DeliveryDate), DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
 	if d.Amazon != nil {

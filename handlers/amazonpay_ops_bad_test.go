@@ -397,6 +397,7 @@ func TestAmazonPayDeadlines(t *testing.T) {
 		t.Fatal("the list marks a deadline 30 days away")
 	}
 	c.advance(27 * 24 * time.Hour)
+	k.loginAdmin() // the admin's session has lapsed meanwhile
 	mustContain(t, frame(t, k, authorized), "売上請求期限まであと3日", `class="deadline near"`)
 	mustContain(t, k.get("/admin/orders").body, "売上請求期限まであと3日")
 	near := k.get("/admin/orders?deadline=near").body
@@ -405,6 +406,7 @@ func TestAmazonPayDeadlines(t *testing.T) {
 		t.Fatal("the near-deadline filter lists a captured order")
 	}
 	c.advance(4 * 24 * time.Hour)
+	k.loginAdmin()
 	mustContain(t, k.get("/admin/orders?deadline=near").body, "売上請求期限切れ", `href="/admin/orders/1"`)
 	if r := k.get("/admin/orders?deadline=soon"); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "期限の指定が正しくありません。") {
 		t.Fatalf("bad filter: %d", r.status)

@@ -79,9 +79,7 @@ func (c *clock) advance(d time.Duration) {
 // newKitAt is a kit whose shop runs on the clock c.
 func newKitAt(t *testing.T, c *clock) *kit {
 	t.Helper()
-	k := &kit{t: t, dir: t.TempDir(), client: newClient(), now: c.Now}
-	k.start()
-	return k
+	return newKitWith(t, kitOptions{now: c.Now})
 }
 
 // paidOrder places the kit's next order, paid with Amazon Pay by buyer with
@@ -309,16 +307,6 @@ func TestAmazonPayAuthorizeCaptureAndPartialRefund(t *testing.T) {
 	if o := orderOf(t, k, id); o.PaymentStatus != shop.AmazonPayPartiallyRefunded {
 		t.Fatalf("payment status %s", o.PaymentStatus)
 	}
-}
-
-// stockOf is a product's stock now.
-func stockOf(t testing.TB, k *kit, productID int64) int64 {
-	t.Helper()
-	p, err := k.db.Product(context.Background(), productID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.Stock
 }
 
 // changeStatus sends 受注ステータス変更 as 受注明細 does, with extra fields

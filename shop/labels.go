@@ -39,7 +39,7 @@ func PaymentStatusLabel(s string) string {
 	case PaymentCOD:
 		return "代引き（配達時に集金）"
 	case store.AmazonPending:
-		return "未記入（決済待ち）"
+		return "決済待ち"
 	case store.AmazonFailed:
 		return "決済失敗"
 	}

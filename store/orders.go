@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Order statuses (受注ステータス).
@@ -35,6 +36,37 @@ type Address struct {
 // FullName is the name as printed on a label.
 func (a Address) FullName() string {
 	return strings.TrimSpace(a.FamilyName + " " + a.GivenName)
+}
+
+// Street is the address on one line as a label prints it: prefecture, city
+// and street run together in Japanese (東京都千代田区丸の内1-1-1), and words
+// in Latin letters keep their spaces (東京都 Shibuya-ku Jingumae 1-2-3); the
+// building follows after a space.
+func (a Address) Street() string {
+	var b strings.Builder
+	for _, part := range []string{a.Prefecture, a.City, a.Address1} {
+		if part == "" {
+			continue
+		}
+		if b.Len() > 0 && (latinLetter(rune(part[0])) || latinLetter(lastRune(b.String()))) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(part)
+	}
+	if a.Address2 != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a.Address2)
+	}
+	return b.String()
+}
+
+func latinLetter(r rune) bool { return (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') }
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }
 
 // Destination is where an order goes; SameAsBuyer means the buyer's address.
@@ -78,9 +110,12 @@ type Order struct {
 	Total          int64
 	Total10, Tax10 int64
 	Total8, Tax8   int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Lines          []OrderLine
+	// Digest is what the shopper confirmed (shop.CheckoutDigest): a second
+	// 「注文する」 for the checkout is this order only if it confirms the same.
+	Digest    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Lines     []OrderLine
 }
 
 // HistoryEntry is one row of an order's history (操作履歴).
@@ -93,7 +128,7 @@ type HistoryEntry struct {
 
 const orderColumns = `id, number, checkout_id, status, payment_method, payment_status, member_id, email, buyer, destination,
 	delivery_method, delivery_date, delivery_time, notes, subtotal, shipping_fee, cod_fee, total, total_10, tax_10, total_8, tax_8,
-	created_at, updated_at`
+	checkout_digest, created_at, updated_at`
 
 func scanOrder(s scanner) (Order, error) {
 	var o Order
@@ -101,7 +136,7 @@ func scanOrder(s scanner) (Order, error) {
 	var created, updated int64
 	err := s.Scan(&o.ID, &o.Number, &o.CheckoutID, &o.Status, &o.PaymentMethod, &o.PaymentStatus, &o.MemberID, &o.Email,
 		&buyer, &dest, &o.DeliveryMethod, &o.DeliveryDate, &o.DeliveryTime, &o.Notes, &o.Subtotal, &o.ShippingFee, &o.CODFee,
-		&o.Total, &o.Total10, &o.Tax10, &o.Total8, &o.Tax8, &created, &updated)
+		&o.Total, &o.Total10, &o.Tax10, &o.Total8, &o.Tax8, &o.Digest, &created, &updated)
 	if err != nil {
 		return o, mapErr(err)
 	}
@@ -126,10 +161,10 @@ func (tx *Tx) InsertOrder(o *Order, actor string) error {
 	o.ID, o.Number, o.CreatedAt, o.UpdatedAt = id, 100000+seq, tx.now, tx.now
 	buyer, _ := json.Marshal(o.Buyer)
 	dest, _ := json.Marshal(o.Destination)
-	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.Number, o.CheckoutID, o.Status, o.PaymentMethod, o.PaymentStatus, o.MemberID, o.Email, string(buyer), string(dest),
 		o.DeliveryMethod, o.DeliveryDate, o.DeliveryTime, o.Notes, o.Subtotal, o.ShippingFee, o.CODFee, o.Total,
-		o.Total10, o.Tax10, o.Total8, o.Tax8, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName())
+		o.Total10, o.Tax10, o.Total8, o.Tax8, o.Digest, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName())
 	if err != nil {
 		return err
 	}
@@ -163,6 +198,15 @@ func (tx *Tx) OrderByCheckout(checkoutID string) (Order, error) {
 	}
 	o.Lines, err = tx.orderLines(o.ID)
 	return o, err
+}
+
+// OrderByCheckout finds the order a checkout placed.
+func (db *DB) OrderByCheckout(ctx context.Context, checkoutID string) (Order, error) {
+	var id int64
+	if err := db.queryRow(ctx, `SELECT id FROM orders WHERE checkout_id = ?`, checkoutID).Scan(&id); err != nil {
+		return Order{}, mapErr(err)
+	}
+	return db.Order(ctx, id)
 }
 
 // Order reads one order with its lines, inside the writer.
