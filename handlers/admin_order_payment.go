@@ -22,7 +22,7 @@ import (
 // of 受注明細.
 func amazonFrame(id int64, p store.AmazonPayment, panel *shop.PaymentPanel) *views.AdminAmazonFrame {
 	f := &views.AdminAmazonFrame{OrderID: id, Failed: p.State == store.AmazonFailed, ReferenceID: p.ChargePermissionID, ChargeID: p.ChargeID,
-		Test: shop.TestPayment(p),
+		Test:       shop.TestPayment(p),
 		SaleMethod: shop.SaleMethodLabel(p.SaleMethod), Increase: p.AllowIncrease, Instrument: p.Instrument,
 		StatusCode: p.ReasonCode, Pending: p.State == store.AmazonPending || p.State == store.AmazonCompleting}
 	switch {
