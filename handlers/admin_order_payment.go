@@ -80,9 +80,7 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 			Status: shop.AmazonPayStatusLabel(r.State, r.ReasonCode), Reason: r.ReasonCode, Amount: r.Amount, CreatedAt: r.CreatedAt})
 	}
 	for _, c := range p.Calls {
-		f.Calls = append(f.Calls, views.AdminCallRow{At: c.At, API: c.API, Label: shop.APILabel(c.API), Method: c.Method, Path: c.Path,
-			IdempotencyKey: c.IdempotencyKey, Attempt: c.Attempt, HTTPStatus: c.HTTPStatus, ReasonCode: c.ReasonCode,
-			RequestID: c.RequestID, Duration: c.Duration, Error: c.Error, RequestBody: indentJSON(c.RequestBody), ResponseBody: indentJSON(c.ResponseBody)})
+		f.Calls = append(f.Calls, callRow(c))
 	}
 	f.Cancel = views.AdminCancelOffer{Text: p.Cancel.Text, Op: p.Cancel.Op, OpLabel: p.Cancel.OpLabel, KeepText: p.Cancel.KeepText,
 		ChargeID: p.Cancel.ChargeID}
@@ -124,6 +122,30 @@ func (srv *Server) adminOrderAmazonPay(c echo.Context) error {
 		ChargeID: c.FormValue("charge"), Amount: c.FormValue("amount"), FullRefund: c.FormValue("full") == "1",
 		ReturnStock: c.FormValue("return_stock") == "1", Version: c.FormValue("v"), Actor: shop.AdminActor(adminActor(c))})
 	return srv.afterOrderChange(c, id, err, msg)
+}
+
+func callRow(c model.APICall) views.AdminCallRow {
+	return views.AdminCallRow{ID: c.ID, At: c.At, API: c.API, Label: shop.APILabel(c.API), Method: c.Method, Path: c.Path,
+		IdempotencyKey: c.IdempotencyKey, Attempt: c.Attempt, HTTPStatus: c.HTTPStatus, ReasonCode: c.ReasonCode,
+		RequestID: c.RequestID, Duration: c.Duration, Error: c.Error, RequestBody: indentJSON(c.RequestBody), ResponseBody: indentJSON(c.ResponseBody)}
+}
+
+// adminOrderAmazonCall shows one call of an order's timeline with its JSON.
+func (srv *Server) adminOrderAmazonCall(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	callID, err := strconv.ParseInt(c.Param("call"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	call, number, err := srv.shop.AmazonPay.Call(c.Request().Context(), id, callID)
+	if err != nil {
+		return err
+	}
+	m := views.AdminAmazonCall{OrderID: id, Number: number, Call: callRow(call)}
+	return render(c, http.StatusOK, views.AdminAmazonCallPage(srv.adminPage(c, "Amazon Pay通信 "+call.API, "orders"), m))
 }
 
 // indentJSON lays JSON out for reading; anything else is shown as it came.

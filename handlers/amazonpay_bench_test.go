@@ -60,7 +60,7 @@ func BenchmarkAmazonPayFetch(b *testing.B) {
 // their calls in the timeline.
 func BenchmarkAdminOrderPage20Operations(b *testing.B) {
 	k := newKit(b)
-	id := paidOrder(b, k, shop.SaleAuthorize, emulator.BuyerTaro) // 1 operation: the first refresh
+	id := paidOrder(b, k, shop.SaleAuthorize, emulator.BuyerTaro)
 	ch := chargeID(b, k, id, 1)
 	mustOK(b, k, id, payOp(b, k, id, model.OpCapture, url.Values{"charge": {ch}}))
 	for len(ledger(b, k, id).Operations) < 20 {

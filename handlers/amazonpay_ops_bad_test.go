@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -431,10 +432,27 @@ func TestAmazonPayTimeline(t *testing.T) {
 		t.Fatal("no timeline")
 	}
 	tl := body[i:]
-	mustContain(t, tl, "売上請求", "CaptureCharge", "422 InvalidChargeStatus", ch+"-c1", " ms", "Amazon Payの応答",
-		"&#34;reasonCode&#34;: &#34;InvalidChargeStatus&#34;", "&#34;captureAmount&#34;", "課金許可の取得", "CompleteCheckoutSession")
+	mustContain(t, tl, "売上請求", "CaptureCharge", "422 InvalidChargeStatus", ch+"-c1", " ms", "課金許可の取得", "CompleteCheckoutSession", "決済の完了")
 	if strings.Index(tl, "CaptureCharge") > strings.Index(tl, "CompleteCheckoutSession") {
 		t.Fatal("the timeline is not newest first")
+	}
+	// The raw JSON is one click away.
+	link := regexp.MustCompile(`(?s)<code>CaptureCharge</code>.*?href="(/admin/orders/\d+/amazonpay/calls/\d+)">JSONを表示`).FindStringSubmatch(tl)
+	if link == nil {
+		t.Fatal("no JSON link")
+	}
+	call := k.get(link[1])
+	if call.status != http.StatusOK {
+		t.Fatalf("call page: %d", call.status)
+	}
+	mustContain(t, call.body, "CaptureCharge", "422 InvalidChargeStatus", "送信したJSON", "&#34;captureAmount&#34;",
+		"Amazon Payの応答", "&#34;reasonCode&#34;: &#34;InvalidChargeStatus&#34;", ch+"-c1")
+	// Another order's call, or none, is not found.
+	if r := k.get(strings.Replace(link[1], orderPath(id), "/admin/orders/999", 1)); r.status != http.StatusNotFound {
+		t.Fatalf("another order's call: %d", r.status)
+	}
+	if r := k.get(orderPath(id) + "/amazonpay/calls/x"); r.status != http.StatusNotFound {
+		t.Fatalf("a bad call ID: %d", r.status)
 	}
 }
 

@@ -82,6 +82,7 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/orders/:id/status", srv.adminOrderStatus)
 	a.POST("/orders/:id/payment", srv.adminOrderPayment)
 	a.POST("/orders/:id/amazonpay", srv.adminOrderAmazonPay) // 売上請求, オーソリキャンセル, 返金 ... (op=)
+	a.GET("/orders/:id/amazonpay/calls/:call", srv.adminOrderAmazonCall)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)

@@ -92,6 +92,9 @@ const (
 	OpClose     = "close"     // Close Charge Permission: 破棄
 	OpRefund    = "refund"    // Create Refund: 返金
 	OpFetch     = "fetch"     // read everything: 最新の状態に更新
+	// OpComplete is the checkout's completion (Complete Checkout Session),
+	// named by events; it is the buyer's, not an operation row.
+	OpComplete = "complete"
 )
 
 // Operation outcomes.

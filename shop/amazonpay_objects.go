@@ -74,22 +74,6 @@ func parseCallTag(tag string) (orderID, operationID int64) {
 	return orderID, operationID
 }
 
-// objectOfPath is the Amazon object ID a call's path names, e.g. the charge
-// of /v2/charges/S03-...-C000001/capture; "" for a call that names none
-// (Create Charge, Create Refund).
-func objectOfPath(path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	for i, p := range parts {
-		switch p {
-		case "checkoutSessions", "chargePermissions", "charges", "refunds":
-			if i+1 < len(parts) {
-				return parts[i+1]
-			}
-		}
-	}
-	return ""
-}
-
 // maxStoredBody caps what the timeline keeps of a request or an answer.
 const maxStoredBody = 16 << 10
 
@@ -101,22 +85,13 @@ func clip(b []byte) string {
 }
 
 // observeAmazon is the client's Observer: it records each HTTP attempt for
-// the order it belongs to (named by the call's tag, or found from the
-// object in its path). Calls for no order (a review page before 注文する)
-// are not kept.
+// the order its tag names. Calls for no order (the review page before
+// 注文する) are not kept.
 func (d *deps) observeAmazon(o amazonpay.Observation) {
 	ctx := context.Background()
 	orderID, opID := parseCallTag(o.Tag)
 	if orderID == 0 {
-		id := objectOfPath(o.Path)
-		if id == "" {
-			return
-		}
-		n, err := d.db.OrderOfAmazonObject(ctx, id)
-		if err != nil {
-			return
-		}
-		orderID = n
+		return
 	}
 	c := model.APICall{OrderID: orderID, OperationID: opID, At: d.db.Now().Add(-o.Duration), API: o.Operation, Method: o.Method,
 		Path: o.Path, IdempotencyKey: o.IdempotencyKey, Attempt: o.Attempt, HTTPStatus: o.HTTPStatus, ReasonCode: o.ReasonCode,

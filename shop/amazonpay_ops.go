@@ -72,6 +72,8 @@ func OperationLabel(kind string) string {
 		return "返金"
 	case model.OpFetch:
 		return "最新の状態に更新"
+	case model.OpComplete:
+		return "決済完了"
 	}
 	return kind
 }
@@ -223,9 +225,7 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 	version, verr := strconv.ParseInt(in.Version, 10, 64)
 	err := a.db.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if l, err = tx.Ledger(in.OrderID); errors.Is(err, store.ErrNotFound) && in.Op == model.OpFetch {
-			l, err = adoptPayment(tx, in.OrderID)
-		}
+		l, err = tx.Ledger(in.OrderID)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNoPayment
 		} else if err != nil {
@@ -307,28 +307,6 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 // operationAPI names the Amazon Pay operation each kind calls.
 var operationAPI = map[string]string{model.OpAuthorize: "CreateCharge", model.OpCapture: "CaptureCharge",
 	model.OpCancel: "CancelCharge", model.OpClose: "CloseChargePermission", model.OpRefund: "CreateRefund"}
-
-// adoptPayment starts the ledger of a payment completed before the ledger
-// recorded completions: its charge permission and charge, named by the
-// completion record and not yet read from Amazon (the fetch reads them).
-func adoptPayment(tx *store.Tx, orderID int64) (model.Ledger, error) {
-	p, err := tx.AmazonPayment(orderID)
-	if err != nil {
-		return model.Ledger{}, err
-	}
-	if p.State != store.AmazonDone || p.ChargePermissionID == "" {
-		return model.Ledger{}, store.ErrNotFound
-	}
-	if err := tx.SavePermission(model.ChargePermission{ID: p.ChargePermissionID, OrderID: orderID, PaymentDescriptor: p.Instrument}); err != nil {
-		return model.Ledger{}, err
-	}
-	if p.ChargeID != "" {
-		if err := tx.SaveCharge(model.Charge{ID: p.ChargeID, PermissionID: p.ChargePermissionID, OrderID: orderID, Amount: p.Amount}); err != nil {
-			return model.Ledger{}, err
-		}
-	}
-	return tx.Ledger(orderID)
-}
 
 // Requests of the operations, built from the operation alone so that a
 // replay (same key) sends the same body.

@@ -53,16 +53,11 @@ func (p *PaymentPanel) Pending() bool {
 const timelineCalls = 100
 
 // Panel reads an order's payment for 受注明細; nil when the order has no
-// Amazon Pay ledger (not paid with Amazon Pay, or not completed). A payment
-// completed before the ledger recorded completions shows its reference
-// with 最新の状態に更新 only.
+// Amazon Pay ledger (not paid with Amazon Pay, or not completed).
 func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPayment) (*PaymentPanel, error) {
 	l, err := a.db.Ledger(ctx, o.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		if ap.State != store.AmazonDone || ap.ChargePermissionID == "" {
-			return nil, nil
-		}
-		l, err = model.Ledger{Permission: model.ChargePermission{ID: ap.ChargePermissionID, OrderID: o.ID}}, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
@@ -74,7 +69,7 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 	}
 	now := a.db.Now()
 	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, o.Total, !back, now),
-		Busy: l.Permission.BusyOperation != 0, Unsettled: l.Permission.State == "", Instrument: instrument}
+		Busy: l.Permission.BusyOperation != 0, Unsettled: unread(l), Instrument: instrument}
 	p.State, p.Reason, p.ReasonDescription = PaymentStatus(l)
 	for _, op := range l.Operations {
 		p.Unsettled = p.Unsettled || op.State == model.OpUnknown
@@ -171,4 +166,16 @@ func (a *AmazonPay) DeadlineBadges(ctx context.Context, orderIDs []int64) (map[i
 		}
 	}
 	return out, err
+}
+
+// Call reads one call to Amazon Pay made for an order, with the JSON sent
+// and received (F-84), and the order's number; ErrNotFound when the order
+// has no such call.
+func (a *AmazonPay) Call(ctx context.Context, orderID, callID int64) (model.APICall, int64, error) {
+	c, err := a.db.APICall(ctx, orderID, callID)
+	if err != nil {
+		return c, 0, err
+	}
+	o, err := a.db.Order(ctx, orderID)
+	return c, o.Number, err
 }

@@ -124,11 +124,18 @@ func PaymentStatus(l model.Ledger) (state, reason, description string) {
 	return last.State, last.ReasonCode, last.ReasonDescription
 }
 
+// PaymentUnread is the payment status of an Amazon Pay order whose state
+// the shop has not read from Amazon yet (最新の状態に更新 reads it).
+const PaymentUnread = "unread"
+
 // paymentStatusCode is what orders.payment_status holds for an Amazon Pay
 // order: the derived state, with 一部返金 as its own code.
 func paymentStatusCode(l model.Ledger) string {
 	state, reason, _ := PaymentStatus(l)
-	if state == model.StateRefunded && reason == AmazonPayPartiallyRefunded {
+	switch {
+	case state == "":
+		return PaymentUnread
+	case state == model.StateRefunded && reason == AmazonPayPartiallyRefunded:
 		return AmazonPayPartiallyRefunded
 	}
 	return state
@@ -201,6 +208,20 @@ func authorizeAmount(l model.Ledger, orderTotal int64) int64 {
 	return max(min(orderTotal-captured, p.AmountBalance), 0)
 }
 
+// unread tells whether an Amazon object of the payment was never read
+// from Amazon (its state unknown).
+func unread(l model.Ledger) bool {
+	if l.Permission.State == "" {
+		return true
+	}
+	for _, c := range l.Charges {
+		if c.State == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // PaymentAction is an operation valid now, as a button of the yellow frame.
 type PaymentAction struct {
 	Op        string // a model.Op* kind
@@ -230,7 +251,7 @@ func PaymentActions(l model.Ledger, orderTotal int64, stockBack bool, now time.T
 		}
 		return nil
 	}
-	if p.State == "" {
+	if unread(l) {
 		return []PaymentAction{fetch}
 	}
 	for _, op := range l.Operations {

@@ -2,6 +2,7 @@ package shop
 
 import (
 	"context"
+	"errors"
 
 	"kago/model"
 	"kago/store"
@@ -113,7 +114,7 @@ func (a *amazonObjects) add(b amazonObjects) {
 // them.
 func (r *recorder) saveAmazon(objs amazonObjects, cause model.Operation) error {
 	l, err := r.tx.Ledger(r.orderID)
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: the completion starts the ledger
 		return err
 	}
 	r.payment = true
@@ -203,7 +204,7 @@ func (r *recorder) finish() error {
 	if err != nil {
 		return err
 	}
-	if code := paymentStatusCode(l); code != "" && code != o.PaymentStatus {
+	if code := paymentStatusCode(l); code != o.PaymentStatus {
 		if err := r.tx.SetPaymentStatus(o.ID, code); err != nil {
 			return err
 		}

@@ -260,25 +260,6 @@ func (db *DB) PaymentOfOrders(ctx context.Context, orderIDs []int64) (map[int64]
 	return out, err
 }
 
-// OrderOfAmazonObject finds the order of a charge permission, or of a charge
-// or refund (whose IDs start with their permission's), or of a checkout
-// session; ErrNotFound when none.
-func (db *DB) OrderOfAmazonObject(ctx context.Context, id string) (int64, error) {
-	var orderID int64
-	err := db.queryRow(ctx, `SELECT order_id FROM amazon_payments WHERE checkout_session_id = ? OR charge_permission_id = ?
-		UNION ALL SELECT order_id FROM amazon_charge_permissions WHERE id = ?`, id, permissionOf(id), permissionOf(id)).Scan(&orderID)
-	return orderID, mapErr(err)
-}
-
-// permissionOf is the charge permission ID inside a charge or refund ID
-// (S03-1234567-1234567-C000001 → S03-1234567-1234567).
-func permissionOf(id string) string {
-	if i := strings.LastIndex(id, "-"); i > 0 && len(id) > i+1 && (id[i+1] == 'C' || id[i+1] == 'R') && strings.Count(id, "-") == 3 {
-		return id[:i]
-	}
-	return id
-}
-
 const apiCallColumns = `id, order_id, operation_id, at, api, method, path, idempotency_key, attempt, http_status, reason_code,
 	request_id, duration_ms, error, request_body, response_body`
 
@@ -296,10 +277,21 @@ func (db *DB) InsertAPICall(ctx context.Context, c model.APICall) error {
 	})
 }
 
-// APICalls lists the latest limit HTTP calls made for an order, newest first.
+// apiCallListColumns are apiCallColumns without the bodies, for lists.
+const apiCallListColumns = `id, order_id, operation_id, at, api, method, path, idempotency_key, attempt, http_status, reason_code,
+	request_id, duration_ms, error, '', ''`
+
+// APICalls lists the latest limit HTTP calls made for an order, newest
+// first, without their bodies.
 func (db *DB) APICalls(ctx context.Context, orderID int64, limit int) ([]model.APICall, error) {
-	return list(db.reads(ctx), scanAPICall, `SELECT `+apiCallColumns+` FROM amazon_api_calls WHERE order_id = ? ORDER BY id DESC LIMIT ?`,
+	return list(db.reads(ctx), scanAPICall, `SELECT `+apiCallListColumns+` FROM amazon_api_calls WHERE order_id = ? ORDER BY id DESC LIMIT ?`,
 		orderID, limit)
+}
+
+// APICall reads one call made for an order, with its bodies; ErrNotFound
+// when the order has no such call.
+func (db *DB) APICall(ctx context.Context, orderID, id int64) (model.APICall, error) {
+	return scanAPICall(db.queryRow(ctx, `SELECT `+apiCallColumns+` FROM amazon_api_calls WHERE id = ? AND order_id = ?`, id, orderID))
 }
 
 func scanAPICall(s scanner) (model.APICall, error) {

@@ -76,14 +76,6 @@ func TestLedgerSavesAsAmazonReportedAndReadsBack(t *testing.T) {
 	if _, err := db.Ledger(ctx, o.ID+1); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("no ledger: %v", err)
 	}
-	for _, id := range []string{perm.ID, perm.ID + "-C000001", perm.ID + "-R000001"} {
-		if got, err := db.OrderOfAmazonObject(ctx, id); err != nil || got != o.ID {
-			t.Fatalf("%s: order %d, %v", id, got, err)
-		}
-	}
-	if _, err := db.OrderOfAmazonObject(ctx, "S03-0000000-0000000-C000001"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("unknown object: %v", err)
-	}
 }
 
 // TestClaimPaymentOnlyOneWins: of concurrent claims at one version exactly

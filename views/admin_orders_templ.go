@@ -1676,7 +1676,7 @@ func AdminOrder(p AdminPage, o AdminOrderDetail) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if o.Amazon != nil {
-				templ_7745c5c3_Err = amazonTimeline(o.Amazon.Calls).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = amazonTimeline(o.ID, o.Amazon.Calls).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
