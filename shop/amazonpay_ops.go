@@ -250,7 +250,7 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 			return ErrOrderChanged
 		}
 		found := false
-		for _, x := range PaymentActions(l, o.Total, !back, now) {
+		for _, x := range PaymentActions(l, orderFacts(o, back), now) {
 			if x.Op == in.Op && x.ChargeID == in.ChargeID {
 				act, found = x, true
 			}

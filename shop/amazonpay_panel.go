@@ -68,7 +68,7 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 		return nil, err
 	}
 	now := a.db.Now()
-	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, o.Total, !back, now),
+	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, orderFacts(o, back), now),
 		Busy: l.Permission.BusyOperation != 0, Unsettled: unread(l), Instrument: instrument}
 	p.State, p.Reason, p.ReasonDescription = PaymentStatus(l)
 	for _, op := range l.Operations {

@@ -6,6 +6,7 @@ import (
 
 	"kago/jp"
 	"kago/model"
+	"kago/store"
 )
 
 // The rules of the operations on an Amazon Pay payment (seed 000 sections
@@ -222,6 +223,10 @@ func unread(l model.Ledger) bool {
 	return false
 }
 
+func orderFacts(o store.Order, stockReturned bool) OrderFacts {
+	return OrderFacts{Total: o.Total, Canceled: o.Status == store.OrderCanceled, StockBack: !stockReturned}
+}
+
 // PaymentAction is an operation valid now, as a button of the yellow frame.
 type PaymentAction struct {
 	Op        string // a model.Op* kind
@@ -236,13 +241,22 @@ type PaymentAction struct {
 
 func yenText(n int64) string { return jp.Yen(n) }
 
+// OrderFacts is what the payment rules need of the order itself.
+type OrderFacts struct {
+	Total     int64 // yen
+	Canceled  bool  // キャンセル: money only goes back
+	StockBack bool  // the stock may still go back (it goes back once)
+}
+
 // PaymentActions lists the operations valid now on an order's payment, in
-// the order the frame shows them; stockBack tells whether the order's stock
-// may still go back (it goes back once). While an operation is at Amazon
-// there are none; while an outcome is unknown or the payment was never read
-// from Amazon, only 最新の状態に更新 (AMAZON-PAY.md section 9 gives what
-// each state allows).
-func PaymentActions(l model.Ledger, orderTotal int64, stockBack bool, now time.Time) []PaymentAction {
+// the order the frame shows them. While an operation is at Amazon there are
+// none; while an outcome is unknown or the payment was never read from
+// Amazon, only 最新の状態に更新 (AMAZON-PAY.md section 9 gives what each
+// state allows). A canceled order takes no new money (no 売上請求, no
+// オーソリ); a completed one keeps every operation (seed 000 9-1-3: refunds
+// stay possible after 受注完了).
+func PaymentActions(l model.Ledger, o OrderFacts, now time.Time) []PaymentAction {
+	orderTotal, stockBack := o.Total, o.StockBack
 	fetch := PaymentAction{Op: model.OpFetch, Label: "最新の状態に更新", Confirm: "Amazon Payから最新の状態を読み込みます。よろしいですか？"}
 	p := l.Permission
 	if p.BusyOperation != 0 {
@@ -263,7 +277,7 @@ func PaymentActions(l model.Ledger, orderTotal int64, stockBack bool, now time.T
 	captured, _ := capturedTotals(l)
 	var out []PaymentAction
 	for _, c := range l.Charges {
-		if c.State == model.StateAuthorized && (c.ExpiresAt.IsZero() || now.Before(c.ExpiresAt)) {
+		if c.State == model.StateAuthorized && !o.Canceled && (c.ExpiresAt.IsZero() || now.Before(c.ExpiresAt)) {
 			out = append(out, PaymentAction{Op: model.OpCapture, Label: "売上請求", ChargeID: c.ID, Amount: c.Amount, MaxAmount: c.Amount,
 				Confirm: "売上請求します。よろしいですか？"})
 		}
@@ -273,7 +287,7 @@ func PaymentActions(l model.Ledger, orderTotal int64, stockBack bool, now time.T
 				OfferStock: stock && captured == 0})
 		}
 	}
-	if n := authorizeAmount(l, orderTotal); n > 0 && (p.ExpiresAt.IsZero() || now.Before(p.ExpiresAt)) {
+	if n := authorizeAmount(l, orderTotal); n > 0 && !o.Canceled && (p.ExpiresAt.IsZero() || now.Before(p.ExpiresAt)) {
 		label := "再オーソリ"
 		if len(l.Charges) == 0 {
 			label = "オーソリ"

@@ -168,21 +168,29 @@ func TestPaymentActions(t *testing.T) {
 		{"permission expired", model.Ledger{Permission: expired}, []string{model.OpClose, model.OpFetch}},
 		{"25 charges", many, []string{model.OpClose, model.OpFetch}},
 	} {
-		if got := ops(PaymentActions(tc.l, 1080, true, t0)); !slices.Equal(got, tc.want) {
+		if got := ops(PaymentActions(tc.l, OrderFacts{Total: 1080, StockBack: true}, t0)); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	// Re-authorization takes the order's rest within the balance; a full
 	// refund offers the stock, a partial capture's rest does not.
-	acts := PaymentActions(model.Ledger{Permission: partP, Charges: []model.Charge{partly}}, 1080, true, t0)
+	acts := PaymentActions(model.Ledger{Permission: partP, Charges: []model.Charge{partly}}, OrderFacts{Total: 1080, StockBack: true}, t0)
 	if acts[0].Label != "再オーソリ" || acts[0].Amount != 580 || acts[0].MaxAmount != 580 {
 		t.Fatalf("re-authorization %+v", acts[0])
 	}
 	if r := acts[2]; r.Amount != 500 || r.MaxAmount != 500+75 || !r.OfferStock {
 		t.Fatalf("refund %+v", r)
 	}
-	if a := PaymentActions(model.Ledger{Permission: p}, 1080, false, t0); a[1].OfferStock {
+	if a := PaymentActions(model.Ledger{Permission: p}, OrderFacts{Total: 1080}, t0); a[1].OfferStock {
 		t.Fatal("stock offered again after it went back")
+	}
+	// A canceled order takes no new money; it still gives it back.
+	canceled := OrderFacts{Total: 1080, Canceled: true}
+	if got := ops(PaymentActions(model.Ledger{Permission: p, Charges: []model.Charge{auth}}, canceled, t0)); !slices.Equal(got, []string{model.OpCancel, model.OpFetch}) {
+		t.Fatalf("canceled, authorized: %v", got)
+	}
+	if got := ops(PaymentActions(model.Ledger{Permission: partP, Charges: []model.Charge{partly}}, canceled, t0)); !slices.Equal(got, []string{model.OpClose, model.OpRefund, model.OpFetch}) {
+		t.Fatalf("canceled, captured in part: %v", got)
 	}
 }
 
