@@ -87,11 +87,15 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 }
 
 // historyRows is 操作履歴, newest first: the order's events in words, and
-// the lines older code wrote as text.
-func historyRows(events []model.Event, legacy []store.HistoryEntry) []views.AdminHistoryRow {
-	rows := make([]views.AdminHistoryRow, 0, len(events)+len(legacy))
+// the lines older code wrote as text; and, apart, its 入金チェック lines.
+func historyRows(events []model.Event, legacy []store.HistoryEntry) (rows, checks []views.AdminHistoryRow) {
+	rows = make([]views.AdminHistoryRow, 0, len(events)+len(legacy))
 	for _, h := range legacy {
-		rows = append(rows, views.AdminHistoryRow{At: h.At, Actor: h.Actor, Action: h.Action, Details: h.Detail})
+		row := views.AdminHistoryRow{At: h.At, Actor: h.Actor, Action: h.Action, Details: h.Detail}
+		rows = append(rows, row)
+		if h.Action == "入金チェック" {
+			checks = append(checks, row)
+		}
 	}
 	for _, e := range events {
 		w := shop.DescribeEvent(e)
@@ -104,12 +108,16 @@ func historyRows(events []model.Event, legacy []store.HistoryEntry) []views.Admi
 			row.Items = append(row.Items, views.AdminItem{Name: it.Name, Quantity: it.Quantity})
 		}
 		rows = append(rows, row)
+		if e.Kind == model.EventPaymentCheck {
+			checks = append(checks, views.AdminHistoryRow{At: e.At, Actor: row.Actor, Action: w.Action, Details: w.From + " → " + w.To})
+		}
 	}
 	// Oldest first (older text lines before events of the same second),
 	// then turned round.
 	slices.SortStableFunc(rows, func(a, b views.AdminHistoryRow) int { return a.At.Compare(b.At) })
 	slices.Reverse(rows)
-	return rows
+	slices.SortStableFunc(checks, func(a, b views.AdminHistoryRow) int { return a.At.Compare(b.At) })
+	return rows, checks
 }
 
 // adminOrderAmazonPay runs one Amazon Pay operation from the yellow frame.

@@ -367,7 +367,7 @@ func TestAmazonPayPendingStates(t *testing.T) {
 	mustOK(t, k, id, payOp(t, k, id, model.OpAuthorize, nil))
 	mustContain(t, frame(t, k, id), "処理中（AuthorizationInitiated）", `class="status processing"`)
 	mustButtons(t, k, id, model.OpCancel, model.OpFetch)
-	k.emu.Advance(time.Minute)
+	k.emu.Advance(settleTime)
 	mustContain(t, frame(t, k, id), "処理中（AuthorizationInitiated）") // not guessed
 	mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))
 	mustContain(t, frame(t, k, id), "オーソリ（Authorized）")
@@ -375,7 +375,7 @@ func TestAmazonPayPendingStates(t *testing.T) {
 	mustOK(t, k, id, payOp(t, k, id, model.OpCapture, url.Values{"charge": {chargeID(t, k, id, 1)}}))
 	mustContain(t, frame(t, k, id), "処理中（CaptureInitiated）")
 	mustButtons(t, k, id, model.OpFetch)
-	k.emu.Advance(time.Minute)
+	k.emu.Advance(settleTime)
 	mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))
 	mustContain(t, frame(t, k, id), "売上請求済み（Captured）")
 }

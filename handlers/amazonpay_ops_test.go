@@ -44,19 +44,31 @@ func (s *simulator) next(call, code string) {
 	s.codes[call] = code
 }
 
-func (s *simulator) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Method + " " + path.Base(r.URL.Path)
-		s.mu.Lock()
-		code, ok := s.codes[key]
-		delete(s.codes, key)
-		s.mu.Unlock()
-		if ok {
-			r.Header.Set("X-Amz-Pay-Simulation-Code", code)
-		}
-		h.ServeHTTP(w, r)
-	})
+// wrap puts the simulator in front of the emulator.
+func (s *simulator) wrap(emu *emulator.Emulator) simulated { return simulated{emu, s} }
+
+// simulated is the emulator behind a simulator; its console and the rest
+// are the emulator's.
+type simulated struct {
+	*emulator.Emulator
+	sim *simulator
 }
+
+func (h simulated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key := r.Method + " " + path.Base(r.URL.Path)
+	h.sim.mu.Lock()
+	code, ok := h.sim.codes[key]
+	delete(h.sim.codes, key)
+	h.sim.mu.Unlock()
+	if ok {
+		r.Header.Set("X-Amz-Pay-Simulation-Code", code)
+	}
+	h.Emulator.ServeHTTP(w, r)
+}
+
+// settleTime moves the emulator's clock past its pending delay (the kit's
+// emulator settles pending outcomes only when its clock moves).
+const settleTime = 2 * time.Hour
 
 // clock is a shop clock a test moves forward.
 type clock struct {
@@ -298,7 +310,7 @@ func TestAmazonPayAuthorizeCaptureAndPartialRefund(t *testing.T) {
 
 	mustOK(t, k, id, payOp(t, k, id, model.OpRefund, url.Values{"charge": {ch}, "full": {"0"}, "amount": {"108"}}))
 	mustContain(t, frame(t, k, id), "処理中（RefundInitiated）", "処理中")
-	k.emu.Advance(time.Minute) // the refund settles at Amazon
+	k.emu.Advance(settleTime) // the refund settles at Amazon
 	mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))
 	mustContain(t, frame(t, k, id), "一部返金済み（Refunded）", "108円")
 	if c := amazonCharge(t, k, ch); priceYen(c.RefundedAmount) != 108 {
@@ -357,7 +369,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 				t.Fatalf("stock %d after a full refund with 在庫を戻す, want %d", got, before+o.Lines[0].Quantity)
 			}
 			mustContain(t, frame(t, k, id), "処理中（RefundInitiated）")
-			k.emu.Advance(time.Minute)
+			k.emu.Advance(settleTime)
 			mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))
 			mustContain(t, frame(t, k, id), "返金済み（Refunded）")
 			if c := amazonCharge(t, k, ch); priceYen(c.RefundedAmount) != o.Total {

@@ -411,8 +411,7 @@ func TestAmazonPayErrorsAndTimeouts(t *testing.T) {
 
 func TestAmazonPayPendingAuthorization(t *testing.T) {
 	t.Parallel()
-	// Pending for longer than the test takes, however slow the machine.
-	k := newKitWith(t, kitOptions{pendingDelay: time.Hour})
+	k := newKit(t)
 	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
 	form := amazonCheckout(t, k, emulator.BuyerPendingOK, 0)
 	if r := payAtAmazon(t, k, form); r.location != "/checkout/complete" {

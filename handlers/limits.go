@@ -5,9 +5,12 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -57,10 +60,13 @@ var errTooMuchInput = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "form 
 // errTooManyPosts is a client over the POST limit (429).
 var errTooManyPosts = echo.NewHTTPError(http.StatusTooManyRequests, "too many posts")
 
-// limitForms parses every form up front and refuses one whose values pass
-// the caps of its area (storefront or admin) with 413, before any handler
-// runs.
-func (srv *Server) limitForms(next echo.HandlerFunc) echo.HandlerFunc {
+// checkForms parses every form up front, before any handler runs, and
+//   - refuses one whose values pass the caps of its area (storefront or
+//     admin) with 413;
+//   - refuses invalid UTF-8 in any value (form or query) with 400;
+//   - cleans control characters out of every value (cleanText), so no
+//     handler sees them.
+func (srv *Server) checkForms(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if srv.isMounted(req.URL.Path) {
@@ -82,10 +88,99 @@ func (srv *Server) limitForms(next echo.HandlerFunc) echo.HandlerFunc {
 				if n++; n > lim.MaxValues || len(v) > lim.MaxValueBytes {
 					return errTooMuchInput
 				}
+				if !utf8.ValidString(v) {
+					return errInvalidText
+				}
 			}
+		}
+		cleanValues(req.Form)
+		cleanValues(req.PostForm)
+		if req.MultipartForm != nil {
+			cleanValues(req.MultipartForm.Value)
+		}
+		if q := req.URL.Query(); cleanValues(q) { // c.QueryParam reads the URL, not req.Form
+			req.URL.RawQuery = q.Encode()
 		}
 		return next(c)
 	}
+}
+
+// errInvalidText is a value that is not UTF-8 text (400): our pages are
+// UTF-8, so only a broken or forged request sends one.
+var errInvalidText = echo.NewHTTPError(http.StatusBadRequest, "form value is not UTF-8")
+
+// multilineFields are the textareas: newlines and tabs stay in them.
+// Every other field is one line. A new <textarea> adds its name here.
+var multilineFields = map[string]bool{
+	"notes":              true, // 備考 (checkout), 注意書き (Amazon Pay設定)
+	"description":        true, // 商品説明
+	"bank_details":       true, // 振込先
+	"body":               true, // メール定型文の本文
+	"private_key":        true, // Amazon Pay プライベートキー (PEM)
+	"shipping_lead_time": true, // 発送の時期 (ショップ設定)
+	"return_policy":      true, // 返品・キャンセルについて (ショップ設定)
+	"csv":                true, // 商品CSVの取り込み: the checked text sent back
+}
+
+// multiline tells whether a field keeps its line breaks: the textareas
+// above, and each item of the shop pages (item_*, 特定商取引法に基づく表記 ...).
+func multiline(field string) bool {
+	return multilineFields[field] || strings.HasPrefix(field, "item_")
+}
+
+// cleanValues cleans every value in place and reports whether any changed.
+// Passwords are compared, never shown or stored as text: they stay as typed.
+func cleanValues(vals url.Values) bool {
+	changed := false
+	for k, vs := range vals {
+		if strings.Contains(k, "password") {
+			continue
+		}
+		for i, v := range vs {
+			if clean := cleanText(v, multiline(k)); clean != v {
+				vs[i], changed = clean, true
+			}
+		}
+	}
+	return changed
+}
+
+// cleanText removes control characters (C0 and C1, DEL) and the bidi
+// overrides that can disguise text (U+202A–U+202E, U+2066–U+2069). A line
+// break (CRLF, CR, LF, U+2028, U+2029) becomes "\n" in a multi-line field
+// and a space elsewhere, as does a tab.
+func cleanText(s string, multiline bool) string {
+	if strings.IndexFunc(s, unwanted) < 0 {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			if multiline {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		case r == '\t':
+			if multiline {
+				b.WriteByte('\t')
+			} else {
+				b.WriteByte(' ')
+			}
+		case unwanted(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// unwanted is a rune cleanText changes or drops.
+func unwanted(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // parseForm reads a form body (URL-encoded or multipart) and the query into

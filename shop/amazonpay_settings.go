@@ -360,5 +360,20 @@ func (s *Shop) EmulatorMerchant(ctx context.Context) (merchantID, storeID, publi
 	return emulatorMerchantID, emulatorStoreID, emulatorPublicKeyID, publicKeyPEM, err
 }
 
+// EmulatorKey returns the private key of the shop's emulator merchant
+// account (made by EmulatorMerchant on first use). The shop signs its
+// registration with a separately running emulator with it: only the owner
+// of the key can change the account there.
+func (s *Shop) EmulatorKey(ctx context.Context) (*rsa.PrivateKey, error) {
+	if _, _, _, _, err := s.EmulatorMerchant(ctx); err != nil {
+		return nil, err
+	}
+	kv, err := s.db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return amazonpay.ParsePrivateKey([]byte(kv[apPrefix+"emulator_key"]))
+}
+
 // IPNURL is the address Amazon posts notifications to (shown to copy).
 func (s *Shop) IPNURL() string { return s.shopURL() + "/amazonpay/ipn" }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,7 +102,7 @@ func TestOrderStatusTransitions(t *testing.T) {
 	}
 	mustFailInput(s.ChangeOrderStatus(ctx, o.ID, store.OrderCompleted, "a@example.com"), "「新規受付」から「受注完了」には変更できません。")
 	mustFailInput(s.ChangeOrderStatus(ctx, o.ID, "lost", "a@example.com"), "受注ステータスを選んでください")
-	if err := s.ChangeOrderStatusFrom(ctx, o.ID, store.OrderShipped, store.OrderCompleted, "a@example.com"); !errors.Is(err, shop.ErrOrderChanged) {
+	if err := s.ChangeOrderStatusFrom(ctx, o.ID, shop.StatusChange{From: store.OrderShipped, To: store.OrderCompleted}, "a@example.com"); !errors.Is(err, shop.ErrOrderChanged) {
 		t.Fatalf("stale from: %v", err)
 	}
 	if err := s.ChangeOrderStatus(ctx, 99999, store.OrderShipped, "a@example.com"); !errors.Is(err, store.ErrNotFound) {
@@ -147,7 +148,7 @@ func TestCancelReturnsStockOnce(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range errs {
 			wg.Go(func() {
-				errs[i] = s.ChangeOrderStatusFrom(ctx, o.ID, from, store.OrderCanceled, "admin"+string(rune('1'+i)))
+				errs[i] = s.ChangeOrderStatusFrom(ctx, o.ID, shop.StatusChange{From: from, To: store.OrderCanceled}, "admin"+string(rune('1'+i)))
 			})
 		}
 		wg.Wait()
@@ -316,7 +317,7 @@ func TestExportOrdersCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if !strings.HasPrefix(out, "\uFEFF注文番号,受注日時,注文者,") || !strings.Contains(out, "\r\n") {
+	if !strings.HasPrefix(out, "\uFEFF注文番号,明細番号,受注日時,") || !strings.Contains(out, "\r\n") {
 		t.Fatalf("no BOM, header or CRLF: %q", out[:min(len(out), 80)])
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF"))).ReadAll()
@@ -326,15 +327,30 @@ func TestExportOrdersCSV(t *testing.T) {
 	if len(rows) != 3 { // header, the gift order, b; a is canceled and not in 受注一覧
 		t.Fatalf("%d rows: %q", len(rows), rows)
 	}
+	header := rows[0]
+	col := func(row []string, name string) string {
+		t.Helper()
+		i := slices.Index(header, name)
+		if i < 0 {
+			t.Fatalf("no column %s in %q", name, header)
+		}
+		return row[i]
+	}
 	gift, cod := rows[1], rows[2]
-	if gift[4] != "'=cmd@example.com" || gift[6] != "'=HYPERLINK(\"x\") 花子" || gift[8] != "大阪府大阪市北区梅田1-1" {
+	if col(gift, "メールアドレス") != "'=cmd@example.com" || col(gift, "お届け先氏名") != "'=HYPERLINK(\"x\") 花子" ||
+		col(gift, "お届け先住所") != "大阪府大阪市北区梅田1-1" || col(gift, "お届け先電話番号") != `="03-0000-0000"` {
 		t.Fatalf("gift row %q", gift)
 	}
-	want := []string{itoa(b.Number), b.CreatedAt.In(time.FixedZone("JST", 9*3600)).Format("2006/01/02 15:04:05"), "山田 太郎", "ヤマダ タロウ",
-		"taro@example.com", "090-1234-5678", "山田 太郎", "100-0001", "東京都千代田区千代田1-1 かごビル3F", "090-1234-5678",
-		"代金引換", "代引き（配達時に集金）", "新規受付", itoa(b.Subtotal), "880", "330", itoa(b.Total), ""}
-	if strings.Join(cod, "|") != strings.Join(want, "|") {
-		t.Fatalf("COD row\n got %q\nwant %q", cod, want)
+	for name, want := range map[string]string{"注文番号": itoa(b.Number), "明細番号": "1",
+		"受注日時": b.CreatedAt.In(time.FixedZone("JST", 9*3600)).Format("2006/01/02 15:04:05"), "注文者": "山田 太郎",
+		"注文者カナ": "ヤマダ タロウ", "メールアドレス": "taro@example.com", "注文者電話番号": `="090-1234-5678"`, "注文者郵便番号": `="100-0001"`,
+		"お届け先氏名": "山田 太郎", "お届け先郵便番号": `="100-0001"`, "お届け先住所": "東京都千代田区千代田1-1 かごビル3F",
+		"お支払い方法": "代金引換", "入金・決済状況": "代引き（配達時に集金）", "受注ステータス": "新規受付", "商品ID": itoa(ps[0].ID),
+		"商品名": ps[0].Name, "数量": "3", "小計（税込）": itoa(b.Subtotal), "商品合計": itoa(b.Subtotal), "送料": "880",
+		"代引き手数料": "330", "合計金額": itoa(b.Total), "Amazonリファレンス ID": "", "送り状番号": ""} {
+		if got := col(cod, name); got != want {
+			t.Errorf("COD row %s = %q, want %q", name, got, want)
+		}
 	}
 }
 
