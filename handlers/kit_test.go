@@ -40,6 +40,7 @@ type kit struct {
 	db     *store.DB
 	client *http.Client
 	csrf   string
+	sim    simulator // sandbox simulation codes added to the shop's calls
 	opts   kitOptions
 }
 
@@ -90,7 +91,7 @@ func (k *kit) start() {
 	}
 	// The POST limit per address is tested on its own; other tests post a lot.
 	cfg := handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		AmazonPayEmulator: emu, PostLimit: handlers.PostLimit{Rate: 1000, Burst: 1000}}
+		AmazonPayEmulator: k.sim.wrap(emu), PostLimit: handlers.PostLimit{Rate: 1000, Burst: 1000}}
 	if k.opts.configure != nil {
 		k.opts.configure(&cfg)
 	}
@@ -267,7 +268,7 @@ func (k *kit) product(pred func(store.Product) bool) store.Product {
 	return store.Product{}
 }
 
-func mustContain(t *testing.T, body string, wants ...string) {
+func mustContain(t testing.TB, body string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(body, w) {

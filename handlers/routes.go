@@ -89,6 +89,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/orders/:id/shipment", srv.adminOrderShipment) // 送り状番号
 	a.GET("/orders/:id/mail", srv.adminOrderMail)          // 注文確認・配送通知・フリーメール (?kind=)
 	a.POST("/orders/:id/mail", srv.adminSendOrderMail)
+	a.POST("/orders/:id/amazonpay", srv.adminOrderAmazonPay) // 売上請求, オーソリキャンセル, 返金 ... (op=)
+	a.GET("/orders/:id/amazonpay/calls/:call", srv.adminOrderAmazonCall)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)

@@ -170,7 +170,7 @@ func (a AmazonPaySettings) KeyFingerprint() string {
 }
 
 // AmazonPaySettings reads the Amazon Pay settings.
-func (s *Shop) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
+func (s *deps) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
 	kv, err := s.db.Settings(ctx)
 	if err != nil {
 		return AmazonPaySettings{}, err
@@ -306,7 +306,7 @@ func (s *Shop) shopURL() string {
 }
 
 // amazonClient returns the client for the current settings.
-func (s *Shop) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
+func (s *deps) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 	s.amazon.mu.Lock()
 	defer s.amazon.mu.Unlock()
 	cacheKey := strings.Join([]string{a.Environment, a.PublicKeyID, a.KeyFingerprint()}, "|")
@@ -314,7 +314,8 @@ func (s *Shop) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 		return s.amazon.client, nil
 	}
 	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKeyPEM: []byte(a.PrivateKeyPEM), Sandbox: a.Environment != EnvLive,
-		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay}
+		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay,
+		Observer: s.observeAmazon}
 	if a.Environment == EnvEmulator {
 		if s.amazon.env.EmulatorURL == "" {
 			return nil, fmt.Errorf("amazon pay: emulator mode without an emulator URL")

@@ -652,7 +652,7 @@ func giveUpReplacedOrder(tx *store.Tx, orderID int64) error {
 	}
 	switch p.State {
 	case store.AmazonPending:
-		return failAmazonOrderTx(tx, p, ReasonShopperChangedOrder, "", "")
+		return failAmazonOrderTx(tx, p, actorCustomer, ReasonShopperChangedOrder, "", "")
 	case store.AmazonCompleting:
 		return Invalid(msgReplacedPaying)
 	}

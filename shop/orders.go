@@ -48,6 +48,7 @@ var PaymentMethods = []string{PayBank, PayCOD, PayAmazon}
 type OrderSearchInput struct {
 	Tab, Number, Name, Email, From, To, Status, Payment string
 	Paid                                                string // 入金状況: unpaid or paid
+	Deadline                                            string // "near": Amazon Pay deadlines within DeadlineNear
 	After, Before                                       string // page cursors
 }
 
@@ -126,6 +127,13 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 			fields["paid"] = "入金状況の指定が正しくありません。"
 		}
 		q.Filter.PaymentStatus = in.Paid
+	}
+	switch in.Deadline {
+	case "":
+	case "near":
+		q.Filter.DeadlineWithin = DeadlineNear
+	default:
+		fields["deadline"] = "期限の指定が正しくありません。"
 	}
 	q.Cursor.After, err = parseCursor(in.After)
 	if err == nil {
@@ -207,6 +215,11 @@ type OrderDetail struct {
 	PaymentCheck bool
 	// Amazon is the Amazon Pay side of the order, if it was paid so.
 	Amazon *store.AmazonPayment
+	// Payment is its Amazon Pay ledger, operations and timeline, once
+	// completed at Amazon.
+	Payment *PaymentPanel
+	// Events are the order's changes recorded as events, oldest first.
+	Events []model.Event
 	// Shipment is the order's parcel, once it has a tracking number.
 	Shipment *model.Shipment
 }
@@ -224,12 +237,18 @@ func (s *Shop) OrderDetail(ctx context.Context, id int64) (OrderDetail, error) {
 	if d.Mails, err = s.db.OrderMails(ctx, id); err != nil {
 		return d, err
 	}
+	if d.Events, err = s.db.Events(ctx, id); err != nil {
+		return d, err
+	}
 	if o.PaymentMethod == PayAmazon {
 		p, err := s.db.AmazonPayment(ctx, id)
 		if err != nil {
 			return d, err
 		}
 		d.Amazon = &p
+		if d.Payment, err = s.AmazonPay.Panel(ctx, o, p); err != nil {
+			return d, err
+		}
 	}
 	if sh, ok, err := s.OrderShipment(ctx, id); err != nil {
 		return d, err
@@ -268,8 +287,8 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch Stat
 	if err := ch.check(); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+	return s.record(ctx, orderID, AdminActor(actor), func(r *recorder) error {
+		o, err := r.tx.Order(orderID)
 		if err != nil {
 			return err
 		}
@@ -279,30 +298,51 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch Stat
 		if !slices.Contains(orderTransitions[o.Status], to) {
 			return Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(to) + "」には変更できません。")
 		}
-		if err := tx.SetOrderStatus(o.ID, o.Status, to); err != nil {
+		var items []model.EventItem
+		if to == store.OrderCanceled && o.Status != store.OrderFailed {
+			if items, err = r.returnStock(o); err != nil {
+				return err
+			}
+		}
+		if err := r.orderStatus(o, to, items); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return ErrOrderChanged
 			}
 			return err
 		}
-		detail := OrderStatusLabel(o.Status) + " → " + OrderStatusLabel(to)
-		if to == store.OrderCanceled && o.Status != store.OrderFailed {
-			returned := make([]string, 0, len(o.Lines))
-			for _, l := range o.Lines {
-				if err := tx.ReturnStock(l.ProductID, l.Quantity); err != nil {
-					return err
-				}
-				returned = append(returned, l.Name+" ×"+strconv.FormatInt(l.Quantity, 10))
-			}
-			if len(returned) > 0 {
-				detail += "（在庫に戻しました：" + strings.Join(returned, "、") + "）"
-			}
-		}
-		if err := tx.AddOrderHistory(o.ID, actor, "受注ステータス変更", detail); err != nil {
-			return err
-		}
-		return s.afterStatusChange(tx, o, ch, actor)
+		return s.afterStatusChange(r.tx, o, ch, actor)
 	})
+}
+
+// ChangeStatus makes a status change from 受注明細, running its Amazon Pay
+// operation first (ch.Payment, the CancelOffer's Op): the order is
+// canceled only when Amazon took the operation. It returns the
+// operation's message ("" without one).
+func (s *Shop) ChangeStatus(ctx context.Context, orderID int64, ch StatusChange, actor string) (string, error) {
+	msg := ""
+	if ch.Payment != "" {
+		if ch.To != store.OrderCanceled {
+			return "", Invalid("Amazon Payの操作を選べるのはキャンセルのときだけです。")
+		}
+		// The status is checked before Amazon is asked, so the money never
+		// goes back for a cancel that cannot happen.
+		o, err := s.db.Order(ctx, orderID)
+		if err != nil {
+			return "", err
+		}
+		if o.Status != ch.From {
+			return "", ErrOrderChanged
+		}
+		if !slices.Contains(orderTransitions[o.Status], ch.To) {
+			return "", Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(ch.To) + "」には変更できません。")
+		}
+		msg, err = s.AmazonPay.Run(ctx, OperationInput{OrderID: orderID, Op: ch.Payment, ChargeID: ch.PaymentCharge, FullRefund: true,
+			Version: ch.PaymentVersion, Actor: AdminActor(actor)})
+		if err != nil {
+			return "", err
+		}
+	}
+	return msg, s.ChangeOrderStatusFrom(ctx, orderID, ch, actor)
 }
 
 // MarkPaid records that a bank transfer arrived (入金チェック).
@@ -316,8 +356,8 @@ func (s *Shop) MarkUnpaid(ctx context.Context, orderID int64, actor string) erro
 }
 
 func (s *Shop) setPaid(ctx context.Context, orderID int64, from, to, actor string) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+	return s.record(ctx, orderID, AdminActor(actor), func(r *recorder) error {
+		o, err := r.tx.Order(orderID)
 		if err != nil {
 			return err
 		}
@@ -327,9 +367,6 @@ func (s *Shop) setPaid(ctx context.Context, orderID int64, from, to, actor strin
 		if o.PaymentStatus != from {
 			return ErrOrderChanged
 		}
-		if err := tx.SetPaymentStatus(o.ID, to); err != nil {
-			return err
-		}
-		return tx.AddOrderHistory(o.ID, actor, "入金チェック", PaymentStatusLabel(from)+" → "+PaymentStatusLabel(to))
+		return r.paymentCheck(o, from, to)
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"kago/model"
 	"kago/shop"
 	"kago/store"
 )
@@ -76,13 +77,13 @@ func stockOf(t *testing.T, db *store.DB, id int64) int64 {
 	return p.Stock
 }
 
-func history(t *testing.T, db *store.DB, orderID int64) []store.HistoryEntry {
+func events(t *testing.T, db *store.DB, orderID int64) []model.Event {
 	t.Helper()
-	h, err := db.OrderHistory(context.Background(), orderID)
+	e, err := db.Events(context.Background(), orderID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h
+	return e
 }
 
 func TestOrderStatusTransitions(t *testing.T) {
@@ -116,10 +117,10 @@ func TestOrderStatusTransitions(t *testing.T) {
 	if err := s.ChangeOrderStatus(ctx, o.ID, store.OrderCompleted, "a@example.com"); !errors.Is(err, shop.ErrOrderChanged) {
 		t.Fatalf("again to the same status: %v", err)
 	}
-	h := history(t, db, o.ID)
-	if len(h) != 3 || h[1].Detail != "新規受付 → 発送済み" || h[2].Detail != "発送済み → 受注完了" ||
-		h[2].Actor != "a@example.com" || h[2].Action != "受注ステータス変更" {
-		t.Fatalf("history: %+v", h)
+	h := events(t, db, o.ID)
+	if len(h) != 2 || h[0].Kind != model.EventOrderStatus || h[0].From != store.OrderNew || h[0].To != store.OrderShipped ||
+		h[1].From != store.OrderShipped || h[1].To != store.OrderCompleted || h[1].Actor != shop.AdminActor("a@example.com") {
+		t.Fatalf("events: %+v", h)
 	}
 	if got, _ := db.Order(ctx, o.ID); got.Status != store.OrderCompleted {
 		t.Fatalf("status %s", got.Status)
@@ -173,15 +174,15 @@ func TestCancelReturnsStockOnce(t *testing.T) {
 				t.Fatalf("round %d: %s stock %d, want %d (returned once)", round, p.Name, got, before[i])
 			}
 		}
-		h := history(t, db, o.ID)
+		h := events(t, db, o.ID)
 		last := h[len(h)-1]
-		if last.Action != "受注ステータス変更" || !strings.HasPrefix(last.Detail, shop.OrderStatusLabel(from)+" → キャンセル（在庫に戻しました：") ||
-			!strings.Contains(last.Detail, ps[0].Name+" ×2") {
-			t.Fatalf("history %+v", last)
+		if last.Kind != model.EventOrderStatus || last.From != from || last.To != store.OrderCanceled || len(last.Items) != 2 ||
+			last.Items[0] != (model.EventItem{Name: ps[0].Name, Quantity: 2}) {
+			t.Fatalf("event %+v", last)
 		}
 		cancels := 0
 		for _, e := range h {
-			if strings.Contains(e.Detail, "→ キャンセル") {
+			if e.To == store.OrderCanceled {
 				cancels++
 			}
 		}
@@ -212,9 +213,10 @@ func TestPaymentCheck(t *testing.T) {
 	if err := s.MarkUnpaid(ctx, bank.ID, "b@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	h := history(t, db, bank.ID)
-	if len(h) != 3 || h[1].Detail != "入金待ち → 入金済み" || h[2].Detail != "入金済み → 入金待ち" || h[2].Actor != "b@example.com" {
-		t.Fatalf("history %+v", h)
+	h := events(t, db, bank.ID)
+	if len(h) != 2 || h[0].Kind != model.EventPaymentCheck || h[0].From != shop.PaymentUnpaid || h[0].To != shop.PaymentPaid ||
+		h[1].To != shop.PaymentUnpaid || h[1].Actor != shop.AdminActor("b@example.com") {
+		t.Fatalf("events %+v", h)
 	}
 	cod := placeOrder(t, db, shop.PayCOD, 1, ps...)
 	if _, ok := shop.AsInputError(s.MarkPaid(ctx, cod.ID, "a@example.com")); !ok {
@@ -246,6 +248,9 @@ func TestParseOrderSearch(t *testing.T) {
 	if !f.From.Equal(time.Date(2025, 3, 31, 15, 0, 0, 0, time.UTC)) || !f.Until.Equal(time.Date(2025, 4, 30, 15, 0, 0, 0, time.UTC)) {
 		t.Fatalf("dates %v – %v", f.From, f.Until)
 	}
+	if q, err := shop.ParseOrderSearch(shop.OrderSearchInput{Deadline: "near"}); err != nil || q.Filter.DeadlineWithin != shop.DeadlineNear {
+		t.Fatalf("deadline filter: %+v %v", q.Filter, err)
+	}
 	q, err = shop.ParseOrderSearch(shop.OrderSearchInput{Status: store.OrderShipped})
 	if err != nil || q.Tab.Key != "active" || len(q.Filter.Statuses) != 1 || q.Filter.Statuses[0] != store.OrderShipped {
 		t.Fatalf("status in the open tab: %+v %v", q, err)
@@ -267,6 +272,7 @@ func TestParseOrderSearch(t *testing.T) {
 		{shop.OrderSearchInput{Status: store.OrderCompleted}, "status"},
 		{shop.OrderSearchInput{Tab: "canceled", Status: store.OrderNew}, "status"},
 		{shop.OrderSearchInput{Payment: "card"}, "payment"},
+		{shop.OrderSearchInput{Deadline: "soon"}, "deadline"},
 		{shop.OrderSearchInput{After: "x'--"}, "page"},
 		{shop.OrderSearchInput{Before: "0"}, "page"},
 		{shop.OrderSearchInput{After: "5", Before: "9"}, "page"},

@@ -158,6 +158,10 @@ type StatusChange struct {
 	// Mail sends the change's mail to the buyer: 配送通知メール for
 	// 発送済み, キャンセルのお知らせ for キャンセル.
 	Mail bool
+	// Payment is the Amazon Pay operation that goes with a cancel (the
+	// CancelOffer's Op: refund, cancel or close; "" for none), on the
+	// charge PaymentCharge, from the page's payment version (ChangeStatus).
+	Payment, PaymentCharge, PaymentVersion string
 }
 
 // mailKind is the mail a change sends when asked to: 配送通知メール for

@@ -5,7 +5,7 @@
   document.addEventListener("submit", function (e) {
     // data-confirm on a submit button: ask before the form is sent.
     var by = e.submitter;
-    if (by && by.dataset.confirm && !window.confirm(by.dataset.confirm)) {
+    if (by && by.dataset.confirm && !window.confirm(confirmText(by))) {
       e.preventDefault();
       return;
     }
@@ -16,6 +16,15 @@
       setTimeout(function () { once.disabled = true; once.textContent = "送信中…"; }, 0);
     }
   });
+  // {amount} in a question is the amount the form sends: its default
+  // (data-amount on the form) or what was typed (a partial refund).
+  function confirmText(by) {
+    var text = by.dataset.confirm, f = by.form;
+    if (text.indexOf("{amount}") < 0 || !f) { return text; }
+    var a = f.elements.amount, full = f.elements.full;
+    var v = (full && full.value === "1") || !a ? f.dataset.amount : a.value;
+    return text.replace("{amount}", v);
+  }
   // data-select-all: a read-only field to copy selects itself when clicked.
   document.addEventListener("click", function (e) {
     if (e.target.matches && e.target.matches("[data-select-all]")) { e.target.select(); }

@@ -30,7 +30,10 @@ type OrderFilter struct {
 	Email         string    // the e-mail address, exactly
 	From, Until   time.Time // created_at in [From, Until)
 	PaymentMethod string
-	PaymentStatus string // payment_status, exactly (入金待ち, 入金済み ...)
+	// DeadlineWithin: Amazon Pay orders whose deadline (capture or
+	// authorization) is past or at most this far ahead.
+	DeadlineWithin time.Duration
+	PaymentStatus  string // payment_status, exactly (入金待ち, 入金済み ...)
 }
 
 // OrderCursor picks a page of the list, which runs newest first: After an ID
@@ -109,6 +112,10 @@ func (f OrderFilter) where(now time.Time) (where string, args []any, idCol strin
 	}
 	if f.PaymentMethod != "" {
 		conds, args = append(conds, "payment_method = ?"), append(args, f.PaymentMethod)
+	}
+	if f.DeadlineWithin > 0 {
+		conds = append(conds, "id IN (SELECT order_id FROM amazon_charge_permissions WHERE deadline_at > 0 AND deadline_at <= ?)")
+		args = append(args, unix(now.Add(f.DeadlineWithin)))
 	}
 	if f.PaymentStatus != "" {
 		conds, args = append(conds, "payment_status = ?"), append(args, f.PaymentStatus)
