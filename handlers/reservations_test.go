@@ -199,7 +199,7 @@ func TestDashboardCountsPaymentDeadlines(t *testing.T) {
 		t.Fatalf("a fresh authorization counts %s", got)
 	}
 	clock.add(24 * 24 * time.Hour) // the 30-day authorization has 6 days left
-	k.loginAdmin()                  // the session did not last 24 days
+	k.loginAdmin()                 // the session did not last 24 days
 	if got := count(); got != "1" {
 		t.Fatalf("an authorization 6 days from its end counts %s", got)
 	}
