@@ -237,7 +237,7 @@ func TestIdempotencyKeysUniqueAcrossShopsOnOneAccount(t *testing.T) {
 	if !refs["100001"] || !refs["TEST-100001"] || pb.MerchantReference != "TEST-100001" {
 		t.Fatalf("merchant references at Amazon %v, shop B %q", refs, pb.MerchantReference)
 	}
-	if got := amazonpay.IdempotencyKey("complete", pa.CheckoutSessionID); got == amazonpay.IdempotencyKey("complete", pb.CheckoutSessionID) {
+	if got := amazonpay.IdempotencyKey("complete", pa.CheckoutSessionID, "0"); got == amazonpay.IdempotencyKey("complete", pb.CheckoutSessionID, "0") {
 		t.Fatal("both completions use one key")
 	}
 }
