@@ -121,6 +121,10 @@ func (srv *Server) isMounted(path string) bool {
 	return false
 }
 
+// statusClientClosed is the status logged for a request whose client went
+// away before the answer (nginx's 499); nothing is sent.
+const statusClientClosed = 499
+
 func (srv *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -154,6 +158,13 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // the detail in the log.
 func (srv *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	// A client that disconnects cancels the request's context, and the
+	// query or call under way fails with that: nobody is there to answer
+	// and nothing went wrong in the shop.
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		c.Response().Status = statusClientClosed
 		return
 	}
 	status, heading, message := http.StatusInternalServerError, "エラーが発生しました",
