@@ -28,9 +28,10 @@ var (
 // DB is the shop's database. Reads that feed a write must happen inside
 // WithTx, never on the reader pool.
 type DB struct {
-	writer *sql.DB
-	reader *sql.DB
-	now    func() time.Time
+	writer   *sql.DB
+	reader   *sql.DB
+	now      func() time.Time
+	settings settingsCache
 }
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -98,6 +99,8 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	now time.Time
+	// settingsChanged is set by PutSettings: the commit clears the cache.
+	settingsChanged bool
 }
 
 // Now is the time the transaction started, so every row it writes agrees.
@@ -115,7 +118,11 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	return mapErr(sqlTx.Commit())
+	err = mapErr(sqlTx.Commit())
+	if tx.settingsChanged {
+		db.settings.invalidate() // also after a failed commit: it may have landed
+	}
+	return err
 }
 
 // rebind is the one place that knows the placeholder style. SQLite takes '?'
