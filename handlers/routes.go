@@ -87,6 +87,9 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
 	a.GET("/jobs", srv.adminJobs) // 定期処理
 	a.POST("/jobs/:name/run", srv.adminRunJob)
+	if srv.cfg.Pprof {
+		a.GET("/debug/pprof/*", pprofHandler()) // Go's profiles (kago -pprof)
+	}
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

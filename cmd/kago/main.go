@@ -71,6 +71,7 @@ type serveConfig struct {
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
 	TrustedProxies         []*net.IPNet
+	Pprof                  bool
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -105,6 +106,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
+	envPprof, _ := strconv.ParseBool(getenv("KAGO_PPROF"))
+	fs.BoolVar(&cfg.Pprof, "pprof", envPprof, "serve Go's profiles to the signed-in admin at /admin/debug/pprof/ (env KAGO_PPROF=1; off by default)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -183,7 +186,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return fmt.Errorf("amazon pay emulator: %w", err)
 	}
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}, TrustedProxies: cfg.TrustedProxies})
+		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}, TrustedProxies: cfg.TrustedProxies, Pprof: cfg.Pprof})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
