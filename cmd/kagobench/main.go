@@ -59,6 +59,7 @@ type config struct {
 	apMax     time.Duration // the Amazon Pay part stops after this
 	adminRuns int           // timed requests per admin measurement
 	only      map[string]bool
+	kagoArgs  []string // more flags for kago, e.g. -pprof to profile a run
 }
 
 func parseConfig(args []string) (config, error) {
@@ -75,6 +76,7 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.shoppers, "shoppers", 8, "concurrent Amazon Pay shoppers")
 	fs.DurationVar(&c.apMax, "amazon-max", 60*time.Second, "time limit of the Amazon Pay part (the table says when it stopped early)")
 	fs.IntVar(&c.adminRuns, "admin-runs", 50, "timed requests per admin measurement")
+	kagoArgs := fs.String("kago-flags", "", "more flags for kago, space-separated (e.g. -pprof, to profile it during the run)")
 	only := fs.String("only", "", "comma-separated parts to run: pages, admin, amazon (default all)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -86,6 +88,7 @@ func parseConfig(args []string) (config, error) {
 		}
 		c.conns = append(c.conns, n)
 	}
+	c.kagoArgs = strings.Fields(*kagoArgs)
 	c.only = map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -145,6 +148,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer k.stop()
 	r.start = k.startup
+	progress("kago at %s (admin %s / %s)", k.url, seed.adminEmail, seed.adminPass)
 	time.Sleep(2 * time.Second)
 	r.rssIdle = rss(k.pid())
 
@@ -171,6 +175,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	r.signCost = rsaSignCost()
 	if err := k.stop(); err != nil {
 		return err
+	}
+	if r.amazon != nil {
+		// A restart now reads what the orders left: the emulator's state.
+		if k, err = startKago(ctx, cfg); err != nil {
+			return err
+		}
+		r.restart = k.startup
+		if err := k.stop(); err != nil {
+			return err
+		}
+		if fi, err := os.Stat(filepath.Join(cfg.dir, "data", "amazonpay-emulator.json")); err == nil {
+			r.emulatorState = fi.Size()
+		}
 	}
 	r.errorsLogged = countErrors(k.logPath)
 	r.loadAfter = loadAvg()

@@ -42,8 +42,9 @@ func (s *server) pid() int { return s.cmd.Process.Pid }
 // address see many shoppers, as behind a shop's reverse proxy.
 func startKago(ctx context.Context, cfg config) (*server, error) {
 	logPath := filepath.Join(cfg.dir, "kago.log")
-	return startServer(ctx, logPath, "Shop:", cfg.kago, "-addr", "127.0.0.1:0", "-data", filepath.Join(cfg.dir, "data"),
-		"-log-level", "warn", "-trusted-proxies", "127.0.0.1")
+	args := append([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(cfg.dir, "data"),
+		"-log-level", "warn", "-trusted-proxies", "127.0.0.1"}, cfg.kagoArgs...)
+	return startServer(ctx, logPath, "Shop:", cfg.kago, args...)
 }
 
 // startBare starts this program's bare Echo handler serving pages of sizes.
