@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,17 @@ import (
 	"kago/store"
 )
 
+// defaultMemoryLimit keeps kago's Go heap near 64 MiB: past it the garbage
+// collector runs more often instead of letting the heap double before each
+// collection (GOGC), so a small server's memory stays predictable under
+// load. It is a soft limit; GOMEMLIMIT overrides it (e.g.
+// GOMEMLIMIT=256MiB for a large shop).
+const defaultMemoryLimit = 64 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
