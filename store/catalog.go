@@ -7,10 +7,8 @@ import (
 	"kago/model"
 )
 
-// SearchProducts returns one page of products in display order and how many
-// match in all. Text matches the name, and the description too when
-// PublishedOnly (the storefront's search box).
-func (db *DB) SearchProducts(ctx context.Context, q model.ProductQuery) ([]Product, int, error) {
+// searchProducts reads SearchProducts' page from the database.
+func (db *DB) searchProducts(ctx context.Context, q model.ProductQuery) ([]Product, int, error) {
 	where, args := productWhere(q)
 	var total int
 	if err := db.queryRow(ctx, `SELECT count(*) FROM products`+where, args...).Scan(&total); err != nil {
@@ -88,9 +86,8 @@ func (tx *Tx) PatchProduct(p Product, columns []string) error {
 	return mustAffect(res)
 }
 
-// Categories lists the categories in display order with their product
-// counts; publishedOnly counts only published products.
-func (db *DB) Categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
+// categories reads Categories from the database.
+func (db *DB) categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
 	q := `SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM product_categories pc JOIN products p ON p.id = pc.product_id
 		WHERE pc.category_id = c.id`
 	if publishedOnly {

@@ -32,6 +32,7 @@ type DB struct {
 	reader   *sql.DB
 	now      func() time.Time
 	settings settingsCache
+	catalog  catalogCache
 	// Prepared statements by SQL text, per pool (stmts.go).
 	readStmts, writeStmts stmtCache
 }
@@ -107,8 +108,9 @@ type Tx struct {
 	// unprepared are the queries this transaction ran that have no
 	// prepared statement yet; they are prepared once it ends.
 	unprepared []string
-	// settingsChanged is set by PutSettings: the commit clears the cache.
-	settingsChanged bool
+	// written are the tables the transaction wrote (changes.go): the
+	// commit clears the caches that read them.
+	written map[string]bool
 }
 
 // Now is the time the transaction started, so every row it writes agrees.
@@ -130,9 +132,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	err = mapErr(sqlTx.Commit())
-	if tx.settingsChanged {
-		db.settings.invalidate() // also after a failed commit: it may have landed
-	}
+	db.changed(tx.written)
 	return err
 }
 
@@ -144,6 +144,7 @@ func rebind(query string) string { return query }
 // nil (the query is then run as it is, and prepared after the
 // transaction).
 func (tx *Tx) stmt(query string) *sql.Stmt {
+	tx.noteWrite(query)
 	if st := tx.db.writeStmts.lookup(query); st != nil {
 		return tx.tx.StmtContext(tx.ctx, st)
 	}

@@ -23,8 +23,9 @@ type SettingsSnapshot struct {
 	Version uint64
 }
 
-// settingsCache keeps the last snapshot: every PutSettings clears it at
-// commit, and it is re-read after settingsTTL.
+// settingsCache keeps the last snapshot: every committed write of the
+// settings table clears it (changes.go), and it is re-read after
+// settingsTTL.
 type settingsCache struct {
 	load    sync.Mutex // one re-read at a time
 	mu      sync.Mutex // guards the fields below
@@ -51,7 +52,7 @@ func (c *settingsCache) invalidate() {
 }
 
 // CurrentSettings returns the settings from the cache, reading the table
-// when a write committed since the last read or settingsTTL passed. Reads
+// when a write of it committed since the last read or settingsTTL passed. Reads
 // that feed a write use Tx.Settings instead.
 func (db *DB) CurrentSettings(ctx context.Context) (*SettingsSnapshot, error) {
 	c := &db.settings
@@ -121,11 +122,10 @@ func scanSettings(rows *sql.Rows) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// PutSettings writes the given keys, leaving the others alone. It is the
-// only writer of the settings table: when the transaction commits, the
-// settings cache of this DB is cleared, so the next read sees the change.
+// PutSettings writes the given keys, leaving the others alone. When the
+// transaction commits, the settings cache of this DB is cleared (as by any
+// write of the settings table), so the next read sees the change.
 func (tx *Tx) PutSettings(values map[string]string) error {
-	tx.settingsChanged = true
 	for k, v := range values {
 		if _, err := tx.exec(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, k, v, unix(tx.now)); err != nil {
