@@ -158,8 +158,8 @@ func (tx *Tx) DeleteCategory(id int64) error {
 	return mustAffect(res)
 }
 
-// ProductCategoryIDs lists the categories of a product, in ID order.
-func (db *DB) ProductCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
+// productCategoryIDs reads ProductCategoryIDs from the database.
+func (db *DB) productCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
 	rows, err := db.query(ctx, `SELECT category_id FROM product_categories WHERE product_id = ? ORDER BY category_id`, productID)
 	if err != nil {
 		return nil, err
@@ -227,8 +227,8 @@ func scanIDs(rows interface {
 
 const imageColumns = `id, product_id, path, position`
 
-// ProductImages lists a product's pictures, main image first.
-func (db *DB) ProductImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
+// productImages reads ProductImages from the database.
+func (db *DB) productImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
 	rows, err := db.query(ctx, `SELECT `+imageColumns+` FROM product_images WHERE product_id = ? ORDER BY position, id`, productID)
 	if err != nil {
 		return nil, err

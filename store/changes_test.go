@@ -62,6 +62,21 @@ func TestCatalogCacheClearedByCatalogWrites(t *testing.T) {
 	if got := read(); got.Stock != 7 {
 		t.Fatalf("after taking stock: %d", got.Stock)
 	}
+	if got, err := db.Product(ctx, p.ID); err != nil || got.Stock != 7 {
+		t.Fatalf("the product after taking stock: %d %v", got.Stock, err)
+	}
+	if ims, err := db.ProductImages(ctx, p.ID); err != nil || len(ims) != 0 {
+		t.Fatalf("pictures before: %v %v", ims, err)
+	}
+	if err := db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.AddProductImage(p.ID, "/uploads/sencha.jpg")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ims, err := db.ProductImages(ctx, p.ID); err != nil || len(ims) != 1 {
+		t.Fatalf("pictures after adding one: %v %v", ims, err)
+	}
 	db.catalog.mu.Lock()
 	gen := db.catalog.gen
 	db.catalog.mu.Unlock()
