@@ -64,11 +64,18 @@ type AmazonPayOffer struct {
 
 // AmazonPayOffer decides F-20 for a checkout and signs its button payload.
 // The review return URL names the checkout, so a session started by one
-// shopper cannot be used by another.
+// shopper cannot be used by another. The signature is made once per
+// checkout and settings version and kept (settingsView), not on every view
+// of the cart and order pages: PSS signatures are randomised, and any one
+// of them is valid for the same payload.
 func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int64, cartType, placement string) (AmazonPayOffer, error) {
-	a, err := s.AmazonPaySettings(ctx)
-	if err != nil || !a.Configured() {
+	v, err := s.view(ctx)
+	if err != nil {
 		return AmazonPayOffer{}, err
+	}
+	a := v.amazon
+	if !a.Configured() {
+		return AmazonPayOffer{}, nil
 	}
 	var offer AmazonPayOffer
 	if a.NotesOnPayment {
@@ -90,23 +97,22 @@ func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int6
 	if cartType == CartThreeStep {
 		productType = amazonpay.ProductTypePayAndShip // 支払方法のみ is for the zero-step cart only
 	}
-	st, err := s.Settings(ctx)
-	if err != nil {
-		return offer, err
-	}
-	// Amazon's 「キャンセル」 brings the buyer back to the order page; the shop
-	// name is shown on Amazon's pages (AMAZON-PAY.md section 9).
-	payload := amazonpay.CreateCheckoutSessionRequest{
-		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: s.shopURL() + "/checkout/amazonpay/review?k=" + checkoutID,
-			CheckoutCancelURL: s.shopURL() + "/checkout"},
-		StoreID:          a.StoreID,
-		Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
-		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(st.ShopName, 50)},
-	}
-	if a.AllowIncrease {
-		payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
-	}
-	sig, err := client.SignCheckoutButton(payload)
+	shopURL := s.shopURL()
+	sig, err := v.buttons.get(shopURL+" "+checkoutID, func() (amazonpay.ButtonSignature, error) {
+		// Amazon's 「キャンセル」 brings the buyer back to the order page; the
+		// shop name is shown on Amazon's pages (AMAZON-PAY.md section 9).
+		payload := amazonpay.CreateCheckoutSessionRequest{
+			WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: shopURL + "/checkout/amazonpay/review?k=" + checkoutID,
+				CheckoutCancelURL: shopURL + "/checkout"},
+			StoreID:          a.StoreID,
+			Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
+			MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(v.shop.ShopName, 50)},
+		}
+		if a.AllowIncrease {
+			payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
+		}
+		return client.SignCheckoutButton(payload)
+	})
 	if err != nil {
 		return offer, err
 	}

@@ -20,6 +20,7 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
+	views     settingsViews // what the settings give, per version
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
