@@ -3,10 +3,10 @@ GO      ?= go
 PKGS    := ./...
 # Fuzz targets run briefly in `make test`: "package:FuzzName" pairs.
 FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization ./amazonpay:FuzzParseNotification \
-           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress
+           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz bench mutants build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit fuzz bench bench-go mutants build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -47,14 +47,23 @@ lint: ## go vet and gofmt
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 unit: ## go test with the race detector (unit, HTTP, store, SMTP, emulator, browser)
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 fuzz: ## run each fuzz target briefly
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$pkg $$name"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
-bench: ## benchmarks (figures for the notes)
+bench: build ## the load table: kago on 1,000 products and 100,000 orders against bare Echo, with wrk (about 3 minutes)
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk is missing: run 'sudo apt-get install wrk'"; exit 1; fi; \
+	fi
+	@$(GO) build -o bin/kagobench ./cmd/kagobench
+	@bin/kagobench -kago bin/kago $(BENCHFLAGS)
+
+bench-go: ## Go benchmarks with allocation counts (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 # MUTANTS=regexp runs only the mutants whose name matches.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"kago/amazonpay"
 	"kago/amazonpay/emulator"
@@ -89,7 +88,14 @@ func TestAmazonSessionBelongsToItsCheckout(t *testing.T) {
 // out, and the buyer is told and keeps the cart.
 func TestDeclinedChargeAfterCompletion(t *testing.T) {
 	t.Parallel()
-	k := newKitWith(t, kitOptions{pendingDelay: time.Nanosecond}) // declined before the shop reads it
+	// Amazon settles the authorization right after answering the
+	// completion: declined before the shop reads the charge.
+	var k *kit
+	k = tapped(t, &amazonTap{after: func(c apiCall) {
+		if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/complete") {
+			k.emu.Advance(settleTime)
+		}
+	}})
 	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
 	tea := k.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
 	before := tea.Stock
@@ -206,29 +212,48 @@ type apiCall struct {
 	Method, Path, Key string
 }
 
-// amazonRecorder notes every request that reaches the emulator, as Amazon
-// would receive it, and passes it on.
-type amazonRecorder struct {
+// amazonTap stands in front of the emulator: it notes every request that
+// reaches it, as Amazon would receive it, and runs after (if set) once the
+// emulator has answered a call.
+type amazonTap struct {
+	handlers.Emulator
 	mu    sync.Mutex
 	calls []apiCall
-	next  http.Handler
+	after func(apiCall)
 }
 
-func (a *amazonRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *amazonTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	call := apiCall{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("x-amz-pay-idempotency-key")}
 	a.mu.Lock()
-	a.calls = append(a.calls, apiCall{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("x-amz-pay-idempotency-key")})
+	a.calls = append(a.calls, call)
 	a.mu.Unlock()
-	a.next.ServeHTTP(w, r)
+	a.Emulator.ServeHTTP(w, r)
+	if a.after != nil {
+		a.after(call)
+	}
 }
 
-// keys returns the idempotency keys of the completions of a session, in
-// the order Amazon received them.
-func (a *amazonRecorder) completions(sessionID string) []string {
+// tapped is a kit whose emulator is behind tap.
+func tapped(t *testing.T, tap *amazonTap) *kit {
+	return newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
+		tap.Emulator = c.AmazonPayEmulator
+		c.AmazonPayEmulator = tap
+	}})
+}
+
+// isCompletion tells whether a call completes the checkout session id.
+func (c apiCall) isCompletion(sessionID string) bool {
+	return c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/checkoutSessions/"+sessionID+"/complete")
+}
+
+// completions returns the idempotency keys of the completions of a
+// session, in the order Amazon received them.
+func (a *amazonTap) completions(sessionID string) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
 	for _, c := range a.calls {
-		if c.Method == http.MethodPost && strings.HasSuffix(c.Path, "/checkoutSessions/"+sessionID+"/complete") {
+		if c.isCompletion(sessionID) {
 			out = append(out, c.Key)
 		}
 	}
@@ -241,11 +266,8 @@ func (a *amazonRecorder) completions(sessionID string) []string {
 // completes a session twice nor mixes two orders up.
 func TestCompletionIdempotencyKeys(t *testing.T) {
 	t.Parallel()
-	rec := &amazonRecorder{}
-	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
-		rec.next = c.Mounts[emulatorMount]
-		c.Mounts[emulatorMount] = rec
-	}})
+	rec := &amazonTap{}
+	k := tapped(t, rec)
 	// Order 1: Amazon fails every try of the first return; the buyer's
 	// next return completes it.
 	first := placeAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerTaro, 0))

@@ -366,7 +366,7 @@ func (srv *Server) renderConfirm(c echo.Context, status int, d shop.Draft, q sho
 // hash, used to bound what one visitor can hold with unpaid orders.
 func (srv *Server) clientKey(c echo.Context) string {
 	mac := hmac.New(sha256.New, srv.cfg.SessionKey)
-	mac.Write([]byte(c.RealIP()))
+	mac.Write([]byte(shop.ClientNetwork(c.RealIP()))) // an IPv6 client is its /64
 	return hex.EncodeToString(mac.Sum(nil)[:12])
 }
 
@@ -430,7 +430,7 @@ func (srv *Server) checkoutComplete(c echo.Context) error {
 	m := views.OrderComplete{Number: strconv.FormatInt(o.Number, 10), Email: o.Email, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod), Total: o.Total}
 	if o.PaymentMethod == shop.PayBank {
 		m.BankDetails = st.BankDetails
-		m.BankDeadline = jp.LongDate(o.CreatedAt.AddDate(0, 0, int(st.BankTransferDays)))
+		m.BankDeadline = jp.LongDate(shop.TransferDeadline(o, st))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, views.CheckoutCompletePage(srv.page(c, "ご注文完了"), m))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,7 +114,7 @@ func (srv *Server) signOut(c echo.Context, sc sessionCookie) error {
 // Browsers that send Sec-Fetch-Site are checked by that header instead.
 func (srv *Server) rotateCSRF(c echo.Context) {
 	h := c.Response().Header()
-	kept := h.Values("Set-Cookie")[:0:0]
+	var kept []string
 	for _, v := range h.Values("Set-Cookie") {
 		if !strings.HasPrefix(v, csrfCookie+"=") {
 			kept = append(kept, v)
@@ -197,8 +198,15 @@ func (srv *Server) popFlash(c echo.Context, cookie string) string {
 		return ""
 	}
 	_ = srv.saveSession(c, sess)
-	msg, _ := flashes[0].(string)
-	return msg
+	// Every message since the last page is shown (e.g. 「数量を変更しました。」
+	// and that Amazon Pay must be started again), each once.
+	var msgs []string
+	for _, f := range flashes {
+		if m, ok := f.(string); ok && m != "" && !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
+		}
+	}
+	return strings.Join(msgs, " ")
 }
 
 func csrfToken(c echo.Context) string {
@@ -209,7 +217,7 @@ func csrfToken(c echo.Context) string {
 // page builds the shared part of a storefront page.
 func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
-	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"),
+	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js"),
 		Meta: views.Meta{Type: "website", Favicon: static.URL("favicon.svg"), PostalJS: static.URL("postal.js")}}
 	if st, err := srv.shop.Settings(ctx); err == nil {
 		p.ShopName, p.Meta.Description = st.ShopName, st.ShopDescription

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kago/amazonpay"
+	"kago/model"
 	"kago/store"
 )
 
@@ -63,11 +64,18 @@ type AmazonPayOffer struct {
 
 // AmazonPayOffer decides F-20 for a checkout and signs its button payload.
 // The review return URL names the checkout, so a session started by one
-// shopper cannot be used by another.
+// shopper cannot be used by another. The signature is made once per
+// checkout and settings version and kept (settingsView), not on every view
+// of the cart and order pages: PSS signatures are randomised, and any one
+// of them is valid for the same payload.
 func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int64, cartType, placement string) (AmazonPayOffer, error) {
-	a, err := s.AmazonPaySettings(ctx)
-	if err != nil || !a.Configured() {
+	v, err := s.view(ctx)
+	if err != nil {
 		return AmazonPayOffer{}, err
+	}
+	a := v.amazon
+	if !a.Configured() {
+		return AmazonPayOffer{}, nil
 	}
 	var offer AmazonPayOffer
 	if a.NotesOnPayment {
@@ -89,23 +97,22 @@ func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int6
 	if cartType == CartThreeStep {
 		productType = amazonpay.ProductTypePayAndShip // 支払方法のみ is for the zero-step cart only
 	}
-	st, err := s.Settings(ctx)
-	if err != nil {
-		return offer, err
-	}
-	// Amazon's 「キャンセル」 brings the buyer back to the order page; the shop
-	// name is shown on Amazon's pages (AMAZON-PAY.md section 9).
-	payload := amazonpay.CreateCheckoutSessionRequest{
-		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: s.shopURL() + "/checkout/amazonpay/review?k=" + checkoutID,
-			CheckoutCancelURL: s.shopURL() + "/checkout"},
-		StoreID:          a.StoreID,
-		Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
-		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(st.ShopName, 50)},
-	}
-	if a.AllowIncrease {
-		payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
-	}
-	sig, err := client.SignCheckoutButton(payload)
+	shopURL := s.shopURL()
+	sig, err := v.buttons.get(shopURL+" "+checkoutID, func() (amazonpay.ButtonSignature, error) {
+		// Amazon's 「キャンセル」 brings the buyer back to the order page; the
+		// shop name is shown on Amazon's pages (AMAZON-PAY.md section 9).
+		payload := amazonpay.CreateCheckoutSessionRequest{
+			WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: shopURL + "/checkout/amazonpay/review?k=" + checkoutID,
+				CheckoutCancelURL: shopURL + "/checkout"},
+			StoreID:          a.StoreID,
+			Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
+			MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(v.shop.ShopName, 50)},
+		}
+		if a.AllowIncrease {
+			payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
+		}
+		return client.SignCheckoutButton(payload)
+	})
 	if err != nil {
 		return offer, err
 	}
@@ -251,6 +258,10 @@ type AmazonFailure struct {
 
 func (e *AmazonFailure) Error() string { return "amazon pay failed: " + e.ReasonCode }
 
+// Replaced tells whether the order ended because the shopper placed a
+// changed one instead: its cart went with the new order.
+func (e *AmazonFailure) Replaced() bool { return e.ReasonCode == ReasonShopperChangedOrder }
+
 // ErrAmazonPending is a completion that could not be confirmed yet (Amazon
 // did not answer); the order stays pending and is finished by a retry.
 var ErrAmazonPending = errors.New("amazon pay: completion not confirmed yet")
@@ -266,12 +277,45 @@ const (
 	ReasonReservationLapsed = "ReservationLapsed"
 )
 
-// Limits on unpaid reservations: one visitor cannot hold a product with
-// orders that are never paid (issue: stock hoarding).
+// Limits on unpaid reservations, so one visitor cannot keep a product
+// from others with orders that are never paid (stock hoarding): at most
+// maxUnpaidPerClient Amazon Pay orders waiting for the buyer (a lapsed one
+// counts until Amazon ends it, so a lapse opens no room), and together
+// they hold at most the larger of minUnpaidShare units and half of what
+// the shop had of a product. Bank transfer and COD orders are orders the
+// buyer committed to; the merchant cancels those left unpaid (the
+// dashboard counts them past their deadline).
 const (
 	maxUnpaidPerClient = 3
+	minUnpaidShare     = 5
 	msgTooManyUnpaid   = "お支払いが済んでいないAmazon Payのご注文が多いため、新しいご注文をお受けできません。お支払い手続き中のご注文を完了していただくか、しばらくしてからもう一度お試しください。"
+	msgUnpaidShare     = "「%s」は、お支払いが済むまでに確保できる数（%d点）を超えています。数量を減らすか、銀行振込・代金引換をお選びください。"
 )
+
+// checkUnpaidShare applies the limits above to a new Amazon Pay order of a
+// client, inside the writer after its stock was taken.
+func checkUnpaidShare(tx *store.Tx, client string, lines []store.OrderLine) error {
+	if n, err := tx.CountUnpaidReservations(client); err != nil {
+		return err
+	} else if n >= maxUnpaidPerClient {
+		return Invalid(msgTooManyUnpaid)
+	}
+	for _, l := range lines {
+		held, err := tx.UnpaidUnits(client, l.ProductID)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Product(l.ProductID)
+		if err != nil {
+			return err
+		}
+		had := p.Stock + l.Quantity + held // before this client's unpaid orders
+		if limit := max(minUnpaidShare, had/2); held+l.Quantity > limit {
+			return Invalid(fmt.Sprintf(msgUnpaidShare, l.Name, limit))
+		}
+	}
+	return nil
+}
 
 // PlaceAmazonOrder is 「注文する」 with Amazon Pay: the order is written as
 // pending with its snapshot and reserved stock, then the checkout session is
@@ -305,10 +349,10 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		if order.Total < AmazonPayMinTotal || order.Total > AmazonPayMaxTotal {
 			return Invalid("Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。別のお支払い方法をお選びください。")
 		}
-		if n, err := tx.CountUnpaidReservations(in.Client); err != nil {
-			return err
-		} else if in.Client != "" && n >= maxUnpaidPerClient {
-			return Invalid(msgTooManyUnpaid)
+		if in.Client != "" {
+			if err := checkUnpaidShare(tx, in.Client, order.Lines); err != nil {
+				return err
+			}
 		}
 		order.Status, order.PaymentStatus = store.OrderPending, store.AmazonPending
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
@@ -337,7 +381,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 			ChargeAmount: amazonpay.PtrJPY(order.Total), PresentmentCurrency: amazonpay.CurrencyJPY},
 		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantReferenceID: payment.MerchantReference, MerchantStoreName: truncateRunes(st.ShopName, 50),
 			NoteToBuyer: truncateRunes("ご注文番号 "+strconv.FormatInt(order.Number, 10), 255)},
-	})
+	}, callTag(order.ID, 0))
 	if err != nil {
 		reason := amazonpay.ReasonCode(err)
 		if reason == "" || isRetryable(err) {
@@ -346,7 +390,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 			s.log.Warn("amazon pay update not confirmed", "order_id", order.ID, "err", err)
 			return "", order, Invalid(msgAmazonUnavailable)
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, reason, err.Error(), ""); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, actorCustomer, reason, err.Error(), ""); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
@@ -356,7 +400,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		for _, c := range cs.Constraints {
 			reason = c.ConstraintID // what keeps the session from going on, as Amazon names it
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, actorCustomer, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
@@ -391,7 +435,7 @@ func (s *Shop) CompleteAmazonOrder(ctx context.Context, sessionID string) (store
 		return store.Order{}, err
 	}
 	if won {
-		if err := s.completeAmazon(ctx, p); err != nil {
+		if err := s.completeAmazon(ctx, p, actorCustomer); err != nil {
 			return store.Order{}, err
 		}
 	} else if err := s.waitAmazon(ctx, p.OrderID); err != nil {
@@ -441,10 +485,11 @@ func (s *Shop) waitAmazon(ctx context.Context, orderID int64) error {
 	return nil
 }
 
-// completeAmazon runs after this request won the claim: it calls Amazon and
-// records the answer as Amazon gave it. Whatever happens the payment leaves
-// 'completing'.
-func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error {
+// completeAmazon runs after this request (the buyer's return, or the
+// recovery job: actor) won the claim: it calls Amazon and records the
+// answer as Amazon gave it, the charge permission and the charge in the
+// ledger. Whatever happens the payment leaves 'completing'.
+func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment, actor model.Actor) error {
 	a, err := s.AmazonPaySettings(ctx)
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, err)
@@ -453,69 +498,82 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error 
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, err)
 	}
+	reserved := false
 	if p.StockReleased {
-		// The reservation lapsed: the buyer paid late. Honoured when the
-		// stock is still there, else the session is never completed and
-		// Amazon charges nothing.
-		if ok, err := s.reserveAgain(ctx, p.OrderID); err != nil {
+		// The reservation lapsed. A buyer back from Amazon has paid late:
+		// honoured when the stock is still there, else the session is never
+		// completed and Amazon charges nothing. The recovery job only tries
+		// while the stock is there, and gives it back if the buyer has not
+		// finished (a payment Amazon never took holds no stock).
+		ok, err := s.reserveAgain(ctx, p.OrderID)
+		switch {
+		case err != nil:
 			return s.releaseAmazon(ctx, p.OrderID, err)
-		} else if !ok {
-			return s.failAmazonOrder(ctx, p.OrderID, ReasonReservationLapsed, "", "")
+		case !ok && actor == actorCustomer:
+			return s.failAmazonOrder(ctx, p.OrderID, actor, ReasonReservationLapsed, "", "")
+		case !ok:
+			return s.releaseAmazon(ctx, p.OrderID, errors.New("reservation lapsed and the stock is gone"))
 		}
+		reserved, p.StockReleased = true, false
 	}
 	// The key is built from the checkout session ID, which Amazon made
-	// unique, not from the shop's order number (AMAZON-PAY.md section 9).
-	key := amazonpay.IdempotencyKey("complete", p.CheckoutSessionID)
-	cs, err := client.CompleteCheckoutSession(ctx, p.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(p.Amount)}, key)
+	// unique, not from the shop's order number, and the attempt, which
+	// advances after a refusal so a retry is not answered with the stored
+	// refusal (AMAZON-PAY.md section 9).
+	key := amazonpay.IdempotencyKey("complete", p.CheckoutSessionID, strconv.Itoa(p.CompleteAttempt))
+	tag := callTag(p.OrderID, 0)
+	cs, err := client.CompleteCheckoutSession(ctx, p.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(p.Amount)}, key, tag)
 	if reason := amazonpay.ReasonCode(err); err != nil && reason != "" && !isRetryable(err) {
 		// Refused: ask Amazon what the session is. A canceled one says why
 		// (BuyerCanceled, Declined, Expired, AmazonCanceled); a completed
 		// one means an earlier answer was lost.
-		got, gerr := client.GetCheckoutSession(ctx, p.CheckoutSessionID)
+		got, gerr := client.GetCheckoutSession(ctx, p.CheckoutSessionID, tag)
 		switch {
 		case gerr != nil:
 			return s.releaseAmazon(ctx, p.OrderID, gerr)
 		case got.StatusDetails.State == amazonpay.StateOpen && reason == amazonpay.ReasonInvalidCheckoutSessionStatus:
 			// The buyer has not finished at Amazon yet: nothing to fail.
-			return s.releaseAmazon(ctx, p.OrderID, errors.New("checkout session still open"))
+			return s.notCompletedYet(ctx, p.OrderID, reserved)
 		case got.StatusDetails.State == amazonpay.StateCanceled:
 			r := got.StatusDetails.ReasonCode
 			if r == "" {
 				r = reason
 			}
-			return s.failAmazonOrder(ctx, p.OrderID, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
+			return s.failAmazonOrder(ctx, p.OrderID, actor, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
 		case got.StatusDetails.State == amazonpay.StateCompleted:
 			cs, err = got, nil
 		default:
-			return s.failAmazonOrder(ctx, p.OrderID, reason, err.Error(), got.StatusDetails.State)
+			return s.failAmazonOrder(ctx, p.OrderID, actor, reason, err.Error(), got.StatusDetails.State)
 		}
 	}
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, err)
 	}
 	p.ChargePermissionID, p.ChargeID = cs.ChargePermissionID, cs.ChargeID
-	// What Amazon holds now: the charge's state, or the permission's when
-	// the sale method made no charge (Confirm). Unknown until read.
-	p.AmazonState, p.Instrument = "", ""
-	if perm, err := client.GetChargePermission(ctx, p.ChargePermissionID); err == nil {
+	// What Amazon holds now, for the ledger: the permission and the charge
+	// (none for Confirm). An object Amazon did not answer for is recorded
+	// as not read yet (state ""), never guessed; 最新の状態に更新 reads it.
+	objs := amazonObjects{permission: &model.ChargePermission{ID: p.ChargePermissionID}}
+	if perm, err := client.GetChargePermission(ctx, p.ChargePermissionID, tag); err == nil {
 		p.Instrument = paymentDescriptor(perm.PaymentPreferences)
-		if p.ChargeID == "" {
-			p.AmazonState = perm.StatusDetails.State
-		}
+		objs.permission = permissionFrom(perm, s.db.Now())
 	} else {
+		p.Instrument = ""
 		s.log.Warn("amazon pay permission not read after completion", "order_id", p.OrderID, "err", err)
 	}
 	if p.ChargeID != "" {
-		if ch, err := client.GetCharge(ctx, p.ChargeID); err == nil {
-			p.AmazonState = ch.StatusDetails.State
-			if ch.StatusDetails.State == amazonpay.StateDeclined {
-				return s.failAmazonOrder(ctx, p.OrderID, ch.StatusDetails.ReasonCode, ch.StatusDetails.ReasonDescription, ch.StatusDetails.State)
+		ch := model.Charge{ID: p.ChargeID, PermissionID: p.ChargePermissionID, Amount: p.Amount}
+		if got, err := client.GetCharge(ctx, p.ChargeID, tag); err == nil {
+			if got.StatusDetails.State == amazonpay.StateDeclined {
+				return s.failAmazonOrder(ctx, p.OrderID, actor, got.StatusDetails.ReasonCode, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
 			}
+			ch = chargeFrom(got, s.db.Now())
 		} else {
 			s.log.Warn("amazon pay charge not read after completion", "order_id", p.OrderID, "err", err)
 		}
+		objs.charges = []model.Charge{ch}
 	}
-	return s.finishAmazonOrder(ctx, p, a)
+	return s.finishAmazonOrder(ctx, p, a, objs, actor, reserved)
 }
 
 // TestPayment tells whether a payment was made in the emulator or Amazon's
@@ -541,8 +599,34 @@ func isRetryable(err error) bool {
 	return errors.As(err, &apErr) && apErr.Retryable()
 }
 
+// notCompletedYet puts a claimed payment back to pending after Amazon
+// refused to complete it because the buyer has not finished: the next
+// attempt gets a new key, and stock taken again for this attempt goes back.
+func (s *Shop) notCompletedYet(ctx context.Context, orderID int64, reserved bool) error {
+	err := s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		p, err := tx.AmazonPayment(orderID)
+		if err != nil || p.State != store.AmazonCompleting {
+			return err
+		}
+		p.State, p.CompleteAttempt = store.AmazonPending, p.CompleteAttempt+1
+		if reserved {
+			p.StockReleased = true
+			if err := returnOrderStock(tx, orderID); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateAmazonPayment(p)
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("amazon pay completion refused: the buyer has not finished at Amazon", "order_id", orderID)
+	return ErrAmazonPending
+}
+
 // releaseAmazon puts a claimed payment back to pending when Amazon could not
-// be asked, so the next return (or the recovery job) completes it.
+// be asked, so the next return (or the recovery job) completes it with the
+// same key (the outcome is unknown).
 func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) error {
 	s.log.Warn("amazon pay completion not confirmed", "order_id", orderID, "err", cause)
 	if _, err := s.db.ClaimAmazonPayment(context.WithoutCancel(ctx), orderID, store.AmazonCompleting, store.AmazonPending); err != nil {
@@ -551,27 +635,36 @@ func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) er
 	return ErrAmazonPending
 }
 
-// finishAmazonOrder records a completed payment and completes the order in
-// one transaction: status, payment, history, mails, and the ordered lines
-// leave the cart.
-func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings) error {
-	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+// finishAmazonOrder records a completed payment through the recorder and
+// completes the order in one transaction: the completion record, the
+// order's status, the permission and charge as Amazon reported them, the
+// events, the mails, and the ordered lines leave the cart. reservedAgain
+// says the stock of a lapsed reservation was taken again for this payment.
+func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings, objs amazonObjects, actor model.Actor, reservedAgain bool) error {
+	return s.record(ctx, p.OrderID, actor, func(r *recorder) error {
+		tx := r.tx
+		if reservedAgain {
+			if err := tx.AddOrderHistory(p.OrderID, "自動処理", "在庫を再確保", "在庫の確保時間の後にお支払いが確認されたため、在庫を確保し直しました"); err != nil {
+				return err
+			}
+		}
 		p.State = store.AmazonDone
 		if err := tx.UpdateAmazonPayment(p); err != nil {
 			return err
 		}
-		if err := tx.SetOrderStatus(p.OrderID, store.OrderPending, store.OrderNew); err != nil {
-			return err
-		}
-		if err := tx.SetPaymentStatus(p.OrderID, p.AmazonState); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("Amazonリファレンス ID %s / %s / %s", p.ChargePermissionID, SaleMethodLabel(p.SaleMethod), amazonStateOrUnknown(p.AmazonState))
-		if err := tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済完了", detail); err != nil {
-			return err
-		}
 		o, err := tx.Order(p.OrderID)
 		if err != nil {
+			return err
+		}
+		if err := r.orderStatus(o, store.OrderNew, nil); err != nil {
+			return err
+		}
+		complete := model.Operation{Kind: model.OpComplete}
+		if err := r.event(model.Event{Kind: model.EventAmazonOperation, Operation: model.OpComplete, Result: model.OpSucceeded,
+			ObjectID: p.ChargePermissionID, Amount: p.Amount}); err != nil {
+			return err
+		}
+		if err := r.saveAmazon(objs, complete); err != nil {
 			return err
 		}
 		kv, err := tx.Settings()
@@ -596,37 +689,29 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 // testPaymentNote heads the notes of a thanks mail for a test payment.
 const testPaymentNote = "【テスト決済】このご注文はAmazon Payのテスト環境でのお支払いです。実際の請求は発生しません。\n"
 
-// amazonStateOrUnknown names a state the shop could not read yet.
-func amazonStateOrUnknown(state string) string {
-	if state == "" {
-		return "状態未確認（「最新の状態に更新」で確認）"
-	}
-	return state
-}
-
 // failAmazonOrder keeps the order as 決済失敗 with the reason and gives its
 // stock back; the shopper's cart is untouched. amazonState is the state
-// Amazon reported for the session or charge ("" when Amazon reported none).
-func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, reason, detail, amazonState string) error {
+// Amazon reported for the session or charge ("" when Amazon reported none);
+// actor is who brought the failure about.
+func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, actor model.Actor, reason, detail, amazonState string) error {
 	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		p, err := tx.AmazonPayment(orderID)
 		if err != nil {
 			return err
 		}
-		return failAmazonOrderTx(tx, p, reason, detail, amazonState)
+		return failAmazonOrderTx(tx, p, actor, reason, detail, amazonState)
 	})
 }
 
-func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, reason, detail, amazonState string) error {
+// failAmazonOrderTx is failAmazonOrder inside the caller's transaction: the
+// recorder writes the status change and the completion's failed outcome.
+func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, actor model.Actor, reason, detail, amazonState string) error {
 	if p.State == store.AmazonFailed || p.State == store.AmazonDone {
 		return nil
 	}
 	stockHeld := !p.StockReleased
 	p.State, p.ReasonCode, p.ReasonText, p.AmazonState, p.StockReleased = store.AmazonFailed, reason, truncateRunes(detail, 500), amazonState, true
 	if err := tx.UpdateAmazonPayment(p); err != nil {
-		return err
-	}
-	if err := tx.SetOrderStatus(p.OrderID, store.OrderPending, store.OrderFailed); err != nil {
 		return err
 	}
 	if err := tx.SetPaymentStatus(p.OrderID, store.AmazonFailed); err != nil {
@@ -637,7 +722,21 @@ func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, reason, detail, amaz
 			return err
 		}
 	}
-	return tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済失敗", reason)
+	// The stock is back (now, or when the reservation lapsed): it never goes
+	// back again for this order.
+	if _, err := tx.ClaimStockReturn(p.OrderID); err != nil {
+		return err
+	}
+	o, err := tx.Order(p.OrderID)
+	if err != nil {
+		return err
+	}
+	r := &recorder{tx: tx, orderID: p.OrderID, actor: actor}
+	if err := r.orderStatus(o, store.OrderFailed, nil); err != nil {
+		return err
+	}
+	return r.event(model.Event{Kind: model.EventAmazonOperation, Operation: model.OpComplete, Result: model.OpFailed, ReasonCode: reason,
+		Amount: p.Amount})
 }
 
 func returnOrderStock(tx *store.Tx, orderID int64) error {
@@ -675,11 +774,8 @@ func (s *Shop) reserveAgain(ctx context.Context, orderID int64) (bool, error) {
 			}
 		}
 		p.StockReleased = false
-		if err := tx.UpdateAmazonPayment(p); err != nil {
-			return err
-		}
 		ok = true
-		return tx.AddOrderHistory(orderID, "自動処理", "在庫を再確保", "お支払いの確認後に在庫を確保し直しました")
+		return tx.UpdateAmazonPayment(p)
 	})
 	if errors.Is(err, errStockGone) {
 		return false, nil
@@ -766,7 +862,7 @@ func (s *Shop) RecoverAmazonOrders(ctx context.Context, olderThan time.Duration)
 		if !won {
 			continue
 		}
-		err = s.completeAmazon(ctx, p)
+		err = s.completeAmazon(ctx, p, actorSystem)
 		switch {
 		case errors.Is(err, ErrAmazonPending):
 		case err != nil:

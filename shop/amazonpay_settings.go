@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -75,7 +73,8 @@ type AmazonPaySettings struct {
 	// so shops sharing one merchant account tell their orders apart.
 	ReferencePrefix string
 
-	emulatorKeyPEM string // the generated key used in emulator mode
+	emulatorKeyPEM string     // the generated key used in emulator mode
+	parsed         *parsedKey // PrivateKeyPEM parsed with the settings
 }
 
 // DefaultAmazonPaySettings: the emulator, ready to try.
@@ -148,34 +147,26 @@ func (a AmazonPaySettings) values() map[string]string {
 }
 
 // Configured is seed 000's 「設定済み」: every credential is present and the
-// private key parses.
+// private key parses (parsed once per settings version).
 func (a AmazonPaySettings) Configured() bool {
 	if a.MerchantID == "" || a.StoreID == "" || a.PublicKeyID == "" || a.PrivateKeyPEM == "" {
 		return false
 	}
-	_, err := amazonpay.ParsePrivateKey([]byte(a.PrivateKeyPEM))
-	return err == nil
+	return a.privateKey().err == nil
 }
 
 // KeyFingerprint identifies the private key without showing it: the SHA-256
-// of its public half, shortened.
-func (a AmazonPaySettings) KeyFingerprint() string {
-	key, err := amazonpay.ParsePrivateKey([]byte(a.PrivateKeyPEM))
-	if err != nil {
-		return ""
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	sum := sha256.Sum256(der)
-	return "SHA256:" + hex.EncodeToString(sum[:12])
-}
+// of its public half, shortened; "" when the key does not parse.
+func (a AmazonPaySettings) KeyFingerprint() string { return a.privateKey().fingerprint }
 
-// AmazonPaySettings reads the Amazon Pay settings.
-func (s *Shop) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
-	kv, err := s.db.Settings(ctx)
+// AmazonPaySettings returns the Amazon Pay settings, read and their key
+// parsed once per settings version (see Settings).
+func (s *deps) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
+	v, err := s.view(ctx)
 	if err != nil {
 		return AmazonPaySettings{}, err
 	}
-	return amazonPaySettingsFrom(kv), nil
+	return v.amazon, nil
 }
 
 // TestMode tells whether Amazon Pay is configured against the emulator or
@@ -306,15 +297,20 @@ func (s *Shop) shopURL() string {
 }
 
 // amazonClient returns the client for the current settings.
-func (s *Shop) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
+func (s *deps) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 	s.amazon.mu.Lock()
 	defer s.amazon.mu.Unlock()
 	cacheKey := strings.Join([]string{a.Environment, a.PublicKeyID, a.KeyFingerprint()}, "|")
 	if s.amazon.client != nil && s.amazon.key == cacheKey {
 		return s.amazon.client, nil
 	}
-	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKeyPEM: []byte(a.PrivateKeyPEM), Sandbox: a.Environment != EnvLive,
-		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay}
+	key := a.privateKey()
+	if key.err != nil {
+		return nil, key.err
+	}
+	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKey: key.key, Sandbox: a.Environment != EnvLive,
+		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay,
+		Observer: s.observeAmazon}
 	if a.Environment == EnvEmulator {
 		if s.amazon.env.EmulatorURL == "" {
 			return nil, fmt.Errorf("amazon pay: emulator mode without an emulator URL")
@@ -357,6 +353,21 @@ func (s *Shop) EmulatorMerchant(ctx context.Context) (merchantID, storeID, publi
 		return err
 	})
 	return emulatorMerchantID, emulatorStoreID, emulatorPublicKeyID, publicKeyPEM, err
+}
+
+// EmulatorKey returns the private key of the shop's emulator merchant
+// account (made by EmulatorMerchant on first use). The shop signs its
+// registration with a separately running emulator with it: only the owner
+// of the key can change the account there.
+func (s *Shop) EmulatorKey(ctx context.Context) (*rsa.PrivateKey, error) {
+	if _, _, _, _, err := s.EmulatorMerchant(ctx); err != nil {
+		return nil, err
+	}
+	kv, err := s.db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return amazonpay.ParsePrivateKey([]byte(kv[apPrefix+"emulator_key"]))
 }
 
 // IPNURL is the address Amazon posts notifications to (shown to copy).

@@ -42,6 +42,8 @@ func PaymentStatusLabel(s string) string {
 		return "決済待ち"
 	case store.AmazonFailed:
 		return "決済失敗"
+	case PaymentUnread:
+		return "状態未確認（最新の状態に更新で確認）"
 	}
 	return AmazonPayStatusLabel(s, "")
 }

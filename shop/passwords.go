@@ -13,6 +13,11 @@ type passwordHasher struct {
 	dummy     []byte // a hash at cost, so a login for an unknown e-mail is as slow as a wrong password
 }
 
+// defaultDummyHash is the bcrypt hash (DefaultCost) of a password nobody
+// has, written out rather than made at first use, where it cost a bcrypt
+// run (tens of ms).
+var defaultDummyHash = []byte("$2a$10$jCIAdCrLNeZNiCfi0.JuPeT6ftwLx0aXXn/uKlIrzxqY6aAMgHNhy")
+
 // SetPasswordCost sets the bcrypt cost of the passwords hashed from now on
 // and of the check made for an unknown e-mail; a shop starts with
 // bcrypt.DefaultCost, which the binary keeps. Tests lower it to
@@ -34,6 +39,11 @@ func (h *passwordHasher) check(hash, password string) bool {
 // checkNobody spends the time of a check on a password that matches no
 // account.
 func (h *passwordHasher) checkNobody(password string) {
-	h.dummyOnce.Do(func() { h.dummy, _ = bcrypt.GenerateFromPassword([]byte("kago-dummy-password"), h.cost) })
+	h.dummyOnce.Do(func() {
+		h.dummy = defaultDummyHash
+		if h.cost != bcrypt.DefaultCost {
+			h.dummy, _ = bcrypt.GenerateFromPassword([]byte("kago-dummy-password"), h.cost)
+		}
+	})
 	_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password))
 }

@@ -22,6 +22,7 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
+	views     settingsViews // what the settings give, per version
 	passwords *passwordHasher
 }
 
@@ -29,16 +30,17 @@ type deps struct {
 // checkout, orders, settings) and the per-area services.
 type Shop struct {
 	*deps
-	Sessions *Sessions // server-side sign-ins of admins and members
-	Logins   *Logins   // login limits per account and per address
-	Catalog  *Catalog
+	Sessions  *Sessions // server-side sign-ins of admins and members
+	Logins    *Logins   // login limits per account and per address
+	Catalog   *Catalog
+	AmazonPay *AmazonPay // operations on Amazon Pay payments
 }
 
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
 	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}}
-	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}}
+	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}}
 }
 
 // DB exposes the store to the few callers that read plain data (views of

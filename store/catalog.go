@@ -2,15 +2,15 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"kago/model"
 )
 
-// SearchProducts returns one page of products in display order and how many
-// match in all. Text matches the name, and the description too when
-// PublishedOnly (the storefront's search box).
-func (db *DB) SearchProducts(ctx context.Context, q model.ProductQuery) ([]Product, int, error) {
+// searchProducts reads SearchProducts' page from the database.
+func (db *DB) searchProducts(ctx context.Context, q model.ProductQuery) ([]Product, int, error) {
 	where, args := productWhere(q)
 	var total int
 	if err := db.queryRow(ctx, `SELECT count(*) FROM products`+where, args...).Scan(&total); err != nil {
@@ -76,7 +76,7 @@ func (tx *Tx) PatchProduct(p Product, columns []string) error {
 	for _, c := range columns {
 		v, ok := value[c]
 		if !ok {
-			panic("store: PatchProduct: unknown column " + c)
+			return fmt.Errorf("store: PatchProduct: unknown column %q", c)
 		}
 		sets = append(sets, c+" = ?")
 		args = append(args, v)
@@ -88,9 +88,8 @@ func (tx *Tx) PatchProduct(p Product, columns []string) error {
 	return mustAffect(res)
 }
 
-// Categories lists the categories in display order with their product
-// counts; publishedOnly counts only published products.
-func (db *DB) Categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
+// categories reads Categories from the database.
+func (db *DB) categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
 	q := `SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM product_categories pc JOIN products p ON p.id = pc.product_id
 		WHERE pc.category_id = c.id`
 	if publishedOnly {
@@ -161,8 +160,8 @@ func (tx *Tx) DeleteCategory(id int64) error {
 	return mustAffect(res)
 }
 
-// ProductCategoryIDs lists the categories of a product, in ID order.
-func (db *DB) ProductCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
+// productCategoryIDs reads ProductCategoryIDs from the database.
+func (db *DB) productCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
 	rows, err := db.query(ctx, `SELECT category_id FROM product_categories WHERE product_id = ? ORDER BY category_id`, productID)
 	if err != nil {
 		return nil, err
@@ -230,8 +229,8 @@ func scanIDs(rows interface {
 
 const imageColumns = `id, product_id, path, position`
 
-// ProductImages lists a product's pictures, main image first.
-func (db *DB) ProductImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
+// productImages reads ProductImages from the database.
+func (db *DB) productImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
 	rows, err := db.query(ctx, `SELECT `+imageColumns+` FROM product_images WHERE product_id = ? ORDER BY position, id`, productID)
 	if err != nil {
 		return nil, err
@@ -338,4 +337,25 @@ func (tx *Tx) PutPage(slug, body string) error {
 	_, err := tx.exec(`INSERT INTO pages (slug, body, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`, slug, body, unix(tx.now))
 	return err
+}
+
+// PutProductImport keeps a checked product CSV under id and drops those
+// kept since before olderThan.
+func (tx *Tx) PutProductImport(id, body string, olderThan time.Time) error {
+	if _, err := tx.exec(`DELETE FROM product_imports WHERE created_at < ?`, unix(olderThan)); err != nil {
+		return err
+	}
+	_, err := tx.exec(`INSERT INTO product_imports (id, body, created_at) VALUES (?, ?, ?)`, id, body, unix(tx.now))
+	return err
+}
+
+// TakeProductImport returns a kept CSV and deletes it (ErrNotFound when it
+// was taken already or dropped).
+func (tx *Tx) TakeProductImport(id string) (string, error) {
+	var body string
+	if err := tx.queryRow(`SELECT body FROM product_imports WHERE id = ?`, id).Scan(&body); err != nil {
+		return "", mapErr(err)
+	}
+	_, err := tx.exec(`DELETE FROM product_imports WHERE id = ?`, id)
+	return body, err
 }

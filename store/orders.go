@@ -39,12 +39,21 @@ func (a Address) FullName() string {
 }
 
 // Street is the address on one line as a label prints it: prefecture, city
-// and street run together in Japanese (東京都千代田区丸の内1-1-1), and words
-// in Latin letters keep their spaces (東京都 Shibuya-ku Jingumae 1-2-3); the
-// building follows after a space.
+// and street joined by JoinAddress (東京都千代田区丸の内1-1-1, or 東京都
+// Shibuya-ku Jingumae 1-2-3), then the building after a space.
 func (a Address) Street() string {
+	town := JoinAddress(a.Prefecture, a.City, a.Address1)
+	if a.Address2 == "" || town == "" {
+		return town + a.Address2
+	}
+	return town + " " + a.Address2
+}
+
+// JoinAddress joins parts of an address as they are written: Japanese
+// parts run together, words in Latin letters keep a space on either side.
+func JoinAddress(parts ...string) string {
 	var b strings.Builder
-	for _, part := range []string{a.Prefecture, a.City, a.Address1} {
+	for _, part := range parts {
 		if part == "" {
 			continue
 		}
@@ -52,12 +61,6 @@ func (a Address) Street() string {
 			b.WriteByte(' ')
 		}
 		b.WriteString(part)
-	}
-	if a.Address2 != "" {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(a.Address2)
 	}
 	return b.String()
 }
@@ -295,4 +298,30 @@ func (db *DB) OrderHistory(ctx context.Context, orderID int64) ([]HistoryEntry, 
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// ClaimStockReturn marks that an order's stock went back; true when this
+// call marked it, false when it had been marked already. Stock goes back
+// at most once per order, whichever way it is canceled.
+func (tx *Tx) ClaimStockReturn(orderID int64) (bool, error) {
+	res, err := tx.exec(`UPDATE orders SET stock_returned = 1, updated_at = ? WHERE id = ? AND stock_returned = 0`, unix(tx.now), orderID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// StockReturned tells whether an order's stock went back.
+func (db *DB) StockReturned(ctx context.Context, orderID int64) (bool, error) {
+	var back bool
+	err := db.queryRow(ctx, `SELECT stock_returned FROM orders WHERE id = ?`, orderID).Scan(&back)
+	return back, mapErr(err)
+}
+
+// StockReturned tells, inside the writer, whether an order's stock went back.
+func (tx *Tx) StockReturned(orderID int64) (bool, error) {
+	var back bool
+	err := tx.queryRow(`SELECT stock_returned FROM orders WHERE id = ?`, orderID).Scan(&back)
+	return back, mapErr(err)
 }

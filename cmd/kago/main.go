@@ -15,13 +15,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"kago/amazonpay/emulator"
 	"kago/handlers"
 	"kago/jobs"
 	"kago/mail"
@@ -30,7 +30,17 @@ import (
 	"kago/store"
 )
 
+// defaultMemoryLimit keeps kago's Go heap near 64 MiB: past it the garbage
+// collector runs more often instead of letting the heap double before each
+// collection (GOGC), so a small server's memory stays predictable under
+// load. It is a soft limit; GOMEMLIMIT overrides it (e.g.
+// GOMEMLIMIT=256MiB for a large shop).
+const defaultMemoryLimit = 64 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -61,16 +71,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
-// emulatorPrefix is where kago serve mounts the local Amazon Pay.
-const emulatorPrefix = "/amazonpay-emulator"
-
 // serveConfig is every setting of the shop server.
 type serveConfig struct {
 	Addr, DataDir, BaseURL string
+	EmulatorURL            string // a separately running Amazon Pay emulator
 	SMTP                   mail.SMTPConfig
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
 	TrustedProxies         []*net.IPNet
+	Pprof                  bool
 	// passwordCost is the bcrypt cost of admin passwords; 0 keeps the
 	// shop's default. No flag sets it: only tests lower it.
 	passwordCost int
@@ -94,6 +103,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.SMTP.Username, "smtp-user", env("KAGO_SMTP_USER", ""), "SMTP user name; empty for no authentication (env KAGO_SMTP_USER)")
 	fs.StringVar(&cfg.SMTP.Password, "smtp-password", env("KAGO_SMTP_PASSWORD", ""), "SMTP password (env KAGO_SMTP_PASSWORD)")
 	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", env("KAGO_SMTP_TLS", "starttls"), "SMTP security: starttls, tls or none (env KAGO_SMTP_TLS)")
+	fs.StringVar(&cfg.EmulatorURL, "amazonpay-emulator-url", env("KAGO_AMAZONPAY_EMULATOR_URL", ""), "URL of a separately running Amazon Pay emulator (kago amazonpay-emulator) to use in emulator mode instead of the built-in one; the shop registers its merchant account with it at start (env KAGO_AMAZONPAY_EMULATOR_URL)")
 	level := fs.String("log-level", env("KAGO_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KAGO_LOG_LEVEL)")
 	proxies := fs.String("trusted-proxies", env("KAGO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1 (env KAGO_TRUSTED_PROXIES; empty: the connecting address is the client)")
 	fs.Usage = func() {
@@ -108,6 +118,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
+	envPprof, _ := strconv.ParseBool(getenv("KAGO_PPROF"))
+	fs.BoolVar(&cfg.Pprof, "pprof", envPprof, "serve Go's profiles to the signed-in admin at /admin/debug/pprof/ (env KAGO_PPROF=1; off by default)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -166,30 +178,19 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if cfg.SMTP.Enabled() {
 		smtpWords = "SMTPサーバー " + cfg.SMTP.Host + " から送信します"
 	}
-	// The local Amazon Pay, reached over HTTP under the shop's own server
-	// exactly as Amazon would be reached.
-	emu, err := emulator.New(emulator.Options{PublicURL: baseURL + emulatorPrefix, StateFile: filepath.Join(cfg.DataDir, "amazonpay-emulator.json"),
-		Logger: log.With("component", "amazonpay-emulator")})
+	// The local Amazon Pay, reached over HTTP exactly as Amazon would be.
+	emu, emuConsole, stopEmu, err := amazonPayEmulator(ctx, cfg, s, baseURL, log)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("amazon pay emulator: %w", err)
+		return err
 	}
-	defer emu.Close()
-	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: baseURL, EmulatorURL: baseURL + emulatorPrefix})
-	merchantID, storeID, publicKeyID, publicKeyPEM, err := s.EmulatorMerchant(ctx)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("amazon pay emulator key: %w", err)
-	}
-	// No IPN URL yet: the shop has no notification endpoint (F-53), and the
-	// emulator records undelivered notifications in its console instead.
-	if err := emu.RegisterMerchant(emulator.Merchant{MerchantID: merchantID, StoreID: storeID, PublicKeyID: publicKeyID,
-		PublicKeyPEM: publicKeyPEM}); err != nil {
-		ln.Close()
-		return fmt.Errorf("amazon pay emulator: %w", err)
-	}
+	defer func() {
+		if err := stopEmu(); err != nil {
+			log.Error("amazon pay emulator", "err", err)
+		}
+	}()
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}, TrustedProxies: cfg.TrustedProxies})
+		UploadDir: uploadDir, SMTP: smtpWords, AmazonPayEmulator: emu, TrustedProxies: cfg.TrustedProxies, Pprof: cfg.Pprof})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
@@ -206,7 +207,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() {
-		if err := scheduler.Run(workCtx); err != nil {
+		if err := scheduler.Run(workCtx); err != nil && workCtx.Err() == nil { // a stop is no error
 			log.Error("scheduler", "err", err)
 		}
 	})
@@ -215,7 +216,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
 	fmt.Fprintf(stdout, "Kago is running.\n  Shop:  %s/\n  Admin: %s/admin\n", baseURL, baseURL)
-	fmt.Fprintf(stdout, "  Amazon Pay emulator console: %s%s/console\n", baseURL, emulatorPrefix)
+	if emu != nil {
+		fmt.Fprintf(stdout, "  Amazon Pay emulator console (admins, in emulator mode): %s\n", emuConsole)
+	} else {
+		fmt.Fprintf(stdout, "  Amazon Pay emulator: %s (separate process; console on its own host: %s)\n", cfg.EmulatorURL, emuConsole)
+	}
 	if admin.GeneratedPassword != "" {
 		fmt.Fprintf(stdout, "  Admin login (shown once, keep it): %s / %s\n", admin.Email, admin.GeneratedPassword)
 	} else {
