@@ -239,7 +239,7 @@ func (srv *Server) adminSettings(c echo.Context) error {
 func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsForm {
 	f := views.SettingsForm{ShopName: in.ShopName, SenderEmail: in.SenderEmail, NotifyEmail: in.NotifyEmail, CartType: in.CartType,
 		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
-		CODFee: in.CODFee, BankDetails: in.BankDetails, Errors: errs}
+		CODFee: in.CODFee, BankDetails: in.BankDetails, PointsRate: in.PointsRate, MemberRegistration: in.MemberRegistration, Errors: errs}
 	for _, r := range shop.Regions {
 		f.RegionFees = append(f.RegionFees, views.RegionFee{Region: r, Fee: in.ShippingRegionFees[r]})
 	}
@@ -250,7 +250,8 @@ func (srv *Server) adminSaveSettings(c echo.Context) error {
 	in := shop.SettingsInput{ShopName: c.FormValue("shop_name"), SenderEmail: c.FormValue("sender_email"),
 		NotifyEmail: c.FormValue("notify_email"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
 		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
-		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details")}
+		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details"),
+		PointsRate: c.FormValue("points_rate"), MemberRegistration: c.FormValue("member_registration")}
 	for _, r := range shop.Regions {
 		in.ShippingRegionFees[r] = c.FormValue("fee_" + r)
 	}

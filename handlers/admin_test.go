@@ -191,11 +191,14 @@ func TestAdminSettingsValidation(t *testing.T) {
 	k.get("/admin/settings")
 	f := settingsValues()
 	f.Set("sender_email", "not-an-address")
+	f.Set("points_rate", "101")
+	f.Del("member_registration")
 	r := k.post("/admin/settings", f)
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad e-mail: %d", r.status)
 	}
-	mustContain(t, r.body, "メールアドレスの形式が正しくありません。", `value="新しい店名"`, `value="not-an-address"`)
+	mustContain(t, r.body, "メールアドレスの形式が正しくありません。", `value="新しい店名"`, `value="not-an-address"`,
+		"ポイント付与率は0から100までの半角数字（%）で入力してください。", `value="101"`, "会員登録処理のタイミングを選んでください。")
 	if st, _ := k.shop.Settings(context.Background()); st.ShopName == "新しい店名" {
 		t.Fatal("rejected settings were saved")
 	}
@@ -205,7 +208,8 @@ func TestAdminSettingsValidation(t *testing.T) {
 	}
 	mustContain(t, k.get("/").body, "新しい店名")
 	st, _ := k.shop.Settings(context.Background())
-	if st.CartType != shop.CartThreeStep || st.CODFee != 440 || st.ShippingFee("沖縄県", 100) != 1000 || st.ShippingFee("沖縄県", 10000) != 0 {
+	if st.CartType != shop.CartThreeStep || st.CODFee != 440 || st.ShippingFee("沖縄県", 100) != 1000 || st.ShippingFee("沖縄県", 10000) != 0 ||
+		st.PointsRate != 3 || st.MemberRegistration != shop.RegisterAtCompletion {
 		t.Fatalf("saved settings %+v", st)
 	}
 }
@@ -213,7 +217,7 @@ func TestAdminSettingsValidation(t *testing.T) {
 func settingsValues() url.Values {
 	f := url.Values{"shop_name": {"新しい店名"}, "sender_email": {"shop@example.jp"}, "notify_email": {"orders@example.jp"},
 		"cart_type": {"three"}, "shipping_mode": {"region"}, "shipping_flat_fee": {"800"}, "free_shipping_over": {"10000"},
-		"cod_fee": {"440"}, "bank_details": {"かご銀行 本店 普通 7654321"}}
+		"cod_fee": {"440"}, "bank_details": {"かご銀行 本店 普通 7654321"}, "points_rate": {"３"}, "member_registration": {"completion"}}
 	for _, r := range shop.Regions {
 		f.Set("fee_"+r, "1000")
 	}

@@ -166,7 +166,7 @@ func (a AmazonPaySettings) KeyFingerprint() string {
 }
 
 // AmazonPaySettings reads the Amazon Pay settings.
-func (s *Shop) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
+func (s *deps) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
 	kv, err := s.db.Settings(ctx)
 	if err != nil {
 		return AmazonPaySettings{}, err
@@ -273,14 +273,14 @@ func (s *Shop) SetAmazonPayEnv(env AmazonPayEnv) {
 	s.amazon.env, s.amazon.key, s.amazon.client = env, "", nil
 }
 
-func (s *Shop) shopURL() string {
+func (s *deps) shopURL() string {
 	s.amazon.mu.Lock()
 	defer s.amazon.mu.Unlock()
 	return s.amazon.env.ShopURL
 }
 
 // amazonClient returns the client for the current settings.
-func (s *Shop) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
+func (s *deps) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 	s.amazon.mu.Lock()
 	defer s.amazon.mu.Unlock()
 	cacheKey := strings.Join([]string{a.Environment, a.PublicKeyID, a.KeyFingerprint()}, "|")

@@ -36,7 +36,19 @@ type Settings struct {
 	FreeShippingOver   int64            // この金額以上で送料無料 (0: none)
 	CODFee             int64            // 代引き手数料
 	BankDetails        string           // 振込先
+
+	PointsRate         int64  // ポイント付与率: percent of the goods paid for, given as points (0: none)
+	MemberRegistration string // 会員登録処理のタイミング: RegisterAtOrder or RegisterAtCompletion
 }
+
+// Member registration timings (会員登録処理のタイミング, e-shops cart S): a
+// member registered on the order page can log in, and is linked to the
+// Amazon account used, when the order is placed (注文完了時) or only when
+// the shop completes the order (受注完了時); until then it is 仮登録.
+const (
+	RegisterAtOrder      = "order"      // 注文完了時
+	RegisterAtCompletion = "completion" // 受注完了時
+)
 
 // DefaultSettings is what a new shop starts with.
 func DefaultSettings() Settings {
@@ -49,9 +61,11 @@ func DefaultSettings() Settings {
 		ShippingFlatFee: 880,
 		ShippingRegionFees: map[string]int64{"北海道": 1320, "東北": 990, "関東": 880, "信越": 880, "北陸": 880, "東海": 880,
 			"近畿": 880, "中国": 990, "四国": 990, "九州": 1100, "沖縄": 1650},
-		FreeShippingOver: 8000,
-		CODFee:           330,
-		BankDetails:      "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
+		FreeShippingOver:   8000,
+		CODFee:             330,
+		BankDetails:        "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
+		PointsRate:         1,
+		MemberRegistration: RegisterAtOrder,
 	}
 }
 
@@ -68,6 +82,8 @@ func (st Settings) values() map[string]string {
 		"free_shipping_over":   strconv.FormatInt(st.FreeShippingOver, 10),
 		"cod_fee":              strconv.FormatInt(st.CODFee, 10),
 		"bank_details":         st.BankDetails,
+		"points_rate":          strconv.FormatInt(st.PointsRate, 10),
+		"member_registration":  st.MemberRegistration,
 	}
 }
 
@@ -100,11 +116,13 @@ func settingsFrom(kv map[string]string) Settings {
 	num(&st.FreeShippingOver, "free_shipping_over")
 	num(&st.CODFee, "cod_fee")
 	str(&st.BankDetails, "bank_details")
+	num(&st.PointsRate, "points_rate")
+	str(&st.MemberRegistration, "member_registration")
 	return st
 }
 
 // Settings reads the current settings.
-func (s *Shop) Settings(ctx context.Context) (Settings, error) {
+func (s *deps) Settings(ctx context.Context) (Settings, error) {
 	kv, err := s.db.Settings(ctx)
 	if err != nil {
 		return Settings{}, err
@@ -120,6 +138,7 @@ type SettingsInput struct {
 	ShippingRegionFees                 map[string]string
 	FreeShippingOver, CODFee           string
 	BankDetails                        string
+	PointsRate, MemberRegistration     string
 }
 
 // Input turns settings back into form values.
@@ -127,7 +146,8 @@ func (st Settings) Input() SettingsInput {
 	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
-		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails}
+		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails,
+		PointsRate: strconv.FormatInt(st.PointsRate, 10), MemberRegistration: st.MemberRegistration}
 	for r, f := range st.ShippingRegionFees {
 		in.ShippingRegionFees[r] = strconv.FormatInt(f, 10)
 	}
@@ -173,6 +193,15 @@ func (in SettingsInput) parse() (Settings, error) {
 	st.BankDetails = strings.TrimSpace(in.BankDetails)
 	if n := utf8.RuneCountInString(st.BankDetails); n == 0 || n > 500 {
 		fields["bank_details"] = "振込先を500文字以内で入力してください。"
+	}
+	rate, err := strconv.ParseInt(strings.TrimSpace(toHalfWidthDigits(in.PointsRate)), 10, 64)
+	if err != nil || rate < 0 || rate > 100 {
+		fields["points_rate"] = "ポイント付与率は0から100までの半角数字（%）で入力してください。"
+	}
+	st.PointsRate = rate
+	st.MemberRegistration = in.MemberRegistration
+	if st.MemberRegistration != RegisterAtOrder && st.MemberRegistration != RegisterAtCompletion {
+		fields["member_registration"] = "会員登録処理のタイミングを選んでください。"
 	}
 	if len(fields) > 0 {
 		return st, &InputError{Fields: fields}

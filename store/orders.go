@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 	"time"
+
+	"kago/model"
 )
 
 // Order statuses (受注ステータス).
@@ -18,24 +19,8 @@ const (
 	OrderFailed    = "failed"    // 決済失敗
 )
 
-// Address is a person and where they live, as a Japanese form has it.
-type Address struct {
-	FamilyName string `json:"family_name"`
-	GivenName  string `json:"given_name"`
-	FamilyKana string `json:"family_kana"`
-	GivenKana  string `json:"given_kana"`
-	Phone      string `json:"phone"`
-	PostalCode string `json:"postal_code"`
-	Prefecture string `json:"prefecture"`
-	City       string `json:"city"`
-	Address1   string `json:"address1"`
-	Address2   string `json:"address2"`
-}
-
-// FullName is the name as printed on a label.
-func (a Address) FullName() string {
-	return strings.TrimSpace(a.FamilyName + " " + a.GivenName)
-}
+// Address is model.Address: orders keep the buyer and the recipient in it.
+type Address = model.Address
 
 // Destination is where an order goes; SameAsBuyer means the buyer's address.
 type Destination struct {
