@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,9 @@ type kit struct {
 	db     *store.DB
 	client *http.Client
 	csrf   string
+	// skew moves the shop's clock (the store's) ahead of the real one, to
+	// test expiry; the emulator keeps its own clock.
+	skew atomic.Int64
 }
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
@@ -54,7 +58,7 @@ func newKit(t testing.TB) *kit {
 // start serves the shop over the kit's data directory.
 func (k *kit) start() {
 	t, dir, ctx := k.t, k.dir, context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), func() time.Time { return time.Now().Add(time.Duration(k.skew.Load())) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,11 @@ func (m *Members) SaveCoupon(ctx context.Context, id int64, in CouponInput) (mod
 		return c, &InputError{Message: msgFixInput, Fields: fields}
 	}
 	err := m.db.WithTx(ctx, func(tx *store.Tx) error {
+		if id != 0 {
+			if _, err := tx.Coupon(id); err != nil {
+				return err
+			}
+		}
 		other, err := tx.CouponByCode(c.Code)
 		switch {
 		case err == nil && other.ID != id:

@@ -320,11 +320,14 @@ func (m *Members) Withdraw(ctx context.Context, id int64, password string) error
 	})
 }
 
+// OrderSummary is one row of an order list.
+type OrderSummary = store.OrderSummary
+
 // MemberOrdersLimit is how many orders the my page lists.
 const MemberOrdersLimit = 100
 
 // Orders lists a member's placed orders, newest first.
-func (m *Members) Orders(ctx context.Context, id int64) ([]store.OrderSummary, error) {
+func (m *Members) Orders(ctx context.Context, id int64) ([]OrderSummary, error) {
 	return m.db.MemberOrders(ctx, id, MemberOrdersLimit)
 }
 

@@ -41,6 +41,11 @@ func (db *DB) Coupon(ctx context.Context, id int64) (model.Coupon, error) {
 	return scanCoupon(db.queryRow(ctx, `SELECT `+couponColumns+` FROM coupons c WHERE c.id = ?`, id))
 }
 
+// Coupon reads one coupon inside the writer.
+func (tx *Tx) Coupon(id int64) (model.Coupon, error) {
+	return scanCoupon(tx.queryRow(`SELECT `+couponColumns+` FROM coupons c WHERE c.id = ?`, id))
+}
+
 // CouponByCode reads a coupon by its code, inside the writer.
 func (tx *Tx) CouponByCode(code string) (model.Coupon, error) {
 	return scanCoupon(tx.queryRow(`SELECT `+couponColumns+` FROM coupons c WHERE c.code = ?`, code))

@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"kago/model"
+	"kago/shop"
+)
+
+// Session keys of a member, in the shopper's session.
+const (
+	memberKey      = "member"       // the logged-in member's ID
+	amazonStateKey = "amazon_state" // the state of an 「amazonでログイン」 round trip
+	memberCtxKey   = "member"       // the loaded member, per request
+)
+
+// currentMember is the logged-in member of the request, loaded once. A
+// session naming a withdrawn or unknown member logs nobody in.
+func (srv *Server) currentMember(c echo.Context) (model.Member, bool) {
+	if m, ok := c.Get(memberCtxKey).(model.Member); ok {
+		return m, m.ID != 0
+	}
+	var m model.Member
+	if id, _ := srv.session(c, shopperCookie).Values[memberKey].(int64); id != 0 {
+		got, err := srv.shop.Members.Member(c.Request().Context(), id)
+		if err == nil {
+			m = got
+		} else if !errors.Is(err, shop.ErrNotFound) {
+			srv.log.Error("member session", "err", err)
+		}
+	}
+	c.Set(memberCtxKey, m)
+	return m, m.ID != 0
+}
+
+// isMember tells whether prices are member prices for this request.
+func (srv *Server) isMember(c echo.Context) bool {
+	_, ok := srv.currentMember(c)
+	return ok
+}
+
+// loginMember starts a member's session.
+func (srv *Server) loginMember(c echo.Context, m model.Member) error {
+	sess := srv.session(c, shopperCookie)
+	sess.Values[memberKey] = m.ID
+	c.Set(memberCtxKey, m)
+	return srv.saveSession(c, sess)
+}
+
+// logoutMember ends a member's session; the cart stays.
+func (srv *Server) logoutMember(c echo.Context) error {
+	sess := srv.session(c, shopperCookie)
+	delete(sess.Values, memberKey)
+	c.Set(memberCtxKey, model.Member{})
+	return srv.saveSession(c, sess)
+}
+
+// requireMember lets logged-in members through and sends others to the
+// login page, which brings them back afterwards.
+func (srv *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !srv.isMember(c) {
+			return redirect(c, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return next(c)
+	}
+}
+
+// localPath keeps a post-login destination on this shop: a path, never
+// another host ("//evil.example", "/\evil.example").
+func localPath(next, fallback string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return fallback
+	}
+	return next
+}
+
+// newAmazonState starts an 「amazonでログイン」 round trip: a random value
+// kept in the session and carried by the sign-in return URL, so a buyer
+// token can only come back to the browser that asked for it (no login or
+// link CSRF with someone else's Amazon account).
+func (srv *Server) newAmazonState(c echo.Context) (string, error) {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	state := base64.RawURLEncoding.EncodeToString(b)
+	sess := srv.session(c, shopperCookie)
+	sess.Values[amazonStateKey] = state
+	return state, srv.saveSession(c, sess)
+}
+
+// takeAmazonState checks and spends the state of a sign-in return.
+func (srv *Server) takeAmazonState(c echo.Context) (bool, error) {
+	sess := srv.session(c, shopperCookie)
+	want, _ := sess.Values[amazonStateKey].(string)
+	got := c.QueryParam("state")
+	if want == "" {
+		return false, nil
+	}
+	delete(sess.Values, amazonStateKey)
+	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1, srv.saveSession(c, sess)
+}
