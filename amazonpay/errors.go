@@ -9,6 +9,7 @@ import (
 const (
 	ReasonInvalidHeaderValue                = "InvalidHeaderValue"
 	ReasonInvalidRequest                    = "InvalidRequest"
+	ReasonInvalidRequestFormat              = "InvalidRequestFormat" // malformed JSON
 	ReasonInvalidParameterValue             = "InvalidParameterValue"
 	ReasonMissingHeader                     = "MissingHeader"
 	ReasonMissingParameterValue             = "MissingParameterValue"

@@ -100,7 +100,12 @@ type Address struct {
 	PhoneNumber   string `json:"phoneNumber,omitempty"`
 }
 
-// PaymentPreference describes the payment instrument the buyer chose.
+// PaymentPreference describes the payment instrument the buyer chose. On a
+// charge permission it names the instrument the payment was made with; in
+// Japan its paymentDescriptor is "Amazonギフト券" for a gift card only,
+// "Amazonギフト券と指定のお支払い方法" for a gift card and a card, and
+// "Amazonアカウントで指定したお支払い方法" or the card ("Visa ****1111") for
+// a card only.
 type PaymentPreference struct {
 	PaymentDescriptor string   `json:"paymentDescriptor,omitempty"`
 	BillingAddress    *Address `json:"billingAddress,omitempty"`
@@ -163,7 +168,7 @@ type CheckoutSession struct {
 	PlatformID           string              `json:"platformId,omitempty"`
 	ProviderMetadata     *ProviderMetadata   `json:"providerMetadata,omitempty"`
 	CreationTimestamp    Timestamp           `json:"creationTimestamp"`
-	ExpiryTimestamp      Timestamp           `json:"expiryTimestamp"`
+	ExpirationTimestamp  Timestamp           `json:"expirationTimestamp"`
 	ReleaseEnvironment   string              `json:"releaseEnvironment,omitempty"`
 }
 
@@ -195,17 +200,23 @@ type ChargePermission struct {
 
 // Charge is Amazon's charge object (ID S03-...-C000001).
 type Charge struct {
-	ChargeID            string            `json:"chargeId"`
-	ChargePermissionID  string            `json:"chargePermissionId"`
-	ChargeAmount        Price             `json:"chargeAmount"`
-	CaptureAmount       *Price            `json:"captureAmount,omitempty"`
-	RefundedAmount      *Price            `json:"refundedAmount,omitempty"`
-	SoftDescriptor      string            `json:"softDescriptor,omitempty"`
-	ProviderMetadata    *ProviderMetadata `json:"providerMetadata,omitempty"`
-	StatusDetails       StatusDetails     `json:"statusDetails"`
-	CreationTimestamp   Timestamp         `json:"creationTimestamp"`
-	ExpirationTimestamp Timestamp         `json:"expirationTimestamp"`
-	ReleaseEnvironment  string            `json:"releaseEnvironment,omitempty"`
+	ChargeID           string `json:"chargeId"`
+	ChargePermissionID string `json:"chargePermissionId"`
+	ChargeAmount       Price  `json:"chargeAmount"`
+	CaptureAmount      *Price `json:"captureAmount,omitempty"`
+	RefundedAmount     *Price `json:"refundedAmount,omitempty"`
+	SoftDescriptor     string `json:"softDescriptor,omitempty"`
+	// MerchantMetadata, CaptureNow and CanHandlePendingAuthorization are as
+	// sent on Create Charge (for a charge made by Complete Checkout Session:
+	// the session's metadata, its intent and its pending flag).
+	MerchantMetadata              MerchantMetadata  `json:"merchantMetadata"`
+	CaptureNow                    bool              `json:"captureNow"`
+	CanHandlePendingAuthorization bool              `json:"canHandlePendingAuthorization"`
+	ProviderMetadata              *ProviderMetadata `json:"providerMetadata,omitempty"`
+	StatusDetails                 StatusDetails     `json:"statusDetails"`
+	CreationTimestamp             Timestamp         `json:"creationTimestamp"`
+	ExpirationTimestamp           Timestamp         `json:"expirationTimestamp"`
+	ReleaseEnvironment            string            `json:"releaseEnvironment,omitempty"`
 }
 
 // Refund is Amazon's refund object (ID S03-...-R000001).

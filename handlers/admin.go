@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -14,61 +12,10 @@ import (
 	"kago/views"
 )
 
-const adminIDKey = "admin"
-
-// requireAdmin lets signed-in admins through and sends others to the login.
-func (srv *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, _ := srv.session(c, adminCookie).Values[adminIDKey].(int64)
-		if id == 0 {
-			return redirect(c, "/admin/login")
-		}
-		a, err := srv.shop.Admin(c.Request().Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			return redirect(c, "/admin/login")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(adminIDKey, a.Email)
-		return next(c)
-	}
-}
-
 func (srv *Server) adminPage(c echo.Context, title, nav string) views.AdminPage {
 	email, _ := c.Get(adminIDKey).(string)
 	return views.AdminPage{Title: title, ShopName: srv.shopName(c.Request().Context()), CSRF: csrfToken(c),
 		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css")}
-}
-
-func (srv *Server) adminLoginPage(c echo.Context) error {
-	return render(c, http.StatusOK, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{}))
-}
-
-func (srv *Server) adminLogin(c echo.Context) error {
-	email := c.FormValue("email")
-	a, err := srv.shop.AdminLogin(c.Request().Context(), email, c.FormValue("password"))
-	if ie, ok := shop.AsInputError(err); ok {
-		return render(c, http.StatusUnprocessableEntity, views.AdminLogin(srv.adminPage(c, "ログイン", ""), views.LoginForm{Email: email, Error: ie.Error()}))
-	}
-	if err != nil {
-		return err
-	}
-	sess := srv.session(c, adminCookie)
-	sess.Values[adminIDKey] = a.ID
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/admin")
-}
-
-func (srv *Server) adminLogout(c echo.Context) error {
-	sess := srv.session(c, adminCookie)
-	sess.Options.MaxAge = -1
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/admin/login")
 }
 
 func (srv *Server) adminDashboard(c echo.Context) error {
@@ -81,104 +28,6 @@ func (srv *Server) adminDashboard(c echo.Context) error {
 		m.LowStock = append(m.LowStock, views.DashboardProduct{ID: p.ID, Name: p.Name, Stock: p.Stock})
 	}
 	return render(c, http.StatusOK, views.AdminDashboard(srv.adminPage(c, "ダッシュボード", "dashboard"), m))
-}
-
-func (srv *Server) adminProducts(c echo.Context) error {
-	products, err := srv.shop.DB().Products(c.Request().Context(), false)
-	if err != nil {
-		return err
-	}
-	rows := make([]views.AdminProductRow, len(products))
-	for i, p := range products {
-		rows[i] = views.AdminProductRow{ID: p.ID, Name: p.Name, Price: p.Price, MemberPrice: p.MemberPrice.Int64,
-			TaxRate: p.TaxRate, Stock: p.Stock, Published: p.Published, ImageURL: p.ImagePath}
-	}
-	return render(c, http.StatusOK, views.AdminProducts(srv.adminPage(c, "商品管理", "products"), rows))
-}
-
-func productEdit(id int64, in shop.ProductInput, imageURL string, errs map[string]string) views.ProductEdit {
-	return views.ProductEdit{ID: id, Name: in.Name, Description: in.Description, Price: in.Price, MemberPrice: in.MemberPrice,
-		TaxRate: in.TaxRate, Stock: in.Stock, SortOrder: in.SortOrder, Published: in.Published, ImageURL: imageURL, Errors: errs}
-}
-
-func (srv *Server) adminProductNew(c echo.Context) error {
-	in := shop.ProductInput{TaxRate: "10", Stock: "0", SortOrder: "0", Published: true}
-	return render(c, http.StatusOK, views.AdminProductEdit(srv.adminPage(c, "商品登録", "products"), productEdit(0, in, "", nil)))
-}
-
-func (srv *Server) adminProductEdit(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	p, err := srv.shop.DB().Product(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.AdminProductEdit(srv.adminPage(c, "商品編集", "products"), productEdit(id, shop.ProductForm(p), p.ImagePath, nil)))
-}
-
-func (srv *Server) adminProductCreate(c echo.Context) error { return srv.saveProduct(c, 0) }
-
-func (srv *Server) adminProductUpdate(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	return srv.saveProduct(c, id)
-}
-
-func (srv *Server) saveProduct(c echo.Context, id int64) error {
-	ctx := c.Request().Context()
-	in := shop.ProductInput{Name: c.FormValue("name"), Description: c.FormValue("description"), Price: c.FormValue("price"),
-		MemberPrice: c.FormValue("member_price"), TaxRate: c.FormValue("tax_rate"), Stock: c.FormValue("stock"),
-		SortOrder: c.FormValue("sort_order"), Published: c.FormValue("published") == "1"}
-	img, err := uploadedImage(c)
-	if err != nil {
-		return err
-	}
-	p, err := srv.shop.SaveProduct(ctx, id, in, img)
-	if ie, ok := shop.AsInputError(err); ok {
-		imageURL := ""
-		if id != 0 {
-			if old, err := srv.shop.DB().Product(ctx, id); err == nil {
-				imageURL = old.ImagePath
-			}
-		}
-		return render(c, http.StatusUnprocessableEntity, views.AdminProductEdit(srv.adminPage(c, "商品編集", "products"), productEdit(id, in, imageURL, ie.Fields)))
-	}
-	if err != nil {
-		return err
-	}
-	if err := srv.setFlash(c, adminCookie, "商品「"+p.Name+"」を保存しました。"); err != nil {
-		return err
-	}
-	return redirect(c, "/admin/products/"+strconv.FormatInt(p.ID, 10))
-}
-
-// uploadedImage reads the optional image field, at most one byte past the
-// limit so the shop can say the file is too large.
-func uploadedImage(c echo.Context) (*shop.Image, error) {
-	fh, err := c.FormFile("image")
-	if errors.Is(err, http.ErrMissingFile) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, echo.NewHTTPError(http.StatusBadRequest, "bad upload")
-	}
-	if fh.Size == 0 && fh.Filename == "" {
-		return nil, nil
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, shop.MaxImageBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	return &shop.Image{Data: data}, nil
 }
 
 func mailRow(m store.Mail) views.MailRow {
@@ -239,7 +88,9 @@ func (srv *Server) adminSettings(c echo.Context) error {
 func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsForm {
 	f := views.SettingsForm{ShopName: in.ShopName, SenderEmail: in.SenderEmail, NotifyEmail: in.NotifyEmail, CartType: in.CartType,
 		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
-		CODFee: in.CODFee, BankDetails: in.BankDetails, PointsRate: in.PointsRate, MemberRegistration: in.MemberRegistration, Errors: errs}
+		CODFee: in.CODFee, BankDetails: in.BankDetails, BankTransferDays: in.BankTransferDays, ShippingLeadTime: in.ShippingLeadTime,
+		ReturnPolicy: in.ReturnPolicy, ReservationMinutes: in.ReservationMinutes, ShopDescription: in.ShopDescription,
+		PointsRate: in.PointsRate, MemberRegistration: in.MemberRegistration, Base: in.Base, Errors: errs}
 	for _, r := range shop.Regions {
 		f.RegionFees = append(f.RegionFees, views.RegionFee{Region: r, Fee: in.ShippingRegionFees[r]})
 	}
@@ -251,11 +102,20 @@ func (srv *Server) adminSaveSettings(c echo.Context) error {
 		NotifyEmail: c.FormValue("notify_email"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
 		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
 		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details"),
-		PointsRate: c.FormValue("points_rate"), MemberRegistration: c.FormValue("member_registration")}
+		BankTransferDays: c.FormValue("bank_transfer_days"), ShippingLeadTime: c.FormValue("shipping_lead_time"),
+		ReturnPolicy: c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
+		ShopDescription: c.FormValue("shop_description"), PointsRate: c.FormValue("points_rate"),
+		MemberRegistration: c.FormValue("member_registration"), Base: c.FormValue("base")}
 	for _, r := range shop.Regions {
 		in.ShippingRegionFees[r] = c.FormValue("fee_" + r)
 	}
 	err := srv.shop.SaveSettings(c.Request().Context(), in)
+	if se, ok := shop.AsStaleForm(err); ok {
+		in.Base = se.Base
+		page := srv.adminPage(c, "ショップ設定", "settings")
+		page.Error = se.Message
+		return render(c, http.StatusConflict, views.AdminSettings(page, settingsForm(in, se.Fields)))
+	}
 	if ie, ok := shop.AsInputError(err); ok {
 		return render(c, http.StatusUnprocessableEntity, views.AdminSettings(srv.adminPage(c, "ショップ設定", "settings"), settingsForm(in, ie.Fields)))
 	}

@@ -13,7 +13,7 @@ func (srv *Server) amazonPayForm(a shop.AmazonPaySettings, errs map[string]strin
 	f := views.AmazonPaySettingsForm{Configured: a.Configured(), Environment: a.Environment, KeyFingerprint: a.KeyFingerprint(),
 		IPNURL: srv.shop.IPNURL(), SaleMethod: a.SaleMethod, ButtonColor: a.ButtonColor, AllowIncrease: a.AllowIncrease,
 		ProductType: a.ProductType, DisplayStyle: a.DisplayStyle, Notes: a.Notes, NotesOnPayment: a.NotesOnPayment,
-		NotesOnThanks: a.NotesOnThanks, EnabledTakkyubin: a.EnabledTakkyubin, Errors: errs}
+		NotesOnThanks: a.NotesOnThanks, EnabledTakkyubin: a.EnabledTakkyubin, ReferencePrefix: a.ReferencePrefix, Errors: errs, Base: a.Base()}
 	if a.Environment != shop.EnvEmulator {
 		f.MerchantID, f.StoreID, f.PublicKeyID = a.MerchantID, a.StoreID, a.PublicKeyID
 	}
@@ -35,17 +35,23 @@ func (srv *Server) adminSaveAmazonPay(c echo.Context) error {
 		SaleMethod: c.FormValue("sale_method"), ButtonColor: c.FormValue("button_color"), ProductType: c.FormValue("product_type"),
 		DisplayStyle: c.FormValue("display_style"), AllowIncrease: c.FormValue("allow_increase") == "1",
 		NotesOnPayment: c.FormValue("notes_on_payment") == "1", NotesOnThanks: c.FormValue("notes_on_thanks") == "1",
-		EnabledTakkyubin: c.FormValue("enabled_takkyubin") == "1", Notes: c.FormValue("notes")}
+		EnabledTakkyubin: c.FormValue("enabled_takkyubin") == "1", Notes: c.FormValue("notes"), ReferencePrefix: c.FormValue("reference_prefix"),
+		Base: c.FormValue("base")}
 	err := srv.shop.SaveAmazonPaySettings(ctx, in)
+	se, stale := shop.AsStaleForm(err)
 	if ie, ok := shop.AsInputError(err); ok {
 		// Show what was typed (never the pasted key) with the messages.
 		a := shop.AmazonPaySettings{Environment: in.Environment, MerchantID: in.MerchantID, StoreID: in.StoreID, PublicKeyID: in.PublicKeyID,
 			SaleMethod: in.SaleMethod, ButtonColor: in.ButtonColor, AllowIncrease: in.AllowIncrease, ProductType: in.ProductType,
 			DisplayStyle: in.DisplayStyle, Notes: in.Notes, NotesOnPayment: in.NotesOnPayment, NotesOnThanks: in.NotesOnThanks,
-			EnabledTakkyubin: in.EnabledTakkyubin}
+			EnabledTakkyubin: in.EnabledTakkyubin, ReferencePrefix: in.ReferencePrefix}
 		f := srv.amazonPayForm(a, ie.Fields)
-		f.MerchantID, f.StoreID, f.PublicKeyID = in.MerchantID, in.StoreID, in.PublicKeyID
-		return render(c, http.StatusUnprocessableEntity, views.AdminAmazonPay(srv.adminPage(c, "Amazon Pay設定", "amazonpay"), f))
+		f.MerchantID, f.StoreID, f.PublicKeyID, f.Base = in.MerchantID, in.StoreID, in.PublicKeyID, in.Base
+		page, status := srv.adminPage(c, "Amazon Pay設定", "amazonpay"), http.StatusUnprocessableEntity
+		if stale {
+			f.Base, page.Error, status = se.Base, se.Message, http.StatusConflict
+		}
+		return render(c, status, views.AdminAmazonPay(page, f))
 	}
 	if err != nil {
 		return err

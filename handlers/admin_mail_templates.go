@@ -26,15 +26,19 @@ func (srv *Server) adminMailTemplates(c echo.Context) error {
 }
 
 // renderMailTemplate shows the editor with subject and body as given and
-// their preview.
-func (srv *Server) renderMailTemplate(c echo.Context, status int, t shop.EditedMailTemplate, subject, body string, errs map[string]string) error {
+// their preview; base is the fingerprint of the text the form edits.
+func (srv *Server) renderMailTemplate(c echo.Context, status int, t shop.EditedMailTemplate, subject, body, base string, errs map[string]string) error {
 	ps, pb, err := srv.shop.PreviewMailTemplate(c.Request().Context(), subject, body)
 	if err != nil {
 		return err
 	}
 	f := views.MailTemplateForm{Kind: t.Kind, Label: t.Label, Subject: subject, Body: body, Custom: t.Custom,
-		Placeholders: mail.Placeholders, PreviewSubject: ps, PreviewBody: pb, Errors: errs}
-	return render(c, status, views.AdminMailTemplateEdit(srv.adminPage(c, "メール定型文の編集", "mail-templates"), f))
+		Placeholders: mail.Placeholders, PreviewSubject: ps, PreviewBody: pb, Errors: errs, Base: base}
+	page := srv.adminPage(c, "メール定型文の編集", "mail-templates")
+	if status == http.StatusConflict {
+		page.Error = "この画面を開いた後に、別の画面でこの定型文が変更されました。赤字の項目の現在の内容を確かめて、もう一度「保存する」を押してください。"
+	}
+	return render(c, status, views.AdminMailTemplateEdit(page, f))
 }
 
 func (srv *Server) adminMailTemplate(c echo.Context) error {
@@ -42,7 +46,7 @@ func (srv *Server) adminMailTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return srv.renderMailTemplate(c, http.StatusOK, t, t.Subject, t.Body, nil)
+	return srv.renderMailTemplate(c, http.StatusOK, t, t.Subject, t.Body, t.Base(), nil)
 }
 
 // adminSaveMailTemplate saves, or with action=preview only shows the typed
@@ -53,17 +57,20 @@ func (srv *Server) adminSaveMailTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	subject, body := c.FormValue("subject"), c.FormValue("body")
+	subject, body, base := c.FormValue("subject"), c.FormValue("body"), c.FormValue("base")
 	if c.FormValue("action") == "preview" {
 		_, _, err := shop.CheckMailTemplate(subject, body)
 		if ie, ok := shop.AsInputError(err); ok {
-			return srv.renderMailTemplate(c, http.StatusUnprocessableEntity, t, subject, body, ie.Fields)
+			return srv.renderMailTemplate(c, http.StatusUnprocessableEntity, t, subject, body, base, ie.Fields)
 		}
-		return srv.renderMailTemplate(c, http.StatusOK, t, subject, body, nil)
+		return srv.renderMailTemplate(c, http.StatusOK, t, subject, body, base, nil)
 	}
-	err = srv.shop.SaveMailTemplate(ctx, kind, subject, body)
+	err = srv.shop.SaveMailTemplate(ctx, kind, subject, body, base)
+	if se, ok := shop.AsStaleForm(err); ok {
+		return srv.renderMailTemplate(c, http.StatusConflict, t, subject, body, se.Base, se.Fields)
+	}
 	if ie, ok := shop.AsInputError(err); ok {
-		return srv.renderMailTemplate(c, http.StatusUnprocessableEntity, t, subject, body, ie.Fields)
+		return srv.renderMailTemplate(c, http.StatusUnprocessableEntity, t, subject, body, base, ie.Fields)
 	}
 	if err != nil {
 		return err

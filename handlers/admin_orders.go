@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kago/jp"
 	"kago/shop"
 	"kago/store"
 	"kago/views"
@@ -106,7 +107,7 @@ func (srv *Server) adminOrders(c echo.Context) error {
 			Email: o.Email, Total: o.Total, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
 			PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Status: o.Status, StatusLabel: shop.OrderStatusLabel(o.Status)}
 		if p, ok := amazon[o.ID]; ok {
-			row.AmazonReference = amazonReference(p)
+			row.AmazonReference, row.Test = amazonReference(p), shop.TestPayment(p)
 		}
 		m.Rows = append(m.Rows, row)
 	}
@@ -152,11 +153,15 @@ func adminAddress(a store.Address) views.AdminAddress {
 	if a.GivenKana != "" {
 		kana += " " + a.GivenKana
 	}
-	addr := a.Prefecture + a.City + a.Address1
-	if a.Address2 != "" {
-		addr += " " + a.Address2
+	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: a.Street(), Phone: a.Phone}
+}
+
+// deliveryDate is a preferred delivery date as a person reads it.
+func deliveryDate(day string) string {
+	if t, ok := jp.ParseDay(day); ok {
+		return jp.LongDate(t)
 	}
-	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: addr, Phone: a.Phone}
+	return day
 }
 
 // amazonReference is what the list shows under 「Amazon Pay」: the reference
@@ -174,7 +179,7 @@ func amazonReference(p store.AmazonPayment) string {
 // amazonFrame is the yellow frame (or, for a failed payment, the red one)
 // of 受注明細.
 func amazonFrame(p store.AmazonPayment) *views.AdminAmazonFrame {
-	f := &views.AdminAmazonFrame{Failed: p.State == store.AmazonFailed, ReferenceID: amazonReference(p), ChargeID: p.ChargeID,
+	f := &views.AdminAmazonFrame{Failed: p.State == store.AmazonFailed, ReferenceID: p.ChargePermissionID, ChargeID: p.ChargeID, Test: shop.TestPayment(p),
 		SaleMethod: shop.SaleMethodLabel(p.SaleMethod), Increase: p.AllowIncrease, Instrument: p.Instrument,
 		StatusCode: p.ReasonCode, Pending: p.State == store.AmazonPending || p.State == store.AmazonCompleting}
 	switch {
@@ -194,7 +199,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
 		StatusLabel: shop.OrderStatusLabel(o.Status), PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
 		PaymentStatus: shop.PaymentStatusLabel(o.PaymentStatus), Email: o.Email, Buyer: adminAddress(o.Buyer),
-		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: o.DeliveryDate, DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
+		DeliveryMethod: shop.DeliveryMethodLabel(o.DeliveryMethod), DeliveryDate: deliveryDate(o.DeliveryDate), DeliveryTime: deliveryTime(o.DeliveryTime), Notes: o.Notes,
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
 	if d.Amazon != nil {

@@ -10,6 +10,7 @@ import (
 
 	"kago/shop"
 	"kago/static"
+	"kago/store"
 	"kago/views"
 )
 
@@ -64,21 +65,17 @@ func (srv *Server) amazonReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	target := "/checkout/order"
-	if cart == shop.CartThreeStep {
-		target = "/checkout/step1"
-	}
+	target := srv.orderPagePath(c)
 	err = srv.shop.AmazonReview(c.Request().Context(), &d, c.QueryParam("amazonCheckoutSessionId"), c.QueryParam("k"), cart)
 	if ie, isInput := shop.AsInputError(err); isInput {
-		if err := srv.setFlash(c, shopperCookie, ie.Error()); err != nil {
-			return err
-		}
-		return redirect(c, target)
+		return srv.backToOrderPage(c, ie.Error())
 	}
 	if err != nil {
 		return err
 	}
-	if err := srv.shop.SaveDraft(c.Request().Context(), &d, 0); err != nil {
+	if err := srv.saveDraft(c, &d, 0); errors.Is(err, shop.ErrAmazonRestart) {
+		return srv.backToOrderPage(c, shop.ErrAmazonRestart.Message)
+	} else if err != nil {
 		return err
 	}
 	return redirect(c, target)
@@ -91,7 +88,7 @@ func (srv *Server) amazonLeave(c echo.Context) error {
 		return err
 	}
 	d.LeaveAmazonPay()
-	if err := srv.shop.SaveDraft(c.Request().Context(), &d, 0); err != nil {
+	if err := srv.saveDraft(c, &d, 0); err != nil && !errors.Is(err, shop.ErrAmazonRestart) {
 		return err
 	}
 	return srv.checkoutStart(c)
@@ -99,55 +96,45 @@ func (srv *Server) amazonLeave(c echo.Context) error {
 
 // amazonResultReturn is where Amazon sends the buyer after the payment.
 func (srv *Server) amazonResultReturn(c echo.Context) error {
-	_, err := srv.shop.CompleteAmazonOrder(c.Request().Context(), c.QueryParam("amazonCheckoutSessionId"))
+	o, err := srv.shop.CompleteAmazonOrder(c.Request().Context(), c.QueryParam("amazonCheckoutSessionId"))
+	if err == nil {
+		return srv.completedElsewhere(c, o)
+	}
 	return srv.amazonResult(c, err)
 }
 
-// amazonResult shows what became of an Amazon Pay order.
+// completedElsewhere shows the completion page to the browser that placed
+// the order, and a neutral page to anyone else who opens its result URL
+// (the payment is completed either way).
+func (srv *Server) completedElsewhere(c echo.Context, o store.Order) error {
+	if srv.shop.PlacedBy(c.Request().Context(), o, srv.cartToken(c)) {
+		return srv.toCompletion(c, o.ID)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, views.AmazonPayReceivedPage(srv.page(c, "お支払いの受付")))
+}
+
+// amazonResult shows what became of an Amazon Pay order that did not
+// complete: the failure page (the next checkout page starts a fresh
+// checkout with what the shopper typed), or the waiting page.
 func (srv *Server) amazonResult(c echo.Context, err error) error {
-	ctx := c.Request().Context()
 	var failure *shop.AmazonFailure
 	switch {
 	case errors.As(err, &failure):
-		// The failed order keeps its checkout; the shopper goes on with a
-		// fresh one holding what they typed.
-		d, _, ok, derr := srv.draft(c)
-		if ok {
-			if d, derr = srv.shop.RestartCheckout(ctx, d); derr == nil {
-				sess := srv.session(c, shopperCookie)
-				sess.Values[checkoutKey] = d.ID
-				derr = srv.saveSession(c, sess)
-			}
-		}
-		if derr != nil && ok {
-			return derr
-		}
 		buyer, _ := shop.AmazonPayMessages(failure.ReasonCode)
-		return render(c, http.StatusOK, views.AmazonPayFailedPage(srv.page(c, "お支払いエラー"),
-			views.AmazonFailed{Number: strconv.FormatInt(failure.Order.Number, 10), Message: buyer}))
+		m := views.AmazonFailed{Message: buyer}
+		if srv.shop.PlacedBy(c.Request().Context(), failure.Order, srv.cartToken(c)) {
+			m.Number = strconv.FormatInt(failure.Order.Number, 10)
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return render(c, http.StatusOK, views.AmazonPayFailedPage(srv.page(c, "お支払いエラー"), m))
 	case errors.Is(err, shop.ErrAmazonPending):
 		retry := "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(c.QueryParam("amazonCheckoutSessionId"))
+		c.Response().Header().Set("Cache-Control", "no-store")
 		return render(c, http.StatusAccepted, views.AmazonPayPendingPage(srv.page(c, "お支払いの確認中"), retry))
-	case err != nil:
-		if ie, ok := shop.AsInputError(err); ok {
-			return srv.backToCart(c, ie.Error())
-		}
-		return err
 	}
-	return srv.toCompletion(c, c.QueryParam("amazonCheckoutSessionId"))
-}
-
-// toCompletion remembers the order for the completion page.
-func (srv *Server) toCompletion(c echo.Context, sessionID string) error {
-	p, err := srv.shop.DB().AmazonPaymentBySession(c.Request().Context(), sessionID)
-	if err != nil {
-		return err
+	if ie, ok := shop.AsInputError(err); ok {
+		return srv.backToCart(c, ie.Error())
 	}
-	sess := srv.session(c, shopperCookie)
-	delete(sess.Values, checkoutKey)
-	sess.Values[lastOrderKey] = p.OrderID
-	if err := srv.saveSession(c, sess); err != nil {
-		return err
-	}
-	return redirect(c, "/checkout/complete")
+	return err
 }

@@ -79,6 +79,12 @@ func (k *kit) follow(rawURL string) response {
 func amazonCheckout(t *testing.T, k *kit, buyerID string, payment int) url.Values {
 	t.Helper()
 	fillCart(t, k, 2)
+	return amazonCheckoutCart(t, k, buyerID, payment)
+}
+
+// amazonCheckoutCart is amazonCheckout with the cart as it is.
+func amazonCheckoutCart(t *testing.T, k *kit, buyerID string, payment int) url.Values {
+	t.Helper()
 	cart := k.get("/cart")
 	mustContain(t, cart.body, "data-amazon-pay-button", `data-product-type="PayAndShip"`)
 	session := k.clickAmazonPay(cart.body)
@@ -173,7 +179,7 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 					t.Fatalf("payment %+v", p)
 				}
 				mails, _ := k.db.OrderMails(ctx, o.ID)
-				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでのお支払いは") {
+				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでお支払いの場合も") || !strings.Contains(mails[0].Subject, "【テスト決済】") {
 					t.Fatalf("mails %+v", mails)
 				}
 				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。")
@@ -372,26 +378,41 @@ func TestAmazonPayErrorsAndTimeouts(t *testing.T) {
 		t.Fatalf("charges %d", len(snap.Charges))
 	}
 
-	// Update fails for good (500 on every retry): the order fails, nothing is charged.
+	// Update fails (500 on every retry): Amazon may or may not have taken
+	// it, so the order waits; the shopper is told and presses 注文する again
+	// once Amazon is back, which goes on with the same order.
 	k2 := newKit(t)
 	form = amazonCheckout(t, k2, emulator.BuyerTaro, 0)
 	if err := k2.emu.AddFault(emulator.Fault{Operation: "UpdateCheckoutSession", Status: 500}); err != nil {
 		t.Fatal(err)
 	}
 	r = k2.post("/checkout/place", form)
-	if r.status != http.StatusOK {
+	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("update failing: %d %s", r.status, r.location)
 	}
-	mustContain(t, r.body, "お支払いを完了できませんでした", "別のお支払い方法を選ぶ")
+	mustContain(t, r.body, "ただいまAmazon Payに接続できません")
 	o, _ = k2.db.Order(context.Background(), 1)
-	if o.Status != store.OrderFailed {
+	if o.Status != store.OrderPending {
+		t.Fatalf("order %s while Amazon is down", o.Status)
+	}
+	k2.emu.ClearFaults()
+	r = k2.post("/checkout/place", form)
+	proc = k2.follow(r.location)
+	if res := k2.follow(proc.location); res.location != "/checkout/complete" {
+		t.Fatalf("after Amazon came back: %d %s", res.status, res.location)
+	}
+	if o, _ = k2.db.Order(context.Background(), 1); o.Status != store.OrderNew {
 		t.Fatalf("order %s", o.Status)
+	}
+	if _, err := k2.db.Order(context.Background(), 2); err == nil {
+		t.Fatal("a second order was written")
 	}
 }
 
 func TestAmazonPayPendingAuthorization(t *testing.T) {
 	t.Parallel()
-	k := newKit(t)
+	// Pending for longer than the test takes, however slow the machine.
+	k := newKitWith(t, kitOptions{pendingDelay: time.Hour})
 	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
 	form := amazonCheckout(t, k, emulator.BuyerPendingOK, 0)
 	if r := payAtAmazon(t, k, form); r.location != "/checkout/complete" {

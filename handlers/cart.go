@@ -25,7 +25,11 @@ func (srv *Server) renderCart(c echo.Context, status int, badLine int64, typed, 
 			return err
 		}
 	}
-	m := views.CartModel{Count: cart.Count, Subtotal: cart.Subtotal}
+	st, err := srv.shop.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	m := views.CartModel{Count: cart.Count, Subtotal: cart.Subtotal, FreeShippingShortfall: st.FreeShippingShortfall(cart.Subtotal)}
 	for _, l := range cart.Lines {
 		line := views.CartLine{ProductID: l.ProductID, Name: l.Name, ImageURL: l.ImagePath, UnitPrice: l.UnitPrice,
 			TaxRate: l.TaxRate, Quantity: l.Quantity, Subtotal: l.Subtotal, Problem: l.Problem}

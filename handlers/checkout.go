@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -8,7 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kago/jp"
 	"kago/shop"
+	"kago/static"
 	"kago/store"
 	"kago/views"
 )
@@ -20,47 +25,70 @@ const (
 
 // checkoutStart sends the shopper to the cart type the shop uses.
 func (srv *Server) checkoutStart(c echo.Context) error {
-	st, err := srv.shop.Settings(c.Request().Context())
-	if err != nil {
-		return err
+	return redirect(c, srv.orderPagePath(c))
+}
+
+// orderPagePath is the first page of the shop's cart type.
+func (srv *Server) orderPagePath(c echo.Context) string {
+	if cart, err := srv.cartType(c); err == nil && cart == shop.CartThreeStep {
+		return "/checkout/step1"
 	}
-	if st.CartType == shop.CartThreeStep {
-		return redirect(c, "/checkout/step1")
-	}
-	return redirect(c, "/checkout/order")
+	return "/checkout/order"
 }
 
 // draft loads the shopper's checkout, or sends them back to the cart when
-// there is nothing orderable in it.
+// there is nothing orderable in it. A checkout copied because it changed
+// after 「注文する」 becomes the session's checkout.
 func (srv *Server) draft(c echo.Context) (shop.Draft, shop.Quote, bool, error) {
 	ctx := c.Request().Context()
 	token := srv.cartToken(c)
 	if token == "" {
-		return shop.Draft{}, shop.Quote{}, false, srv.backToCart(c, shop.ErrEmptyCart.Message)
+		return shop.Draft{}, shop.Quote{}, false, redirect(c, "/cart") // the cart page says it is empty
 	}
 	id, _ := srv.session(c, shopperCookie).Values[checkoutKey].(string)
-	d, err := srv.shop.Draft(ctx, id, token)
-	if err != nil {
-		return d, shop.Quote{}, false, err
-	}
-	q, err := srv.shop.Quote(ctx, d, false)
+	d, q, err := srv.shop.OpenCheckout(ctx, id, token, false)
 	if err != nil {
 		return d, q, false, err
 	}
 	if len(q.Cart.Lines) == 0 {
-		return d, q, false, srv.backToCart(c, shop.ErrEmptyCart.Message)
+		return d, q, false, redirect(c, "/cart")
 	}
 	if !q.Cart.Orderable() {
 		return d, q, false, srv.backToCart(c, "在庫が不足している商品があります。カゴの内容をご確認ください。")
 	}
-	if id != d.ID {
-		sess := srv.session(c, shopperCookie)
-		sess.Values[checkoutKey] = d.ID
-		if err := srv.saveSession(c, sess); err != nil {
-			return d, q, false, err
-		}
+	if err := srv.rememberCheckout(c, id, d); err != nil {
+		return d, q, false, err
 	}
 	return d, q, true, nil
+}
+
+// rememberCheckout points the session at the draft when its ID changed
+// (new, or copied), with the draft's notice for the next page.
+func (srv *Server) rememberCheckout(c echo.Context, oldID string, d shop.Draft) error {
+	if oldID == d.ID && d.Notice == "" {
+		return nil
+	}
+	sess := srv.session(c, shopperCookie)
+	sess.Values[checkoutKey] = d.ID
+	if d.Notice != "" {
+		sess.AddFlash(d.Notice)
+	}
+	return srv.saveSession(c, sess)
+}
+
+// saveDraft stores the shopper's input; the session follows the draft when
+// it was copied (a change after 「注文する」).
+func (srv *Server) saveDraft(c echo.Context, d *shop.Draft, parts int) error {
+	old := d.ID
+	err := srv.shop.SaveDraft(c.Request().Context(), d, parts)
+	if old != d.ID {
+		sess := srv.session(c, shopperCookie)
+		sess.Values[checkoutKey] = d.ID
+		if serr := srv.saveSession(c, sess); serr != nil {
+			return serr
+		}
+	}
+	return err
 }
 
 func (srv *Server) backToCart(c echo.Context, msg string) error {
@@ -72,13 +100,15 @@ func (srv *Server) backToCart(c echo.Context, msg string) error {
 
 // checkoutPage builds the view model of any checkout page.
 func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Draft, q shop.Quote, errs map[string]string) (views.CheckoutPage, error) {
-	st, err := srv.shop.Settings(c.Request().Context())
+	ctx := c.Request().Context()
+	st, err := srv.shop.Settings(ctx)
 	if err != nil {
 		return views.CheckoutPage{}, err
 	}
 	m := views.CheckoutPage{Cart: cart, Step: step, CheckoutID: d.ID, Form: checkoutFormView(d.Form), Errors: errs, CSRF: csrfToken(c),
 		Summary: summaryView(q), Delivery: shop.DeliveryMethodLabel(d.Form.DeliveryMethod), PaymentLabel: shop.PaymentMethodLabel(d.Form.PaymentMethod),
-		BuyerAddress: shop.FormatAddress(d.Form.Buyer), BankDetails: st.BankDetails}
+		BuyerAddress: shop.FormatAddress(d.Form.Buyer), BankDetails: st.BankDetails, Preferred: d.Form.PreferredDelivery(),
+		JSURL: static.URL("checkout.js")}
 	if d.Form.ShipTo == shop.ShipToOther {
 		m.DestAddress = shop.FormatAddress(d.Form.Dest)
 	}
@@ -90,23 +120,28 @@ func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Dr
 			return m, err
 		}
 	}
+	if step == 3 {
+		a, err := srv.shop.AmazonPaySettings(ctx)
+		if err != nil {
+			return m, err
+		}
+		t := d.Terms(st, a.SaleMethod)
+		m.Terms = views.PurchaseTerms{PaymentTiming: t.PaymentTiming, DeliveryTiming: t.DeliveryTiming, ReturnPolicy: t.ReturnPolicy}
+		m.Digest = shop.CheckoutDigest(d, q)
+	}
 	for _, p := range shop.Prefectures {
 		m.Prefectures = append(m.Prefectures, p.Name)
 	}
-	weekdays := []string{"日", "月", "火", "水", "木", "金", "土"}
 	for _, day := range shop.DeliveryDates(time.Now()) {
-		t, _ := time.Parse(time.DateOnly, day)
-		m.Dates = append(m.Dates, views.Option{Value: day, Label: t.Format("1月2日") + "（" + weekdays[t.Weekday()] + "）"})
+		t, _ := jp.ParseDay(day)
+		m.Dates = append(m.Dates, views.Option{Value: day, Label: jp.Date(t)})
 	}
 	for _, t := range shop.DeliveryTimes {
 		m.Times = append(m.Times, views.Option{Value: t.Code, Label: t.Label})
-		if t.Code == d.Form.DeliveryTime && t.Code != "" {
-			m.TimeLabel = t.Label
-		}
 	}
 	m.Payments = []views.Option{
-		{Value: shop.PayBank, Label: "銀行振込", Note: "ご注文後にお送りするメールの口座へお振り込みください（振込手数料はお客様のご負担となります）。"},
-		{Value: shop.PayCOD, Label: "代金引換", Note: "代引き手数料 " + views.Yen(st.CODFee) + " がかかります。"},
+		{Value: shop.PayBank, Label: "銀行振込", Note: "ご注文後にお送りするメールに記載の口座へお振り込みください。振込手数料はお客様のご負担となります。"},
+		{Value: shop.PayCOD, Label: "代金引換", Note: "代引き手数料" + jp.Yen(st.CODFee) + "がかかります。"},
 	}
 	return m, nil
 }
@@ -178,12 +213,20 @@ func (srv *Server) checkoutForm(s checkoutStep) echo.HandlerFunc {
 				return redirect(c, "/checkout/step1")
 			}
 		}
-		m, err := srv.checkoutPage(c, s.cart, s.step, d, q, nil)
-		if err != nil {
-			return err
-		}
-		return render(c, http.StatusOK, views.CheckoutFormPage(srv.page(c, "ご注文手続き"), m))
+		return srv.renderCheckoutForm(c, http.StatusOK, s, d, q, nil, "")
 	}
+}
+
+func (srv *Server) renderCheckoutForm(c echo.Context, status int, s checkoutStep, d shop.Draft, q shop.Quote, errs map[string]string, msg string) error {
+	m, err := srv.checkoutPage(c, s.cart, s.step, d, q, errs)
+	if err != nil {
+		return err
+	}
+	p := srv.page(c, "ご注文手続き")
+	if msg != "" {
+		p.Error = msg
+	}
+	return render(c, status, views.CheckoutFormPage(p, m))
 }
 
 func (srv *Server) checkoutSubmit(s checkoutStep) echo.HandlerFunc {
@@ -194,31 +237,86 @@ func (srv *Server) checkoutSubmit(s checkoutStep) echo.HandlerFunc {
 			return err
 		}
 		bindCheckout(c, &d.Form, s.parts)
-		err = srv.shop.SaveDraft(ctx, &d, s.parts)
+		err = srv.saveDraft(c, &d, s.parts)
+		if errors.Is(err, shop.ErrAmazonRestart) {
+			return srv.backToOrderPage(c, shop.ErrAmazonRestart.Message)
+		}
+		if _, isInput := shop.AsInputError(err); err != nil && !isInput {
+			return err
+		}
+		recalc := c.FormValue("recalc") != ""
 		if s.back != "" && c.FormValue("back") != "" {
-			if _, isInput := shop.AsInputError(err); err != nil && !isInput {
-				return err
-			}
 			return redirect(c, s.back)
 		}
-		if ie, isInput := shop.AsInputError(err); isInput {
+		if ie, isInput := shop.AsInputError(err); isInput || recalc {
+			// 「金額を再計算」 without JavaScript shows the page again with
+			// the new amounts and no messages yet.
 			q, qerr := srv.shop.Quote(ctx, d, false)
 			if qerr != nil {
 				return qerr
 			}
-			m, merr := srv.checkoutPage(c, s.cart, s.step, d, q, ie.Fields)
-			if merr != nil {
-				return merr
+			if recalc {
+				return srv.renderCheckoutForm(c, http.StatusOK, s, d, q, nil, "")
 			}
-			p := srv.page(c, "ご注文手続き")
-			p.Error = ie.Message
-			return render(c, http.StatusUnprocessableEntity, views.CheckoutFormPage(p, m))
-		}
-		if err != nil {
-			return err
+			return srv.renderCheckoutForm(c, http.StatusUnprocessableEntity, s, d, q, ie.Fields, ie.Message)
 		}
 		return redirect(c, s.next)
 	}
+}
+
+// backToOrderPage sends the shopper to the first order page with a message.
+func (srv *Server) backToOrderPage(c echo.Context, msg string) error {
+	if err := srv.setFlash(c, shopperCookie, msg); err != nil {
+		return err
+	}
+	return redirect(c, srv.orderPagePath(c))
+}
+
+// checkoutQuote prices the checkout with the choices being made on the
+// page (prefectures, ship-to, payment method), without saving them: the
+// order summary follows the shopper as they choose (F-03, F-04).
+func (srv *Server) checkoutQuote(c echo.Context) error {
+	d, _, ok, err := srv.draft(c)
+	if !ok {
+		if err != nil {
+			return err
+		}
+		return echo.NewHTTPError(http.StatusConflict)
+	}
+	f := &d.Form
+	set := func(dst *string, key string) {
+		if v, ok := c.QueryParams()[key]; ok {
+			*dst = v[0]
+		}
+	}
+	set(&f.Buyer.Prefecture, "buyer_prefecture")
+	set(&f.Dest.Prefecture, "dest_prefecture")
+	set(&f.ShipTo, "ship_to")
+	set(&f.PaymentMethod, "payment_method")
+	q, err := srv.shop.Quote(c.Request().Context(), d, false)
+	if err != nil {
+		return err
+	}
+	type rate struct {
+		Label string `json:"label"`
+		Value string `json:"value"`
+	}
+	out := struct {
+		Subtotal string `json:"subtotal"`
+		Shipping string `json:"shipping"`
+		Fee      string `json:"fee"` // "" when there is none
+		Total    string `json:"total"`
+		TotalYen int64  `json:"total_yen"`
+		Rates    []rate `json:"rates"`
+	}{Subtotal: jp.Yen(q.Cart.Subtotal), Shipping: jp.Yen(q.ShippingFee), Total: jp.Yen(q.Total), TotalYen: q.Total, Rates: []rate{}}
+	if q.CODFee > 0 {
+		out.Fee = jp.Yen(q.CODFee)
+	}
+	for _, r := range q.RateTotals {
+		out.Rates = append(out.Rates, rate{Label: strconv.Itoa(r.Rate) + "%対象", Value: jp.Yen(r.Total) + "（内消費税" + jp.Yen(r.Tax) + "）"})
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
 }
 
 func (srv *Server) cartType(c echo.Context) (string, error) {
@@ -240,6 +338,11 @@ func (srv *Server) renderConfirm(c echo.Context, status int, d shop.Draft, q sho
 		return err
 	}
 	if err := srv.shop.ValidateDraft(d, shop.PartAll); err != nil {
+		if msg != "" {
+			if err := srv.setFlash(c, shopperCookie, msg); err != nil {
+				return err
+			}
+		}
 		if cart == shop.CartThreeStep {
 			if srv.shop.ValidateDraft(d, shop.PartBuyer) != nil {
 				return redirect(c, "/checkout/step1")
@@ -253,12 +356,23 @@ func (srv *Server) renderConfirm(c echo.Context, status int, d shop.Draft, q sho
 		return err
 	}
 	p := srv.page(c, "ご注文内容の確認")
-	p.Error = msg
+	if msg != "" {
+		p.Error = msg
+	}
 	return render(c, status, views.CheckoutConfirmPage(p, m))
 }
 
-// checkoutPlace is 「注文する」. The checkout ID comes from the form, so a
-// resubmitted old page still finds the order it made.
+// clientKey identifies the shopper's address without storing it: a keyed
+// hash, used to bound what one visitor can hold with unpaid orders.
+func (srv *Server) clientKey(c echo.Context) string {
+	mac := hmac.New(sha256.New, srv.cfg.SessionKey)
+	mac.Write([]byte(c.RealIP()))
+	return hex.EncodeToString(mac.Sum(nil)[:12])
+}
+
+// checkoutPlace is 「注文する」. The form names the checkout and what its
+// page showed, so a resubmitted page finds the order it made and a page
+// that no longer shows the checkout orders nothing.
 func (srv *Server) checkoutPlace(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := srv.cartToken(c)
@@ -266,18 +380,11 @@ func (srv *Server) checkoutPlace(c echo.Context) error {
 	if err != nil || token == "" {
 		return srv.backToCart(c, "ご注文手続きの有効期限が切れました。お手数ですが、カゴからもう一度お手続きください。")
 	}
-	var order store.Order
-	if d, derr := srv.shop.Draft(ctx, c.FormValue("checkout_id"), token); derr == nil && d.Amazon != nil {
-		var to string
-		to, order, err = srv.shop.PlaceAmazonOrder(ctx, d.ID, token, total, false)
-		if err == nil {
-			return c.Redirect(http.StatusSeeOther, to) // to Amazon
-		}
-		if _, isInput := shop.AsInputError(err); !isInput {
-			return srv.amazonResult(c, err)
-		}
-	} else {
-		order, err = srv.shop.PlaceOrder(ctx, c.FormValue("checkout_id"), token, total, false)
+	in := shop.Confirmation{CheckoutID: c.FormValue("checkout_id"), CartToken: token, Total: total, Digest: c.FormValue("digest"),
+		Client: srv.clientKey(c)}
+	placed, err := srv.shop.Place(ctx, in)
+	if placed.AmazonRedirect != "" {
+		return c.Redirect(http.StatusSeeOther, placed.AmazonRedirect) // to Amazon
 	}
 	if ie, ok := shop.AsInputError(err); ok {
 		d, q, ok, derr := srv.draft(c)
@@ -290,11 +397,16 @@ func (srv *Server) checkoutPlace(c echo.Context) error {
 		return srv.renderConfirm(c, http.StatusUnprocessableEntity, d, q, ie.Error())
 	}
 	if err != nil {
-		return err
+		return srv.amazonResult(c, err)
 	}
+	return srv.toCompletion(c, placed.Order.ID)
+}
+
+// toCompletion remembers the order for the completion page.
+func (srv *Server) toCompletion(c echo.Context, orderID int64) error {
 	sess := srv.session(c, shopperCookie)
 	delete(sess.Values, checkoutKey)
-	sess.Values[lastOrderKey] = order.ID
+	sess.Values[lastOrderKey] = orderID
 	if err := srv.saveSession(c, sess); err != nil {
 		return err
 	}
@@ -306,17 +418,20 @@ func (srv *Server) checkoutComplete(c echo.Context) error {
 	if id == 0 {
 		return redirect(c, "/")
 	}
-	o, err := srv.shop.DB().Order(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	o, err := srv.shop.DB().Order(ctx, id)
 	if err != nil {
 		return err
 	}
-	st, err := srv.shop.Settings(c.Request().Context())
+	st, err := srv.shop.Settings(ctx)
 	if err != nil {
 		return err
 	}
 	m := views.OrderComplete{Number: strconv.FormatInt(o.Number, 10), Email: o.Email, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod), Total: o.Total}
 	if o.PaymentMethod == shop.PayBank {
 		m.BankDetails = st.BankDetails
+		m.BankDeadline = jp.LongDate(o.CreatedAt.AddDate(0, 0, int(st.BankTransferDays)))
 	}
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, views.CheckoutCompletePage(srv.page(c, "ご注文完了"), m))
 }

@@ -51,15 +51,16 @@ func fillCart(t testing.TB, k *kit, qty int) store.Product {
 var (
 	totalRe    = regexp.MustCompile(`name="total" value="(\d+)"`)
 	checkoutRe = regexp.MustCompile(`name="checkout_id" value="([^"]+)"`)
+	digestRe   = regexp.MustCompile(`name="digest" value="([^"]+)"`)
 )
 
 func confirmForm(t *testing.T, body string) url.Values {
 	t.Helper()
-	tm, cm := totalRe.FindStringSubmatch(body), checkoutRe.FindStringSubmatch(body)
-	if tm == nil || cm == nil {
+	tm, cm, dm := totalRe.FindStringSubmatch(body), checkoutRe.FindStringSubmatch(body), digestRe.FindStringSubmatch(body)
+	if tm == nil || cm == nil || dm == nil {
 		t.Fatalf("confirm page without its form:\n%s", body)
 	}
-	return url.Values{"total": {tm[1]}, "checkout_id": {cm[1]}}
+	return url.Values{"total": {tm[1]}, "checkout_id": {cm[1]}, "digest": {dm[1]}}
 }
 
 func setCartType(t *testing.T, k *kit, cart string) {

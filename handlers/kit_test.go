@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -18,7 +19,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,16 +41,28 @@ type kit struct {
 	db     *store.DB
 	client *http.Client
 	csrf   string
-	// skew moves the shop's clock (the store's) ahead of the real one, to
-	// test expiry; the emulator keeps its own clock.
-	skew atomic.Int64
+	opts   kitOptions
+}
+
+// kitOptions change how a kit's shop is built.
+type kitOptions struct {
+	now       func() time.Time       // the store's clock; nil: real time
+	configure func(*handlers.Config) // changes to the HTTP config
+	// emu is an Amazon Pay emulator another kit made: two shops on one
+	// merchant account. nil: the kit makes its own.
+	emu *emulator.Emulator
+	// pendingDelay is how long the emulator keeps authorizations pending;
+	// 0: 50 ms.
+	pendingDelay time.Duration
 }
 
 const testAdminEmail, testAdminPassword = "admin@example.com", "correct-horse-battery"
 
-func newKit(t testing.TB) *kit {
+func newKit(t testing.TB) *kit { return newKitWith(t, kitOptions{}) }
+
+func newKitWith(t testing.TB, opts kitOptions) *kit {
 	t.Helper()
-	k := &kit{t: t, dir: t.TempDir(), client: newClient()}
+	k := &kit{t: t, dir: t.TempDir(), client: newClient(), opts: opts}
 	k.start()
 	return k
 }
@@ -58,7 +70,7 @@ func newKit(t testing.TB) *kit {
 // start serves the shop over the kit's data directory.
 func (k *kit) start() {
 	t, dir, ctx := k.t, k.dir, context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), func() time.Time { return time.Now().Add(time.Duration(k.skew.Load())) })
+	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), k.opts.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +83,21 @@ func (k *kit) start() {
 	if _, err := s.EnsureAdmin(ctx, testAdminEmail, testAdminPassword); err != nil {
 		t.Fatal(err)
 	}
-	emu, err := emulator.New(emulator.Options{PendingDelay: 50 * time.Millisecond, IPNRetries: -1, SNSKey: testSNSKey(t)})
-	if err != nil {
-		t.Fatal(err)
+	emu := k.opts.emu
+	if emu == nil {
+		delay := cmp.Or(k.opts.pendingDelay, 50*time.Millisecond)
+		if emu, err = emulator.New(emulator.Options{PendingDelay: delay, IPNRetries: -1, SNSKey: testSNSKey(t)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { emu.Close() })
 	}
-	t.Cleanup(func() { emu.Close() })
-	e := handlers.New(s, handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
-		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}})
+	// The POST limit per address is tested on its own; other tests post a lot.
+	cfg := handlers.Config{Log: log, SessionKey: bytes.Repeat([]byte{7}, 64), UploadDir: filepath.Join(dir, "uploads"),
+		Mounts: map[string]http.Handler{"/amazonpay-emulator": emu}, PostLimit: handlers.PostLimit{Rate: 1000, Burst: 1000}}
+	if k.opts.configure != nil {
+		k.opts.configure(&cfg)
+	}
+	e := handlers.New(s, cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	if err := emu.SetPublicURL(srv.URL + "/amazonpay-emulator"); err != nil {

@@ -143,7 +143,8 @@ func (k *kit) resetLink() string {
 
 func TestMemberPasswordReset(t *testing.T) {
 	t.Parallel()
-	k := newKit(t)
+	clk := &kitClock{t: time.Now().UTC()}
+	k := newKitWith(t, kitOptions{now: clk.now})
 	k.registerMember("hanako@example.jp", "")
 	k.logoutMember()
 	mustContain(t, k.get("/login").body, `href="/password/forgot"`)
@@ -190,7 +191,7 @@ func TestMemberPasswordReset(t *testing.T) {
 	if expired == "" || expired == link {
 		t.Fatalf("second reset mail: %+v", mails)
 	}
-	k.skew.Store(int64(time.Hour + time.Second))
+	clk.add(time.Hour + time.Second)
 	if r := k.get(expired); r.status != http.StatusNotFound || !strings.Contains(r.body, "有効期限（1時間）が過ぎた") {
 		t.Fatalf("expired link: %d", r.status)
 	}
@@ -582,5 +583,5 @@ func TestAdminCoupons(t *testing.T) {
 
 // sibling is another browser (its own cookies) on the same shop.
 func (k *kit) sibling() *kit {
-	return &kit{t: k.t, dir: k.dir, emu: k.emu, srv: k.srv, shop: k.shop, db: k.db, client: newClient()}
+	return &kit{t: k.t, dir: k.dir, emu: k.emu, srv: k.srv, shop: k.shop, db: k.db, client: newClient(), opts: k.opts}
 }

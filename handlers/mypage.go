@@ -141,7 +141,7 @@ func (srv *Server) myPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.MyPasswordPage(p, nav, views.PasswordForm{Temporary: m.PasswordTemporary}))
+	return render(c, http.StatusOK, views.MyPasswordPage(p, nav, views.MemberPasswordForm{Temporary: m.PasswordTemporary}))
 }
 
 func (srv *Server) mySavePassword(c echo.Context) error {
@@ -153,7 +153,7 @@ func (srv *Server) mySavePassword(c echo.Context) error {
 		c.FormValue("password_confirm"))
 	if ie, ok := shop.AsInputError(err); ok {
 		p.Error = ie.Message
-		return render(c, http.StatusUnprocessableEntity, views.MyPasswordPage(p, nav, views.PasswordForm{Temporary: m.PasswordTemporary, Errors: ie.Fields}))
+		return render(c, http.StatusUnprocessableEntity, views.MyPasswordPage(p, nav, views.MemberPasswordForm{Temporary: m.PasswordTemporary, Errors: ie.Fields}))
 	}
 	if err != nil {
 		return err

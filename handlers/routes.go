@@ -18,6 +18,11 @@ func (srv *Server) routes(e *echo.Echo) {
 	// Storefront
 	e.GET("/", srv.productList)
 	e.GET("/products/:id", srv.productPage)
+	e.GET("/law", srv.legalPage(shop.PageLaw))         // 特定商取引法に基づく表記
+	e.GET("/privacy", srv.legalPage(shop.PagePrivacy)) // プライバシーポリシー
+	e.GET("/terms", srv.legalPage(shop.PageTerms))     // ご利用規約
+	e.GET("/postal/:code", srv.postalLookup)           // 住所検索 (JSON)
+	e.GET("/favicon.ico", srv.favicon)
 	e.GET("/cart", srv.cartPage)
 	e.POST("/cart/items", srv.addToCart)
 	e.POST("/cart/items/:id", srv.updateCartLine)
@@ -29,6 +34,7 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/checkout/step1", srv.checkoutSubmit(threeStep1))
 	e.GET("/checkout/step2", srv.checkoutForm(threeStep2))
 	e.POST("/checkout/step2", srv.checkoutSubmit(threeStep2))
+	e.GET("/checkout/quote", srv.checkoutQuote) // the summary as the shopper chooses (JSON)
 	e.GET("/checkout/confirm", srv.checkoutConfirm)
 	e.POST("/checkout/place", srv.checkoutPlace) // 注文する
 	e.GET("/checkout/complete", srv.checkoutComplete)
@@ -68,12 +74,28 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.POST("/admin/login", srv.adminLogin)
 	a := e.Group("/admin", srv.requireAdmin)
 	a.POST("/logout", srv.adminLogout)
+	a.GET("/password", srv.adminPasswordPage) // パスワード変更
+	a.POST("/password", srv.adminChangePassword)
 	a.GET("", srv.adminDashboard)
 	a.GET("/products", srv.adminProducts)
+	a.GET("/products.csv", srv.adminProductsCSV)
+	a.GET("/products/import", srv.adminProductImportPage)
+	a.POST("/products/import", srv.adminProductImport)
 	a.GET("/products/new", srv.adminProductNew)
 	a.POST("/products/new", srv.adminProductCreate)
 	a.GET("/products/:id", srv.adminProductEdit)
 	a.POST("/products/:id", srv.adminProductUpdate)
+	a.POST("/products/:id/duplicate", srv.adminProductDuplicate)
+	a.POST("/products/:id/publish", srv.adminProductPublish)
+	a.POST("/products/:id/images/:image/move", srv.adminProductMoveImage)
+	a.POST("/products/:id/images/:image/delete", srv.adminProductDeleteImage)
+	a.GET("/categories", srv.adminCategories)
+	a.POST("/categories", srv.adminSaveCategory)
+	a.POST("/categories/:id", srv.adminSaveCategory)
+	a.POST("/categories/:id/delete", srv.adminDeleteCategory)
+	a.GET("/pages", srv.adminShopPages)
+	a.GET("/pages/:slug", srv.adminShopPage)
+	a.POST("/pages/:slug", srv.adminSaveShopPage)
 	a.GET("/mails", srv.adminMails)
 	a.POST("/mails/test", srv.adminTestMail)
 	a.GET("/mails/:id", srv.adminMail)
@@ -98,6 +120,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/coupons/new", srv.adminCouponCreate)
 	a.GET("/coupons/:id", srv.adminCouponEdit)
 	a.POST("/coupons/:id", srv.adminCouponUpdate)
+	a.GET("/jobs", srv.adminJobs) // 定期処理
+	a.POST("/jobs/:name/run", srv.adminRunJob)
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

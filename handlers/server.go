@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -33,6 +34,13 @@ type Config struct {
 	// Mounts are handlers served under a path prefix with no CSRF check and
 	// no session, such as the Amazon Pay emulator. Keys end without "/".
 	Mounts map[string]http.Handler
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client. Empty: the connecting address is the client, and the header is
+	// ignored (anyone could write it to dodge the per-address limits).
+	TrustedProxies []*net.IPNet
+	// PostLimit limits write requests per client address; zero means
+	// DefaultPostLimit.
+	PostLimit PostLimit
 }
 
 // Server is the HTTP side of the shop.
@@ -53,6 +61,7 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = srv.handleError
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(srv.logRequests)
 	e.Use(middleware.Recover())
@@ -61,11 +70,16 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
 	}))
 	e.Use(middleware.BodyLimit("4M"))
+	if cfg.PostLimit == (PostLimit{}) {
+		cfg.PostLimit = DefaultPostLimit
+	}
+	e.Use(srv.limitPosts(cfg.PostLimit))
+	e.Use(srv.limitForms)
 	for prefix, h := range cfg.Mounts {
 		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
 	}
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "kago_csrf", CookiePath: "/",
+		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/", CookieMaxAge: csrfMaxAge,
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
 		Skipper: func(c echo.Context) bool { return srv.isMounted(c.Request().URL.Path) },
 	})
@@ -73,6 +87,23 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	srv.routes(e)
 	return e
 }
+
+// ipExtractor is how c.RealIP finds the client address, for the limits per
+// address: the connection's, or the X-Forwarded-For entry added by the
+// nearest trusted proxy.
+func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// csrfMaxAge is the CSRF cookie's life in seconds (Echo's default).
+const csrfMaxAge = 86400
 
 func hstsAge(secure bool) int {
 	if secure {
@@ -142,6 +173,11 @@ func (srv *Server) handleError(err error, c echo.Context) {
 			}
 		case http.StatusRequestEntityTooLarge:
 			heading, message = "送信サイズが大きすぎます", "送信できるのは4MBまでです。ファイルを小さくしてもう一度お試しください。"
+			if he == errTooMuchInput {
+				message = "入力された内容が長すぎるか、項目が多すぎます。前の画面に戻って内容を短くしてから、もう一度お試しください。"
+			}
+		case http.StatusTooManyRequests:
+			heading, message = "アクセスが集中しています", "短い時間にたくさんの送信がありました。1分ほど待ってから、もう一度お試しください。"
 		}
 	case errors.Is(err, shop.ErrNotFound):
 		status, heading, message = http.StatusNotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。"

@@ -1,21 +1,133 @@
 package handlers
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"kago/model"
 	"kago/shop"
 	"kago/static"
 	"kago/views"
 )
 
-// Cookie names: shoppers and admins have separate sessions.
+// Cookie names. The shopper's cookie is a gorilla session holding only IDs
+// (cart token, checkout, last order) and flashes; the admin's cookie holds a
+// server-side session ID (signIn), its flashes live in that session.
 const (
 	shopperCookie = "kago_shop"
-	adminCookie   = "kago_admin"
+	adminCookie   = "kago_admin_sid"
+	csrfCookie    = "kago_csrf"
 )
+
+// sessionCookie is the cookie of one kind of server-side session
+// (shop.Sessions). It carries only the random session ID. Members get their
+// own: sessionCookie{kind: model.SessionMember, name: "kago_member_sid", path: "/"}.
+type sessionCookie struct {
+	kind string // model.SessionAdmin, model.SessionMember
+	name string
+	path string // the admin cookie is sent only to /admin
+}
+
+var adminSession = sessionCookie{kind: model.SessionAdmin, name: adminCookie, path: "/admin"}
+
+// serverSessions maps a cookie name to its server-side session, for flashes.
+var serverSessions = map[string]sessionCookie{adminCookie: adminSession}
+
+func (srv *Server) setSessionCookie(c echo.Context, sc sessionCookie, id string, maxAge time.Duration) {
+	ck := &http.Cookie{Name: sc.name, Value: id, Path: sc.path, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: srv.cfg.Secure, MaxAge: int(maxAge / time.Second)}
+	if id == "" {
+		ck.MaxAge = -1
+	}
+	c.SetCookie(ck)
+}
+
+// signIn starts a session of sc's kind for subjectID. The session ID
+// rotates (the browser's old session ends) and so does the CSRF token.
+func (srv *Server) signIn(c echo.Context, sc sessionCookie, subjectID int64) error {
+	old := ""
+	if ck, err := c.Cookie(sc.name); err == nil {
+		old = ck.Value
+	}
+	id, err := srv.shop.Sessions.Start(c.Request().Context(), sc.kind, subjectID, old)
+	if err != nil {
+		return err
+	}
+	srv.setSessionCookie(c, sc, id, srv.shop.Sessions.Policy(sc.kind).Max)
+	c.Set("session-id:"+sc.name, id)
+	c.Set("session:"+sc.name, nil)
+	srv.rotateCSRF(c)
+	return nil
+}
+
+// signedIn returns the browser's live session of sc's kind; ok is false
+// when it is not signed in (no cookie, ended, expired).
+func (srv *Server) signedIn(c echo.Context, sc sessionCookie) (model.Session, bool, error) {
+	key := "session:" + sc.name
+	if ss, ok := c.Get(key).(model.Session); ok {
+		return ss, true, nil
+	}
+	id := srv.sessionID(c, sc)
+	ss, err := srv.shop.Sessions.Get(c.Request().Context(), sc.kind, id)
+	if errors.Is(err, shop.ErrNotFound) {
+		return ss, false, nil
+	}
+	if err != nil {
+		return ss, false, err
+	}
+	c.Set(key, ss)
+	return ss, true, nil
+}
+
+// sessionID is the browser's session ID of sc's kind: the one signIn just
+// issued, or the cookie's; "" when none.
+func (srv *Server) sessionID(c echo.Context, sc sessionCookie) string {
+	if id, ok := c.Get("session-id:" + sc.name).(string); ok {
+		return id
+	}
+	if ck, err := c.Cookie(sc.name); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// signOut ends the browser's session of sc's kind and drops its cookie.
+func (srv *Server) signOut(c echo.Context, sc sessionCookie) error {
+	if err := srv.shop.Sessions.End(c.Request().Context(), srv.sessionID(c, sc)); err != nil {
+		return err
+	}
+	srv.setSessionCookie(c, sc, "", 0)
+	srv.rotateCSRF(c)
+	return nil
+}
+
+// rotateCSRF gives the browser a new CSRF token (at sign-in and sign-out),
+// replacing the cookie the CSRF middleware set earlier in this response.
+// Browsers that send Sec-Fetch-Site are checked by that header instead.
+func (srv *Server) rotateCSRF(c echo.Context) {
+	h := c.Response().Header()
+	kept := h.Values("Set-Cookie")[:0:0]
+	for _, v := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(v, csrfCookie+"=") {
+			kept = append(kept, v)
+		}
+	}
+	h.Del("Set-Cookie")
+	for _, v := range kept {
+		h.Add("Set-Cookie", v)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: srv.cfg.Secure, MaxAge: csrfMaxAge})
+}
 
 // session returns the named cookie session, the same one for the whole
 // request; a tampered or stale cookie yields a fresh, empty session.
@@ -56,14 +168,29 @@ func (srv *Server) ensureCartToken(c echo.Context) (string, error) {
 	return t, srv.saveSession(c, sess)
 }
 
-// setFlash stores a one-time message for the next page of that session.
+// setFlash stores a one-time message for the next page of that session;
+// for a server-side session (the admin's) it is kept in the session.
 func (srv *Server) setFlash(c echo.Context, cookie, msg string) error {
+	if sc, ok := serverSessions[cookie]; ok {
+		if _, in, err := srv.signedIn(c, sc); !in {
+			return err
+		}
+		return srv.shop.Sessions.SetFlash(c.Request().Context(), srv.sessionID(c, sc), msg)
+	}
 	sess := srv.session(c, cookie)
 	sess.AddFlash(msg)
 	return srv.saveSession(c, sess)
 }
 
 func (srv *Server) popFlash(c echo.Context, cookie string) string {
+	if sc, ok := serverSessions[cookie]; ok {
+		ss, in, _ := srv.signedIn(c, sc)
+		if !in {
+			return ""
+		}
+		msg, _ := srv.shop.Sessions.TakeFlash(c.Request().Context(), ss)
+		return msg
+	}
 	sess := srv.session(c, cookie)
 	flashes := sess.Flashes()
 	if len(flashes) == 0 {
@@ -82,7 +209,14 @@ func csrfToken(c echo.Context) string {
 // page builds the shared part of a storefront page.
 func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
-	p := views.Page{Title: title, ShopName: srv.shopName(ctx), CSRF: csrfToken(c), StaticCSS: static.URL("kago.css")}
+	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"),
+		Meta: views.Meta{Type: "website", Favicon: static.URL("favicon.svg"), PostalJS: static.URL("postal.js")}}
+	if st, err := srv.shop.Settings(ctx); err == nil {
+		p.ShopName, p.Meta.Description = st.ShopName, st.ShopDescription
+	}
+	if base := srv.shop.BaseURL(); base != "" {
+		p.Meta.URL = base + c.Request().URL.RequestURI()
+	}
 	if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}
@@ -90,6 +224,7 @@ func (srv *Server) page(c echo.Context, title string) views.Page {
 		p.Member = m.Address.FullName()
 	}
 	p.Flash = srv.popFlash(c, shopperCookie)
+	p.TestMode = srv.shop.TestMode(ctx)
 	return p
 }
 

@@ -66,6 +66,15 @@ type Sender interface {
 	Send(ctx context.Context, m store.Mail) error
 }
 
+// NoSMTP is the sender of a shop without an SMTP server: mail is stored, not
+// queued, so it is only reached by mail queued while a server was set.
+type NoSMTP struct{}
+
+// Send refuses: there is no server to deliver to.
+func (NoSMTP) Send(context.Context, store.Mail) error {
+	return errors.New("no SMTP server is configured (-smtp-host); the mail stays queued")
+}
+
 // SMTPSender delivers through go-mail.
 type SMTPSender struct {
 	cfg SMTPConfig
@@ -124,64 +133,57 @@ func (s *SMTPSender) Send(ctx context.Context, m store.Mail) error {
 }
 
 // Worker delivers queued mail with retry and backoff; safe to run on several
-// instances because each mail is claimed with a conditional update.
+// instances because each mail is claimed with a conditional update. The
+// scheduler (package jobs) runs DeliverDue.
 type Worker struct {
-	db       *store.DB
-	sender   Sender
-	log      *slog.Logger
-	interval time.Duration
-	now      func() time.Time
+	db     *store.DB
+	sender Sender
+	log    *slog.Logger
+	now    func() time.Time
 }
 
-// NewWorker returns a worker polling every interval.
-func NewWorker(db *store.DB, sender Sender, log *slog.Logger, interval time.Duration) *Worker {
-	return &Worker{db: db, sender: sender, log: log, interval: interval, now: db.Now}
+// NewWorker returns a worker sending through sender.
+func NewWorker(db *store.DB, sender Sender, log *slog.Logger) *Worker {
+	return &Worker{db: db, sender: sender, log: log, now: db.Now}
 }
 
 // claimFor is how long a claimed mail is left alone before another worker may
 // retry it (a worker that died mid-send).
 const claimFor = 2 * time.Minute
 
-// Run delivers until ctx ends.
-func (w *Worker) Run(ctx context.Context) {
-	t := time.NewTicker(w.interval)
-	defer t.Stop()
-	for {
-		w.DeliverDue(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// DeliverDue sends every mail that is due now and returns how many were sent.
-func (w *Worker) DeliverDue(ctx context.Context) int {
+// DeliverDue sends every mail that is due now and returns how many were
+// sent. After a failed delivery it stops (the server is likely down) and
+// returns that error; the mail is retried after its backoff. While mail
+// waits for a retry, the run reports that as its error too, so 定期処理
+// keeps showing that delivery is failing.
+func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
 		m, err := w.db.ClaimMail(ctx, claimFor)
 		if errors.Is(err, store.ErrNotFound) {
-			return sent
+			n, last, err := w.db.MailsAwaitingRetry(ctx)
+			if err == nil && n > 0 {
+				err = fmt.Errorf("%d queued mail(s) wait for a retry; last error: %s", n, last)
+			}
+			return sent, err
 		}
 		if err != nil {
-			w.log.Error("mail claim", "err", err)
-			return sent
+			return sent, fmt.Errorf("mail claim: %w", err)
 		}
 		if err := w.sender.Send(ctx, m); err != nil {
 			at := w.now().Add(Backoff(m.Attempts))
 			w.log.Warn("mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_at", at, "err", err)
-			if err := w.db.RetryMailAt(context.WithoutCancel(ctx), m.ID, at, err.Error()); err != nil {
-				w.log.Error("mail retry", "mail_id", m.ID, "err", err)
+			if rerr := w.db.RetryMailAt(context.WithoutCancel(ctx), m.ID, at, err.Error()); rerr != nil {
+				return sent, errors.Join(err, rerr)
 			}
-			return sent // the server is likely down; wait for the next tick
+			return sent, fmt.Errorf("mail %d (attempt %d): %w", m.ID, m.Attempts, err)
 		}
 		if err := w.db.MarkMailSent(context.WithoutCancel(ctx), m.ID); err != nil {
-			w.log.Error("mail mark sent", "mail_id", m.ID, "err", err)
+			return sent, fmt.Errorf("mail %d mark sent: %w", m.ID, err)
 		}
 		sent++
 	}
-	return sent
+	return sent, ctx.Err()
 }
 
 // Backoff is the wait after the given number of failed attempts: 30 s

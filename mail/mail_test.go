@@ -32,7 +32,7 @@ func setup(t *testing.T) (*store.DB, *clock, *mailtest.Server, *mail.Worker) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := mail.NewWorker(db, sender, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Second)
+	w := mail.NewWorker(db, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return db, clk, srv, w
 }
 
@@ -58,8 +58,8 @@ func TestOutboxDeliversJapaneseMailOverSMTP(t *testing.T) {
 	if m.Status != store.MailQueued {
 		t.Fatalf("status %q, want queued", m.Status)
 	}
-	if n := w.DeliverDue(context.Background()); n != 1 {
-		t.Fatalf("delivered %d, want 1", n)
+	if n, err := w.DeliverDue(context.Background()); n != 1 || err != nil {
+		t.Fatalf("delivered %d (%v), want 1", n, err)
 	}
 	got := srv.Messages()
 	if len(got) != 1 || got[0].Subject != "【かご屋】ご注文ありがとうございます" || !strings.Contains(got[0].Body, "判図太郎 様") ||
@@ -70,7 +70,7 @@ func TestOutboxDeliversJapaneseMailOverSMTP(t *testing.T) {
 	if stored.Status != store.MailSent || stored.SentAt.IsZero() {
 		t.Fatalf("after delivery: %+v", stored)
 	}
-	if n := w.DeliverDue(context.Background()); n != 0 || len(srv.Messages()) != 1 {
+	if n, _ := w.DeliverDue(context.Background()); n != 0 || len(srv.Messages()) != 1 {
 		t.Fatal("a sent mail was sent again")
 	}
 }
@@ -81,20 +81,20 @@ func TestOutboxRetriesAfterServerWasDown(t *testing.T) {
 	m := enqueue(t, db, outbox, "再送テスト")
 	srv.Stop()
 	ctx := context.Background()
-	if n := w.DeliverDue(ctx); n != 0 {
-		t.Fatalf("delivered %d with the server down", n)
+	if n, err := w.DeliverDue(ctx); n != 0 || err == nil {
+		t.Fatalf("delivered %d with the server down (error %v)", n, err)
 	}
 	failed, _ := db.Mail(ctx, m.ID)
 	if failed.Status != store.MailQueued || failed.Attempts != 1 || failed.LastError == "" {
 		t.Fatalf("after a failed attempt: %+v", failed)
 	}
 	srv.Restart()
-	if n := w.DeliverDue(ctx); n != 0 {
-		t.Fatal("retried before the backoff elapsed")
+	if n, err := w.DeliverDue(ctx); n != 0 || err == nil || !strings.Contains(err.Error(), "1 queued mail(s) wait for a retry") {
+		t.Fatalf("before the backoff elapsed: %d sent, error %v", n, err)
 	}
 	clk.t = clk.t.Add(mail.Backoff(1))
-	if n := w.DeliverDue(ctx); n != 1 {
-		t.Fatalf("delivered %d after the server came back, want 1", n)
+	if n, err := w.DeliverDue(ctx); n != 1 || err != nil {
+		t.Fatalf("delivered %d (%v) after the server came back, want 1", n, err)
 	}
 	if got := srv.Messages(); len(got) != 1 || got[0].Subject != "再送テスト" {
 		t.Fatalf("received %+v", got)
@@ -107,7 +107,7 @@ func TestNoSMTPKeepsMailInOutbox(t *testing.T) {
 	if m.Status != store.MailStored {
 		t.Fatalf("status %q, want stored", m.Status)
 	}
-	if n := w.DeliverDue(context.Background()); n != 0 || len(srv.Messages()) != 0 {
+	if n, _ := w.DeliverDue(context.Background()); n != 0 || len(srv.Messages()) != 0 {
 		t.Fatal("a stored mail was delivered")
 	}
 }

@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Address is a person and where they live, as a Japanese form has it: the
 // name in two parts with their furigana, the phone, and the address from
@@ -21,4 +24,35 @@ type Address struct {
 // FullName is the name as printed on a label.
 func (a Address) FullName() string {
 	return strings.TrimSpace(a.FamilyName + " " + a.GivenName)
+}
+
+// Street is the address on one line as a label prints it: prefecture, city
+// and street run together in Japanese (東京都千代田区丸の内1-1-1), and words
+// in Latin letters keep their spaces (東京都 Shibuya-ku Jingumae 1-2-3); the
+// building follows after a space.
+func (a Address) Street() string {
+	var b strings.Builder
+	for _, part := range []string{a.Prefecture, a.City, a.Address1} {
+		if part == "" {
+			continue
+		}
+		if b.Len() > 0 && (latinLetter(rune(part[0])) || latinLetter(lastRune(b.String()))) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(part)
+	}
+	if a.Address2 != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a.Address2)
+	}
+	return b.String()
+}
+
+func latinLetter(r rune) bool { return (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') }
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }

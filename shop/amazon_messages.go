@@ -135,6 +135,12 @@ var amazonPayMessages = map[string]amazonPayMessage{
 		"ショップの操作で課金許可（Charge Permission）を終了しました。"},
 	"BuyerClosed": {"このご注文のお支払いは、Amazonアカウントから終了されています。ご不明な点はショップまでお問い合わせください。",
 		"購入者がAmazonアカウントから課金許可（Charge Permission）を終了しました。"},
+	// The shop's own reasons (Amazon never sends these): the checkout
+	// session was not completed, so Amazon charges nothing.
+	ReasonShopperChangedOrder: {"このご注文は、「注文する」の後にご注文内容が変更されたため確定していません。Amazon Payでのご請求はありません。新しいご注文のお手続きをお続けください。",
+		"お客様が「注文する」の後にご注文内容を変更し、新しいご注文に置き換えたため、このご注文は確定していません。チェックアウトセッションは完了していないため、Amazon Payでの請求はありません。"},
+	ReasonReservationLapsed: {"お支払いの確認までに時間がかかり、その間に商品が品切れになったため、ご注文を確定できませんでした。Amazon Payでのご請求はありません。入荷をお待ちいただくか、ほかの商品をお選びください。",
+		"在庫の確保時間を過ぎてからお支払いが確認され、その間に在庫がなくなったため、ご注文を確定しませんでした。チェックアウトセッションは完了していないため、Amazon Payでの請求はありません。"},
 	"AmazonClosed": {"このご注文のお支払いはAmazonにより終了されました。お手数ですが、ショップまでお問い合わせください。",
 		"Amazonが課金許可（Charge Permission）を終了しました。理由はセラーセントラルで確認してください。"},
 }

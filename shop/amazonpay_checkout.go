@@ -89,10 +89,18 @@ func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int6
 	if cartType == CartThreeStep {
 		productType = amazonpay.ProductTypePayAndShip // 支払方法のみ is for the zero-step cart only
 	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return offer, err
+	}
+	// Amazon's 「キャンセル」 brings the buyer back to the order page; the shop
+	// name is shown on Amazon's pages (AMAZON-PAY.md section 9).
 	payload := amazonpay.CreateCheckoutSessionRequest{
-		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: s.shopURL() + "/checkout/amazonpay/review?k=" + checkoutID},
-		StoreID:            a.StoreID,
-		Scopes:             []string{"name", "email", "phoneNumber", "billingAddress"},
+		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: s.shopURL() + "/checkout/amazonpay/review?k=" + checkoutID,
+			CheckoutCancelURL: s.shopURL() + "/checkout"},
+		StoreID:          a.StoreID,
+		Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
+		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(st.ShopName, 50)},
 	}
 	if a.AllowIncrease {
 		payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
@@ -170,11 +178,28 @@ func (s *Shop) AmazonReview(ctx context.Context, d *Draft, sessionID, key string
 		}
 	}
 	f := &d.Form
+	// The buyer block is filled from Amazon's buyer data and billing address
+	// when the shopper arrives from Amazon (or as another Amazon buyer); on
+	// a later return (「変更」 at Amazon) what they edited stays. The delivery
+	// address is kept apart: it never becomes the buyer's.
 	if b := cs.Buyer; b != nil {
 		amazon.BuyerID = b.BuyerID
-		name, email, phone := MapAmazonBuyer(*b)
-		f.Email, f.Buyer.Phone = email, phone
-		f.Buyer.FamilyName, f.Buyer.GivenName, f.Buyer.FamilyKana, f.Buyer.GivenKana = name, "", "", ""
+	}
+	if d.Amazon == nil || d.Amazon.BuyerID != amazon.BuyerID {
+		f.Buyer = store.Address{}
+		if cs.BillingAddress != nil {
+			if addr, err := MapAmazonAddress(*cs.BillingAddress); err == nil {
+				f.Buyer = addr
+			}
+		}
+		if b := cs.Buyer; b != nil {
+			name, email, phone := MapAmazonBuyer(*b)
+			f.Email = email
+			f.Buyer.FamilyName, f.Buyer.GivenName, f.Buyer.FamilyKana, f.Buyer.GivenKana = name, "", "", ""
+			if phone != "" {
+				f.Buyer.Phone = phone
+			}
+		}
 	}
 	if amazon.AddressFixed() {
 		if cs.ShippingAddress == nil {
@@ -183,15 +208,6 @@ func (s *Shop) AmazonReview(ctx context.Context, d *Draft, sessionID, key string
 			amazon.AddressError = MsgAmazonAddressUnusable
 		} else {
 			amazon.Address = addr
-			// The buyer block starts as the delivery address; the buyer may edit it.
-			name, phone := f.Buyer.FamilyName, f.Buyer.Phone
-			f.Buyer = addr
-			if name != "" {
-				f.Buyer.FamilyName = name
-			}
-			if phone != "" {
-				f.Buyer.Phone = phone
-			}
 		}
 	}
 	f.PaymentMethod = PayAmazon
@@ -235,15 +251,34 @@ type AmazonFailure struct {
 
 func (e *AmazonFailure) Error() string { return "amazon pay failed: " + e.ReasonCode }
 
-// AmazonPending is a completion that could not be confirmed yet (Amazon did
-// not answer); the order stays pending and is finished by a retry.
+// ErrAmazonPending is a completion that could not be confirmed yet (Amazon
+// did not answer); the order stays pending and is finished by a retry.
 var ErrAmazonPending = errors.New("amazon pay: completion not confirmed yet")
+
+// Reason codes of the shop's own, for orders that end without Amazon having
+// declined anything. Amazon never sends these.
+const (
+	// ReasonShopperChangedOrder: the shopper changed the checkout after
+	// 「注文する」 and placed the changed one instead.
+	ReasonShopperChangedOrder = "ShopperChangedOrder"
+	// ReasonReservationLapsed: the buyer came back after the reservation
+	// lapsed and the stock was gone meanwhile; the session is not completed.
+	ReasonReservationLapsed = "ReservationLapsed"
+)
+
+// Limits on unpaid reservations: one visitor cannot hold a product with
+// orders that are never paid (issue: stock hoarding).
+const (
+	maxUnpaidPerClient = 3
+	msgTooManyUnpaid   = "お支払いが済んでいないAmazon Payのご注文が多いため、新しいご注文をお受けできません。お支払い手続き中のご注文を完了していただくか、しばらくしてからもう一度お試しください。"
+)
 
 // PlaceAmazonOrder is 「注文する」 with Amazon Pay: the order is written as
 // pending with its snapshot and reserved stock, then the checkout session is
 // updated with the server's amount and the buyer is sent to Amazon. It
-// returns the URL to send the buyer to.
-func (s *Shop) PlaceAmazonOrder(ctx context.Context, checkoutID, cartToken string, shownTotal int64, member bool) (string, store.Order, error) {
+// returns the URL to send the buyer to. A second call confirming the same
+// page sends the buyer to Amazon again for the same order.
+func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, store.Order, error) {
 	a, err := s.AmazonPaySettings(ctx)
 	if err != nil {
 		return "", store.Order{}, err
@@ -255,7 +290,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, checkoutID, cartToken strin
 	var order store.Order
 	var payment store.AmazonPayment
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		p, err := prepareOrder(tx, checkoutID, cartToken, shownTotal, member)
+		p, err := prepareOrder(tx, in)
 		if err != nil {
 			return err
 		}
@@ -270,6 +305,11 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, checkoutID, cartToken strin
 		if order.Total < AmazonPayMinTotal || order.Total > AmazonPayMaxTotal {
 			return Invalid("Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。別のお支払い方法をお選びください。")
 		}
+		if n, err := tx.CountUnpaidReservations(in.Client); err != nil {
+			return err
+		} else if in.Client != "" && n >= maxUnpaidPerClient {
+			return Invalid(msgTooManyUnpaid)
+		}
 		order.Status, order.PaymentStatus = store.OrderPending, store.AmazonPending
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
 			return err
@@ -277,7 +317,8 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, checkoutID, cartToken strin
 		snapshot, _ := json.Marshal(map[string]any{"order": order, "draft": p.draft})
 		payment = store.AmazonPayment{OrderID: order.ID, CheckoutSessionID: p.draft.Amazon.SessionID, State: store.AmazonPending,
 			SaleMethod: a.SaleMethod, AllowIncrease: a.AllowIncrease, ProductType: p.draft.Amazon.ProductType, Amount: order.Total,
-			Instrument: p.draft.Amazon.Instrument, BuyerID: p.draft.Amazon.BuyerID, Snapshot: snapshot}
+			Instrument: p.draft.Amazon.Instrument, BuyerID: p.draft.Amazon.BuyerID, Snapshot: snapshot,
+			Environment: a.Environment, MerchantReference: a.ReferencePrefix + strconv.FormatInt(order.Number, 10), ClientKey: in.Client}
 		return tx.InsertAmazonPayment(payment)
 	})
 	if err != nil {
@@ -290,29 +331,35 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, checkoutID, cartToken strin
 	if err != nil {
 		return "", order, err
 	}
-	number := strconv.FormatInt(order.Number, 10)
 	cs, err := client.UpdateCheckoutSession(ctx, payment.CheckoutSessionID, amazonpay.UpdateCheckoutSessionRequest{
 		WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: s.shopURL() + "/checkout/amazonpay/result"},
 		PaymentDetails: &amazonpay.PaymentDetails{PaymentIntent: payment.SaleMethod, CanHandlePendingAuthorization: payment.SaleMethod != SaleConfirm,
 			ChargeAmount: amazonpay.PtrJPY(order.Total), PresentmentCurrency: amazonpay.CurrencyJPY},
-		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantReferenceID: number, MerchantStoreName: truncateRunes(st.ShopName, 50),
-			NoteToBuyer: truncateRunes("ご注文番号 "+number, 255)},
+		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantReferenceID: payment.MerchantReference, MerchantStoreName: truncateRunes(st.ShopName, 50),
+			NoteToBuyer: truncateRunes("ご注文番号 "+strconv.FormatInt(order.Number, 10), 255)},
 	})
 	if err != nil {
 		reason := amazonpay.ReasonCode(err)
-		if reason == "" {
-			reason = "ServiceUnavailable"
+		if reason == "" || isRetryable(err) {
+			// Amazon did not answer: the order stays pending; the next
+			// 「注文する」 of this page, or the recovery job, carries on.
+			s.log.Warn("amazon pay update not confirmed", "order_id", order.ID, "err", err)
+			return "", order, Invalid(msgAmazonUnavailable)
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, reason, err.Error()); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, reason, err.Error(), ""); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
 	}
 	if cs.WebCheckoutDetails.AmazonPayRedirectURL == "" {
-		if ferr := s.failAmazonOrder(ctx, order.ID, "InvalidCheckoutSessionStatus", "no amazonPayRedirectUrl"); ferr != nil {
+		reason := amazonpay.ReasonInvalidCheckoutSessionStatus
+		for _, c := range cs.Constraints {
+			reason = c.ConstraintID // what keeps the session from going on, as Amazon names it
+		}
+		if ferr := s.failAmazonOrder(ctx, order.ID, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
 			return "", order, ferr
 		}
-		return "", order, &AmazonFailure{Order: order, ReasonCode: "InvalidCheckoutSessionStatus"}
+		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
 	}
 	return cs.WebCheckoutDetails.AmazonPayRedirectURL, order, nil
 }
@@ -395,7 +442,8 @@ func (s *Shop) waitAmazon(ctx context.Context, orderID int64) error {
 }
 
 // completeAmazon runs after this request won the claim: it calls Amazon and
-// records the answer. Whatever happens the payment leaves 'completing'.
+// records the answer as Amazon gave it. Whatever happens the payment leaves
+// 'completing'.
 func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error {
 	a, err := s.AmazonPaySettings(ctx)
 	if err != nil {
@@ -405,46 +453,87 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error 
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, err)
 	}
-	o, err := s.db.Order(ctx, p.OrderID)
-	if err != nil {
-		return s.releaseAmazon(ctx, p.OrderID, err)
+	if p.StockReleased {
+		// The reservation lapsed: the buyer paid late. Honoured when the
+		// stock is still there, else the session is never completed and
+		// Amazon charges nothing.
+		if ok, err := s.reserveAgain(ctx, p.OrderID); err != nil {
+			return s.releaseAmazon(ctx, p.OrderID, err)
+		} else if !ok {
+			return s.failAmazonOrder(ctx, p.OrderID, ReasonReservationLapsed, "", "")
+		}
 	}
-	key := amazonpay.IdempotencyKey("complete", strconv.FormatInt(o.Number, 10))
+	// The key is built from the checkout session ID, which Amazon made
+	// unique, not from the shop's order number (AMAZON-PAY.md section 9).
+	key := amazonpay.IdempotencyKey("complete", p.CheckoutSessionID)
 	cs, err := client.CompleteCheckoutSession(ctx, p.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(p.Amount)}, key)
-	if err != nil && amazonpay.IsReason(err, amazonpay.ReasonInvalidCheckoutSessionStatus) {
-		// Completed already (an earlier answer was lost) or canceled: ask.
-		cs, err = client.GetCheckoutSession(ctx, p.CheckoutSessionID)
-		if err == nil && cs.StatusDetails.State == "Open" {
+	if reason := amazonpay.ReasonCode(err); err != nil && reason != "" && !isRetryable(err) {
+		// Refused: ask Amazon what the session is. A canceled one says why
+		// (BuyerCanceled, Declined, Expired, AmazonCanceled); a completed
+		// one means an earlier answer was lost.
+		got, gerr := client.GetCheckoutSession(ctx, p.CheckoutSessionID)
+		switch {
+		case gerr != nil:
+			return s.releaseAmazon(ctx, p.OrderID, gerr)
+		case got.StatusDetails.State == amazonpay.StateOpen && reason == amazonpay.ReasonInvalidCheckoutSessionStatus:
 			// The buyer has not finished at Amazon yet: nothing to fail.
 			return s.releaseAmazon(ctx, p.OrderID, errors.New("checkout session still open"))
-		}
-		if err == nil && cs.StatusDetails.State != "Completed" {
-			reason := cs.StatusDetails.ReasonCode
-			if reason == "" {
-				reason = amazonpay.ReasonInvalidCheckoutSessionStatus
+		case got.StatusDetails.State == amazonpay.StateCanceled:
+			r := got.StatusDetails.ReasonCode
+			if r == "" {
+				r = reason
 			}
-			return s.failAmazonOrder(ctx, p.OrderID, reason, cs.StatusDetails.ReasonDescription)
+			return s.failAmazonOrder(ctx, p.OrderID, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
+		case got.StatusDetails.State == amazonpay.StateCompleted:
+			cs, err = got, nil
+		default:
+			return s.failAmazonOrder(ctx, p.OrderID, reason, err.Error(), got.StatusDetails.State)
 		}
 	}
 	if err != nil {
-		if reason := amazonpay.ReasonCode(err); reason != "" && !isRetryable(err) {
-			return s.failAmazonOrder(ctx, p.OrderID, reason, err.Error())
-		}
 		return s.releaseAmazon(ctx, p.OrderID, err)
 	}
 	p.ChargePermissionID, p.ChargeID = cs.ChargePermissionID, cs.ChargeID
-	p.AmazonState = "Chargeable"
+	// What Amazon holds now: the charge's state, or the permission's when
+	// the sale method made no charge (Confirm). Unknown until read.
+	p.AmazonState, p.Instrument = "", ""
+	if perm, err := client.GetChargePermission(ctx, p.ChargePermissionID); err == nil {
+		p.Instrument = paymentDescriptor(perm.PaymentPreferences)
+		if p.ChargeID == "" {
+			p.AmazonState = perm.StatusDetails.State
+		}
+	} else {
+		s.log.Warn("amazon pay permission not read after completion", "order_id", p.OrderID, "err", err)
+	}
 	if p.ChargeID != "" {
 		if ch, err := client.GetCharge(ctx, p.ChargeID); err == nil {
 			p.AmazonState = ch.StatusDetails.State
-			if ch.StatusDetails.State == "Declined" {
-				return s.failAmazonOrder(ctx, p.OrderID, ch.StatusDetails.ReasonCode, ch.StatusDetails.ReasonDescription)
+			if ch.StatusDetails.State == amazonpay.StateDeclined {
+				return s.failAmazonOrder(ctx, p.OrderID, ch.StatusDetails.ReasonCode, ch.StatusDetails.ReasonDescription, ch.StatusDetails.State)
 			}
 		} else {
-			p.AmazonState = "AuthorizationInitiated"
+			s.log.Warn("amazon pay charge not read after completion", "order_id", p.OrderID, "err", err)
 		}
 	}
 	return s.finishAmazonOrder(ctx, p, a)
+}
+
+// TestPayment tells whether a payment was made in the emulator or Amazon's
+// sandbox, where no money moves (テスト決済). Orders from before the
+// environment was recorded count as real.
+func TestPayment(p store.AmazonPayment) bool {
+	return p.Environment == EnvEmulator || p.Environment == EnvSandbox
+}
+
+// paymentDescriptor is the instrument the buyer paid with, e.g.
+// "Visa ****4444", as Amazon describes it.
+func paymentDescriptor(prefs []amazonpay.PaymentPreference) string {
+	for _, p := range prefs {
+		if p.PaymentDescriptor != "" {
+			return p.PaymentDescriptor
+		}
+	}
+	return ""
 }
 
 func isRetryable(err error) bool {
@@ -453,7 +542,7 @@ func isRetryable(err error) bool {
 }
 
 // releaseAmazon puts a claimed payment back to pending when Amazon could not
-// be asked, so the next return (or the recovery worker) completes it.
+// be asked, so the next return (or the recovery job) completes it.
 func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) error {
 	s.log.Warn("amazon pay completion not confirmed", "order_id", orderID, "err", cause)
 	if _, err := s.db.ClaimAmazonPayment(context.WithoutCancel(ctx), orderID, store.AmazonCompleting, store.AmazonPending); err != nil {
@@ -463,7 +552,8 @@ func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) er
 }
 
 // finishAmazonOrder records a completed payment and completes the order in
-// one transaction: status, payment, history, mails, cart.
+// one transaction: status, payment, history, mails, and the ordered lines
+// leave the cart.
 func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings) error {
 	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		p.State = store.AmazonDone
@@ -476,7 +566,7 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		if err := tx.SetPaymentStatus(p.OrderID, p.AmazonState); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("Amazonリファレンス ID %s / %s / %s", p.ChargePermissionID, SaleMethodLabel(p.SaleMethod), p.AmazonState)
+		detail := fmt.Sprintf("Amazonリファレンス ID %s / %s / %s", p.ChargePermissionID, SaleMethodLabel(p.SaleMethod), amazonStateOrUnknown(p.AmazonState))
 		if err := tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済完了", detail); err != nil {
 			return err
 		}
@@ -492,36 +582,85 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		if a.NotesOnThanks {
 			notes = a.Notes
 		}
-		if err := s.enqueueThanks(tx, o, settingsFrom(kv), notes); err != nil {
+		if err := s.enqueueThanks(tx, o, settingsFrom(kv), notes, TestPayment(p)); err != nil {
 			return err
 		}
 		c, err := tx.Checkout(o.CheckoutID)
 		if err != nil {
 			return err
 		}
-		return tx.ClearCart(c.CartToken)
+		return takeOrderedFromCart(tx, c.CartToken, o)
 	})
 }
 
+// testPaymentNote heads the notes of a thanks mail for a test payment.
+const testPaymentNote = "【テスト決済】このご注文はAmazon Payのテスト環境でのお支払いです。実際の請求は発生しません。\n"
+
+// amazonStateOrUnknown names a state the shop could not read yet.
+func amazonStateOrUnknown(state string) string {
+	if state == "" {
+		return "状態未確認（「最新の状態に更新」で確認）"
+	}
+	return state
+}
+
 // failAmazonOrder keeps the order as 決済失敗 with the reason and gives its
-// stock back; the shopper's cart is untouched.
-func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, reason, detail string) error {
+// stock back; the shopper's cart is untouched. amazonState is the state
+// Amazon reported for the session or charge ("" when Amazon reported none).
+func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, reason, detail, amazonState string) error {
 	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		p, err := tx.AmazonPayment(orderID)
 		if err != nil {
 			return err
 		}
-		if p.State == store.AmazonFailed || p.State == store.AmazonDone {
-			return nil
-		}
-		p.State, p.ReasonCode, p.ReasonText, p.AmazonState = store.AmazonFailed, reason, truncateRunes(detail, 500), "Declined"
-		if err := tx.UpdateAmazonPayment(p); err != nil {
+		return failAmazonOrderTx(tx, p, reason, detail, amazonState)
+	})
+}
+
+func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, reason, detail, amazonState string) error {
+	if p.State == store.AmazonFailed || p.State == store.AmazonDone {
+		return nil
+	}
+	stockHeld := !p.StockReleased
+	p.State, p.ReasonCode, p.ReasonText, p.AmazonState, p.StockReleased = store.AmazonFailed, reason, truncateRunes(detail, 500), amazonState, true
+	if err := tx.UpdateAmazonPayment(p); err != nil {
+		return err
+	}
+	if err := tx.SetOrderStatus(p.OrderID, store.OrderPending, store.OrderFailed); err != nil {
+		return err
+	}
+	if err := tx.SetPaymentStatus(p.OrderID, store.AmazonFailed); err != nil {
+		return err
+	}
+	if stockHeld {
+		if err := returnOrderStock(tx, p.OrderID); err != nil {
 			return err
 		}
-		if err := tx.SetOrderStatus(orderID, store.OrderPending, store.OrderFailed); err != nil {
+	}
+	return tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済失敗", reason)
+}
+
+func returnOrderStock(tx *store.Tx, orderID int64) error {
+	o, err := tx.Order(orderID)
+	if err != nil {
+		return err
+	}
+	for _, l := range o.Lines {
+		if err := tx.ReturnStock(l.ProductID, l.Quantity); err != nil {
 			return err
 		}
-		if err := tx.SetPaymentStatus(orderID, store.AmazonFailed); err != nil {
+	}
+	return nil
+}
+
+// reserveAgain takes the stock of an order whose reservation lapsed, if it
+// is all still there; false when a line is short.
+func (s *Shop) reserveAgain(ctx context.Context, orderID int64) (bool, error) {
+	ok := false
+	err := s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		p, err := tx.AmazonPayment(orderID)
+		if err != nil || !p.StockReleased {
+			ok = err == nil
 			return err
 		}
 		o, err := tx.Order(orderID)
@@ -529,27 +668,65 @@ func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, reason, detai
 			return err
 		}
 		for _, l := range o.Lines {
-			if err := tx.ReturnStock(l.ProductID, l.Quantity); err != nil {
+			if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
+				return errStockGone
+			} else if err != nil {
 				return err
 			}
 		}
-		return tx.AddOrderHistory(orderID, "Amazon Pay", "決済失敗", reason)
+		p.StockReleased = false
+		if err := tx.UpdateAmazonPayment(p); err != nil {
+			return err
+		}
+		ok = true
+		return tx.AddOrderHistory(orderID, "自動処理", "在庫を再確保", "お支払いの確認後に在庫を確保し直しました")
 	})
+	if errors.Is(err, errStockGone) {
+		return false, nil
+	}
+	return ok, err
 }
 
-// RestartCheckout gives the shopper a fresh checkout with what they typed,
-// after a payment failed: the failed order keeps the old one.
-func (s *Shop) RestartCheckout(ctx context.Context, old Draft) (Draft, error) {
-	d := old
-	d.ID = newCheckoutID()
-	d.LeaveAmazonPay()
-	data, err := json.Marshal(d)
+var errStockGone = errors.New("stock gone")
+
+// ReleaseLapsedReservations gives back the stock of Amazon Pay orders whose
+// buyer has not come back within the reservation time (a setting): an
+// unpaid order cannot hold a product for the 24 hours Amazon keeps a
+// checkout session open. The order stays pending; a late payment is
+// honoured when the stock is still there (see completeAmazon). It reports
+// how many reservations it released; safe on several instances.
+func (s *Shop) ReleaseLapsedReservations(ctx context.Context) (int, error) {
+	st, err := s.Settings(ctx)
 	if err != nil {
-		return d, err
+		return 0, err
 	}
-	return d, s.db.WithTx(ctx, func(tx *store.Tx) error {
-		return tx.PutCheckout(store.Checkout{ID: d.ID, CartToken: d.CartToken, Data: data})
-	})
+	lapsed, err := s.db.UnpaidAmazonPayments(ctx, s.db.Now().Add(-time.Duration(st.ReservationMinutes)*time.Minute), recoverBatch)
+	if err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, lp := range lapsed {
+		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			p, err := tx.AmazonPayment(lp.OrderID)
+			if err != nil || p.State != store.AmazonPending || p.StockReleased {
+				return err // completed or released meanwhile
+			}
+			p.StockReleased = true
+			if err := tx.UpdateAmazonPayment(p); err != nil {
+				return err
+			}
+			if err := returnOrderStock(tx, p.OrderID); err != nil {
+				return err
+			}
+			released++
+			return tx.AddOrderHistory(p.OrderID, "自動処理", "在庫の確保を解除",
+				fmt.Sprintf("%d分以内にお支払いが確認できなかったため、在庫を戻しました", st.ReservationMinutes))
+		})
+		if err != nil {
+			return released, err
+		}
+	}
+	return released, nil
 }
 
 // Recovery of Amazon Pay orders left behind (F-80): a buyer who paid but

@@ -71,6 +71,9 @@ type AmazonPaySettings struct {
 	NotesOnPayment   bool   // 支払方法画面に表示
 	NotesOnThanks    bool   // サンクスメールに記載
 	EnabledTakkyubin bool   // 宅配便で利用する
+	// ReferencePrefix goes before the order number in merchantReferenceId,
+	// so shops sharing one merchant account tell their orders apart.
+	ReferencePrefix string
 
 	emulatorKeyPEM string // the generated key used in emulator mode
 }
@@ -79,7 +82,7 @@ type AmazonPaySettings struct {
 func DefaultAmazonPaySettings() AmazonPaySettings {
 	return AmazonPaySettings{Environment: EnvEmulator, SaleMethod: SaleAuthorizeWithCapture, ButtonColor: "Gold",
 		ProductType: amazonpay.ProductTypePayAndShip, DisplayStyle: "logo", EnabledTakkyubin: true,
-		Notes: "Amazon Payでのお支払いは、Amazonアカウントに登録されたお届け先・お支払い方法をご利用いただけます。", NotesOnPayment: true, NotesOnThanks: true}
+		Notes: "Amazon Payでお支払いの場合も、ご注文の確認メールやお問い合わせへのご返信は当店からお送りします。", NotesOnPayment: true, NotesOnThanks: true}
 }
 
 const apPrefix = "amazonpay."
@@ -110,6 +113,7 @@ func amazonPaySettingsFrom(kv map[string]string) AmazonPaySettings {
 	flag(&a.NotesOnPayment, "notes_on_payment")
 	flag(&a.NotesOnThanks, "notes_on_thanks")
 	flag(&a.EnabledTakkyubin, "enabled_takkyubin")
+	str(&a.ReferencePrefix, "reference_prefix")
 	str(&a.emulatorKeyPEM, "emulator_key")
 	if a.Environment == EnvEmulator {
 		a.MerchantID, a.StoreID, a.PublicKeyID, a.PrivateKeyPEM = emulatorMerchantID, emulatorStoreID, emulatorPublicKeyID, a.emulatorKeyPEM
@@ -128,7 +132,7 @@ func (a AmazonPaySettings) values() map[string]string {
 		"environment": a.Environment, "sale_method": a.SaleMethod, "button_color": a.ButtonColor,
 		"allow_increase": b(a.AllowIncrease), "product_type": a.ProductType, "display_style": a.DisplayStyle,
 		"notes": a.Notes, "notes_on_payment": b(a.NotesOnPayment), "notes_on_thanks": b(a.NotesOnThanks),
-		"enabled_takkyubin": b(a.EnabledTakkyubin),
+		"enabled_takkyubin": b(a.EnabledTakkyubin), "reference_prefix": a.ReferencePrefix,
 	}
 	if a.Environment != EnvEmulator {
 		kv["merchant_id"], kv["store_id"], kv["public_key_id"] = a.MerchantID, a.StoreID, a.PublicKeyID
@@ -174,19 +178,28 @@ func (s *deps) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error)
 	return amazonPaySettingsFrom(kv), nil
 }
 
+// TestMode tells whether Amazon Pay is configured against the emulator or
+// Amazon's sandbox, where no money moves (the storefront says so).
+func (s *Shop) TestMode(ctx context.Context) bool {
+	a, err := s.AmazonPaySettings(ctx)
+	return err == nil && a.Configured() && a.Environment != EnvLive
+}
+
 // AmazonPayInput is the settings form as typed.
 type AmazonPayInput struct {
 	Environment, MerchantID, StoreID, PublicKeyID, PrivateKeyPEM string
 	SaleMethod, ButtonColor, ProductType, DisplayStyle           string
 	AllowIncrease, NotesOnPayment, NotesOnThanks                 bool
 	EnabledTakkyubin                                             bool
-	Notes                                                        string
+	Notes, ReferencePrefix                                       string
+	Base                                                         string // FormBase of the settings shown
 }
 
 var (
 	merchantIDRe  = regexp.MustCompile(`^[A-Z0-9]{8,20}$`)
 	storeIDRe     = regexp.MustCompile(`^amzn1\.application-oa2-client\.[a-z0-9]{16,64}$`)
 	publicKeyIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+	prefixRe      = regexp.MustCompile(`^[A-Za-z0-9_-]{0,16}$`)
 )
 
 // SaveAmazonPaySettings validates and stores the form. An empty private key
@@ -201,6 +214,9 @@ func (s *Shop) SaveAmazonPaySettings(ctx context.Context, in AmazonPayInput) err
 	a.Environment, a.SaleMethod, a.ButtonColor, a.ProductType, a.DisplayStyle = in.Environment, in.SaleMethod, in.ButtonColor, in.ProductType, in.DisplayStyle
 	a.AllowIncrease, a.NotesOnPayment, a.NotesOnThanks, a.EnabledTakkyubin = in.AllowIncrease, in.NotesOnPayment, in.NotesOnThanks, in.EnabledTakkyubin
 	a.Notes = strings.TrimSpace(in.Notes)
+	if a.ReferencePrefix = strings.TrimSpace(in.ReferencePrefix); !prefixRe.MatchString(a.ReferencePrefix) {
+		fields["reference_prefix"] = "注文番号の接頭辞は半角英数字とハイフン・アンダースコアで16文字以内にしてください。"
+	}
 	switch a.Environment {
 	case EnvEmulator:
 	case EnvSandbox, EnvLive:
@@ -246,8 +262,18 @@ func (s *Shop) SaveAmazonPaySettings(ctx context.Context, in AmazonPayInput) err
 	if len(fields) > 0 {
 		return &InputError{Message: "入力内容に誤りがあります。赤字の項目をご確認ください。", Fields: fields}
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(a.values()) })
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kv, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		return putMerged(tx, in.Base, a.values(), amazonPaySettingsFrom(kv).values())
+	})
 }
+
+// Base fingerprints the stored Amazon Pay settings for the form's
+// base (lost updates, formbase.go).
+func (a AmazonPaySettings) Base() string { return FormBase(a.values()) }
 
 // AmazonPayEnv is how the shop reaches Amazon Pay and is reached back.
 type AmazonPayEnv struct {

@@ -2,24 +2,21 @@ package shop
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/http"
-	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"kago/jp"
+	"kago/model"
 	"kago/store"
 )
 
-// Products lists what the storefront shows.
-func (s *Shop) Products(ctx context.Context) ([]store.Product, error) {
-	return s.db.Products(ctx, true)
-}
+// Catalog is the product side of the shop: the storefront's shelves and
+// search, and the admin's products, categories, pictures and CSV.
+type Catalog struct{ *deps }
 
 // Product returns a published product, or ErrNotFound.
 func (s *Shop) Product(ctx context.Context, id int64) (store.Product, error) {
@@ -30,7 +27,84 @@ func (s *Shop) Product(ctx context.Context, id int64) (store.Product, error) {
 	return p, err
 }
 
-// ProductInput is the admin product form as typed.
+// Page sizes of the lists.
+const (
+	StorefrontPageSize = 24
+	AdminPageSize      = 50
+)
+
+// ProductList is one page of a product list.
+type ProductList struct {
+	Products []store.Product
+	Total    int
+	Page     int // 1-based
+	Pages    int // at least 1
+}
+
+// Query bounds and normalises a list query. A page number past the end or
+// below 1 is clamped, a search is cut at 100 characters.
+func (c *Catalog) list(ctx context.Context, q model.ProductQuery, page, size int) (ProductList, error) {
+	if r := []rune(strings.TrimSpace(q.Text)); len(r) > 100 {
+		q.Text = string(r[:100])
+	}
+	page = max(page, 1)
+	q.Limit, q.Offset = size, (page-1)*size
+	ps, total, err := c.db.SearchProducts(ctx, q)
+	if err != nil {
+		return ProductList{}, err
+	}
+	out := ProductList{Products: ps, Total: total, Page: page, Pages: max(1, (total+size-1)/size)}
+	if page > out.Pages && total > 0 {
+		return c.list(ctx, q, out.Pages, size)
+	}
+	return out, nil
+}
+
+// Storefront lists published products, searched by name and description
+// and filtered by category; page is 1-based.
+func (c *Catalog) Storefront(ctx context.Context, text string, categoryID int64, page int) (ProductList, error) {
+	return c.list(ctx, model.ProductQuery{Text: text, CategoryID: categoryID, PublishedOnly: true}, page, StorefrontPageSize)
+}
+
+// Admin lists products for 商品管理: name search, category and publication
+// filters ("", "published", "draft"); page is 1-based.
+func (c *Catalog) Admin(ctx context.Context, text string, categoryID int64, status string, page int) (ProductList, error) {
+	return c.list(ctx, model.ProductQuery{Text: text, CategoryID: categoryID, Status: status}, page, AdminPageSize)
+}
+
+// Categories lists the categories with product counts (published only for
+// the storefront).
+func (c *Catalog) Categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
+	return c.db.Categories(ctx, publishedOnly)
+}
+
+// ProductDetail is a product with its pictures and categories.
+type ProductDetail struct {
+	store.Product
+	Images      []model.ProductImage
+	CategoryIDs []int64
+}
+
+// Detail returns a product with its pictures and categories; publishedOnly
+// hides drafts (ErrNotFound).
+func (c *Catalog) Detail(ctx context.Context, id int64, publishedOnly bool) (ProductDetail, error) {
+	p, err := c.db.Product(ctx, id)
+	if err != nil {
+		return ProductDetail{}, err
+	}
+	if publishedOnly && !p.Published {
+		return ProductDetail{}, ErrNotFound
+	}
+	d := ProductDetail{Product: p}
+	if d.Images, err = c.db.ProductImages(ctx, id); err != nil {
+		return d, err
+	}
+	d.CategoryIDs, err = c.db.ProductCategoryIDs(ctx, id)
+	return d, err
+}
+
+// ProductInput is the admin product form as typed. Base is the fingerprint
+// of the values the form was opened with (see FormBase).
 type ProductInput struct {
 	Name, Description  string
 	Price, MemberPrice string
@@ -38,13 +112,30 @@ type ProductInput struct {
 	Stock              string
 	SortOrder          string
 	Published          bool
+	CategoryIDs        []string
+	Base               string
+}
+
+// Price limits in yen (issue 14: 0 and more than 10,000,000 are refused).
+const (
+	MinPrice = 1
+	MaxPrice = 10_000_000
+	MaxStock = 1_000_000
+)
+
+// productFields is a parsed product form: the product's own columns and its
+// categories.
+type productFields struct {
+	store.Product
+	Categories []int64
 }
 
 // parse validates the form and returns the product fields, or an
-// InputError naming each bad field.
-func (in ProductInput) parse() (store.Product, error) {
+// InputError naming each bad field. Category IDs are checked against known.
+func (in ProductInput) parse(known []model.Category) (productFields, error) {
 	fields := map[string]string{}
-	var p store.Product
+	var f productFields
+	p := &f.Product
 	p.Name = strings.TrimSpace(in.Name)
 	switch n := utf8.RuneCountInString(p.Name); {
 	case n == 0:
@@ -52,24 +143,27 @@ func (in ProductInput) parse() (store.Product, error) {
 	case n > 100:
 		fields["name"] = "商品名は100文字以内で入力してください。"
 	}
-	p.Description = strings.TrimSpace(in.Description)
+	p.Description = strings.TrimSpace(strings.ReplaceAll(in.Description, "\r\n", "\n"))
 	if utf8.RuneCountInString(p.Description) > 5000 {
 		fields["description"] = "商品説明は5000文字以内で入力してください。"
 	}
 	yen := func(field, label, raw string, optional bool) sql.NullInt64 {
-		raw = strings.ReplaceAll(strings.TrimSpace(toHalfWidthDigits(raw)), ",", "")
+		raw = strings.NewReplacer(",", "", "，", "", "円", "").Replace(strings.TrimSpace(toHalfWidthDigits(raw)))
 		if raw == "" && optional {
 			return sql.NullInt64{}
 		}
 		v, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || v < 0 || v > 10_000_000 {
-			fields[field] = label + "は0から10,000,000までの半角数字（円）で入力してください。"
+		if err != nil || v < MinPrice || v > MaxPrice {
+			fields[field] = label + "は1から10,000,000までの半角数字（円）で入力してください。"
 		}
 		return sql.NullInt64{Int64: v, Valid: true}
 	}
 	p.Price = yen("price", "販売価格", in.Price, false).Int64
 	p.MemberPrice = yen("member_price", "会員価格", in.MemberPrice, true)
-	switch in.TaxRate {
+	if p.MemberPrice.Valid && fields["price"] == "" && fields["member_price"] == "" && p.MemberPrice.Int64 > p.Price {
+		fields["member_price"] = "会員価格は販売価格以下にしてください。"
+	}
+	switch strings.TrimSuffix(strings.TrimSpace(in.TaxRate), "%") {
 	case "10":
 		p.TaxRate = TaxStandard
 	case "8":
@@ -77,117 +171,302 @@ func (in ProductInput) parse() (store.Product, error) {
 	default:
 		fields["tax_rate"] = "税率は10%または8%（軽減税率）を選んでください。"
 	}
-	stock, err := strconv.ParseInt(strings.TrimSpace(toHalfWidthDigits(in.Stock)), 10, 64)
-	if err != nil || stock < 0 || stock > 1_000_000 {
+	stock, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(toHalfWidthDigits(in.Stock)), ",", ""), 10, 64)
+	if err != nil || stock < 0 || stock > MaxStock {
 		fields["stock"] = "在庫数は0から1,000,000までの半角数字で入力してください。"
 	}
 	p.Stock = stock
 	if raw := strings.TrimSpace(in.SortOrder); raw != "" {
 		v, err := strconv.Atoi(toHalfWidthDigits(raw))
 		if err != nil || v < 0 || v > 100000 {
-			fields["sort_order"] = "表示順は0以上の半角数字で入力してください。"
+			fields["sort_order"] = "表示順は0から100000までの半角数字で入力してください。"
 		}
 		p.SortOrder = v
 	}
 	p.Published = in.Published
+	for _, raw := range in.CategoryIDs {
+		id, _ := strconv.ParseInt(raw, 10, 64)
+		if !slices.ContainsFunc(known, func(c model.Category) bool { return c.ID == id }) {
+			fields["categories"] = "カテゴリを選び直してください（削除されたカテゴリがあります）。"
+			continue
+		}
+		if !slices.Contains(f.Categories, id) {
+			f.Categories = append(f.Categories, id)
+		}
+	}
+	slices.Sort(f.Categories)
 	if len(fields) > 0 {
-		return p, &InputError{Fields: fields}
+		return f, &InputError{Fields: fields}
 	}
-	return p, nil
+	return f, nil
 }
 
-// Image upload rules.
-const MaxImageBytes = 2 << 20
-
-var imageExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
-
-// Image is an uploaded product picture.
-type Image struct {
-	Data []byte
+// values are the canonical texts of a product's editable fields, the unit
+// of the lost-update merge.
+func productValues(p store.Product, categories []int64) map[string]string {
+	member := ""
+	if p.MemberPrice.Valid {
+		member = strconv.FormatInt(p.MemberPrice.Int64, 10)
+	}
+	cats := make([]string, len(categories))
+	for i, id := range categories {
+		cats[i] = strconv.FormatInt(id, 10)
+	}
+	return map[string]string{
+		"name": p.Name, "description": p.Description, "price": strconv.FormatInt(p.Price, 10), "member_price": member,
+		"tax_rate": strconv.Itoa(p.TaxRate), "stock": strconv.FormatInt(p.Stock, 10), "sort_order": strconv.Itoa(p.SortOrder),
+		"published": boolText(p.Published), "categories": strings.Join(cats, ","),
+	}
 }
 
-// SaveProduct creates (id 0) or updates a product from the admin form, with
-// an optional new image. The image is checked by its content, not its name.
-func (s *Shop) SaveProduct(ctx context.Context, id int64, in ProductInput, img *Image) (store.Product, error) {
-	p, err := in.parse()
-	var imgErr string
-	if img != nil {
-		imgErr = checkImage(img.Data)
+func boolText(b bool) string {
+	if b {
+		return "1"
 	}
-	if imgErr != "" {
-		ie, _ := AsInputError(err)
-		if ie == nil {
-			ie = &InputError{Fields: map[string]string{}}
+	return "0"
+}
+
+// EditForm turns a stored product into form values with their base.
+func EditForm(d ProductDetail) ProductInput {
+	v := productValues(d.Product, d.CategoryIDs)
+	in := ProductInput{Name: v["name"], Description: v["description"], Price: v["price"], MemberPrice: v["member_price"],
+		TaxRate: v["tax_rate"], Stock: v["stock"], SortOrder: v["sort_order"], Published: d.Published, Base: FormBase(v)}
+	if v["categories"] != "" {
+		in.CategoryIDs = strings.Split(v["categories"], ",")
+	}
+	return in
+}
+
+// NewProductForm is the empty form of 商品登録.
+func NewProductForm() ProductInput {
+	return ProductInput{TaxRate: "10", Stock: "0", SortOrder: "0", Published: true}
+}
+
+// productLabel names a product field and shows a stored value, for the
+// stale-form messages.
+func productLabel(cats []model.Category) func(field, value string) (string, string) {
+	return func(field, value string) (string, string) {
+		n, _ := strconv.ParseInt(value, 10, 64)
+		switch field {
+		case "name":
+			return "商品名", value
+		case "description":
+			if r := []rune(value); len(r) > 40 {
+				value = string(r[:40]) + "…"
+			}
+			return "商品説明", value
+		case "price":
+			return "販売価格", jp.Yen(n)
+		case "member_price":
+			if value == "" {
+				return "会員価格", "なし"
+			}
+			return "会員価格", jp.Yen(n)
+		case "tax_rate":
+			return "税率", value + "%"
+		case "stock":
+			return "在庫数", jp.Comma(n)
+		case "sort_order":
+			return "表示順", value
+		case "published":
+			if value == "1" {
+				return "公開", "公開"
+			}
+			return "公開", "非公開"
+		case "categories":
+			var names []string
+			for _, raw := range strings.Split(value, ",") {
+				id, _ := strconv.ParseInt(raw, 10, 64)
+				for _, c := range cats {
+					if c.ID == id {
+						names = append(names, c.Name)
+					}
+				}
+			}
+			if len(names) == 0 {
+				return "カテゴリ", "なし"
+			}
+			return "カテゴリ", strings.Join(names, "、")
 		}
-		ie.Fields["image"] = imgErr
-		err = ie
+		return field, value
 	}
+}
+
+// CreateProduct stores a new product from the admin form with its pictures
+// (checked by content and pixel size; see CheckImage).
+func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput, images []Image) (store.Product, error) {
+	cats, err := c.db.Categories(ctx, false)
 	if err != nil {
-		return p, err
+		return store.Product{}, err
 	}
-	if img != nil {
-		path, err := s.writeImage(img.Data)
-		if err != nil {
-			return p, err
-		}
-		p.ImagePath = path
+	f, err := in.parse(cats)
+	if err = withImageErrors(err, images); err != nil {
+		return f.Product, err
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if id == 0 {
-			p, err = tx.InsertProduct(p)
+	paths, err := c.writeImages(images)
+	if err != nil {
+		return f.Product, err
+	}
+	p := f.Product
+	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if p, err = tx.InsertProduct(p); err != nil {
 			return err
 		}
-		old, err := tx.Product(id)
+		if err := tx.SetProductCategories(p.ID, f.Categories); err != nil {
+			return err
+		}
+		return addImages(tx, p.ID, paths)
+	})
+	if err != nil {
+		c.removeFiles(paths)
+	}
+	return p, err
+}
+
+// UpdateProduct saves the admin form over a product, writing only the
+// fields the owner changed (the lost-update rule in formbase.go): stock sold
+// while the form was open stays sold. A field changed both on the form and
+// meanwhile is refused with a *StaleFormError. New pictures are appended.
+func (c *Catalog) UpdateProduct(ctx context.Context, id int64, in ProductInput, images []Image) (store.Product, error) {
+	cats, err := c.db.Categories(ctx, false)
+	if err != nil {
+		return store.Product{}, err
+	}
+	f, err := in.parse(cats)
+	if err = withImageErrors(err, images); err != nil {
+		return f.Product, err
+	}
+	paths, err := c.writeImages(images)
+	if err != nil {
+		return f.Product, err
+	}
+	typed := productValues(f.Product, f.Categories)
+	var saved store.Product
+	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Product(id)
 		if err != nil {
 			return err
 		}
-		p.ID = id
-		if p.ImagePath == "" {
-			p.ImagePath = old.ImagePath
+		curCats, err := tx.ProductCategoryIDs(id)
+		if err != nil {
+			return err
 		}
-		return tx.UpdateProduct(p)
+		current := productValues(cur, curCats)
+		write, conflicts := mergeForm(in.Base, typed, current)
+		if len(conflicts) > 0 {
+			return staleForm(conflicts, current, productLabel(cats))
+		}
+		f.ID = id
+		columns := slices.DeleteFunc(slices.Clone(write), func(k string) bool { return k == "categories" })
+		if len(columns) > 0 {
+			if err := tx.PatchProduct(f.Product, columns); err != nil {
+				return err
+			}
+		}
+		if slices.Contains(write, "categories") {
+			if err := tx.SetProductCategories(id, f.Categories); err != nil {
+				return err
+			}
+		}
+		if err := addImages(tx, id, paths); err != nil {
+			return err
+		}
+		saved, err = tx.Product(id)
+		return err
+	})
+	if err != nil {
+		c.removeFiles(paths)
+		return f.Product, err
+	}
+	return saved, nil
+}
+
+// DuplicateProduct copies a product (複製) as an unpublished draft with no
+// stock, its categories and copies of its pictures, and returns the copy.
+func (c *Catalog) DuplicateProduct(ctx context.Context, id int64) (store.Product, error) {
+	d, err := c.Detail(ctx, id, false)
+	if err != nil {
+		return store.Product{}, err
+	}
+	paths, err := c.copyImages(d.Images)
+	if err != nil {
+		return store.Product{}, err
+	}
+	p := d.Product
+	name := []rune(p.Name + "（コピー）")
+	p.Name, p.Published, p.Stock, p.ImagePath = string(name[:min(len(name), 100)]), false, 0, ""
+	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if p, err = tx.InsertProduct(p); err != nil {
+			return err
+		}
+		if err := tx.SetProductCategories(p.ID, d.CategoryIDs); err != nil {
+			return err
+		}
+		return addImages(tx, p.ID, paths)
+	})
+	if err != nil {
+		c.removeFiles(paths)
+	}
+	return p, err
+}
+
+// SetPublished publishes or withdraws a product (公開 / 非公開) without
+// touching anything else.
+func (c *Catalog) SetPublished(ctx context.Context, id int64, published bool) (store.Product, error) {
+	var p store.Product
+	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+		p = store.Product{ID: id, Published: published}
+		if err := tx.PatchProduct(p, []string{"published"}); err != nil {
+			return err
+		}
+		var err error
+		p, err = tx.Product(id)
+		return err
 	})
 	return p, err
 }
 
-func checkImage(data []byte) string {
-	switch {
-	case len(data) == 0:
-		return "画像ファイルが空です。"
-	case len(data) > MaxImageBytes:
-		return "画像は2MB以下のファイルを選んでください。"
-	}
-	if _, ok := imageExt[http.DetectContentType(data)]; !ok {
-		return "画像はJPEG・PNG・GIF・WebP形式のファイルを選んでください。"
-	}
-	return ""
+// CategoryInput is the category form as typed.
+type CategoryInput struct {
+	Name, SortOrder string
 }
 
-// UploadURLPrefix is where uploaded files are served.
-const UploadURLPrefix = "/uploads/"
-
-func (s *Shop) writeImage(data []byte) (string, error) {
-	if s.uploadDir == "" {
-		return "", errors.New("shop: no upload directory")
+// SaveCategory creates (id 0) or renames a category. Names are unique.
+func (c *Catalog) SaveCategory(ctx context.Context, id int64, in CategoryInput) (model.Category, error) {
+	cat := model.Category{ID: id, Name: strings.TrimSpace(in.Name)}
+	fields := map[string]string{}
+	if n := utf8.RuneCountInString(cat.Name); n == 0 || n > 40 {
+		fields["name"] = "カテゴリ名を40文字以内で入力してください。"
 	}
-	if err := os.MkdirAll(s.uploadDir, 0o755); err != nil {
-		return "", err
+	if raw := strings.TrimSpace(toHalfWidthDigits(in.SortOrder)); raw != "" {
+		v, err := strconv.Atoi(raw)
+		if err != nil || v < 0 || v > 100000 {
+			fields["sort_order"] = "表示順は0から100000までの半角数字で入力してください。"
+		}
+		cat.SortOrder = v
 	}
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	name := hex.EncodeToString(b) + imageExt[http.DetectContentType(data)]
-	if err := os.WriteFile(filepath.Join(s.uploadDir, name), data, 0o644); err != nil {
-		return "", err
+	if len(fields) > 0 {
+		return cat, &InputError{Fields: fields}
 	}
-	return UploadURLPrefix + name, nil
+	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if id == 0 {
+			var err error
+			cat, err = tx.InsertCategory(cat)
+			return err
+		}
+		return tx.UpdateCategory(cat)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return cat, &InputError{Fields: map[string]string{"name": "「" + cat.Name + "」というカテゴリはすでにあります。"}}
+	}
+	return cat, err
 }
 
-// ProductForm turns a stored product back into form values.
-func ProductForm(p store.Product) ProductInput {
-	in := ProductInput{Name: p.Name, Description: p.Description, Price: strconv.FormatInt(p.Price, 10),
-		TaxRate: strconv.Itoa(p.TaxRate), Stock: strconv.FormatInt(p.Stock, 10), SortOrder: strconv.Itoa(p.SortOrder), Published: p.Published}
-	if p.MemberPrice.Valid {
-		in.MemberPrice = strconv.FormatInt(p.MemberPrice.Int64, 10)
-	}
-	return in
+// DeleteCategory removes a category; its products stay in the shop.
+func (c *Catalog) DeleteCategory(ctx context.Context, id int64) error {
+	return c.db.WithTx(ctx, func(tx *store.Tx) error { return tx.DeleteCategory(id) })
 }
+
+// BaseURL is the shop's public URL without a trailing slash (for absolute
+// links such as OGP tags), "" until the server has told the shop.
+func (s *Shop) BaseURL() string { return s.shopURL() }

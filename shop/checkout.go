@@ -3,7 +3,9 @@ package shop
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,6 +107,13 @@ type Draft struct {
 	// Amazon is set while the shopper pays with Amazon Pay: what came back
 	// from the checkout session.
 	Amazon *AmazonDraft `json:"amazon,omitempty"`
+	// ReplacesOrder is the order this draft was copied from when the shopper
+	// changed something after 「注文する」: placing this draft gives that
+	// order up if its payment is still waiting for the buyer.
+	ReplacesOrder int64 `json:"replaces_order,omitempty"`
+	// Notice tells the shopper what happened to their checkout when it was
+	// copied (not stored).
+	Notice string `json:"-"`
 }
 
 // Checkout messages.
@@ -114,6 +123,8 @@ const (
 	msgFixInput        = "入力内容に誤りがあります。赤字の項目をご確認ください。"
 	msgTotalChanged    = "ご注文内容または金額が変更されました。内容をご確認のうえ、もう一度「注文する」を押してください。"
 	msgStockShort      = "在庫が不足している商品があります。カゴの内容をご確認ください。"
+	msgAmazonRestart   = "「注文する」の後にご注文内容が変更されたため、Amazon Payのお手続きをやり直してください。お支払い方法を選び直すか、もう一度Amazon Payボタンからお進みください。"
+	msgReplacedPaying  = "変更前のご注文のお支払いを確認しています。しばらくしてから、もう一度「注文する」を押してください。"
 )
 
 // ErrEmptyCart is returned when there is nothing to order.
@@ -125,48 +136,188 @@ func newCheckoutID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Draft returns the shopper's checkout draft, or a new one when id is
-// unknown, belongs to another cart, or is empty.
-func (s *Shop) Draft(ctx context.Context, id, cartToken string) (Draft, error) {
+// OpenCheckout returns the shopper's checkout draft (a new one when id is
+// unknown, belongs to another cart, or is empty) priced with their cart.
+//
+// An order is the draft it was confirmed from. A draft that has become an
+// order is returned as it is only while that order waits for the buyer at
+// Amazon and the draft and the cart are still exactly what was confirmed
+// (the shopper came back from Amazon's page); otherwise the shopper gets a
+// copy holding what they typed, which becomes a new order (and, with Amazon
+// Pay, a new checkout session at Amazon). Draft.Notice says so when the
+// shopper must act.
+func (s *Shop) OpenCheckout(ctx context.Context, id, cartToken string, member bool) (Draft, Quote, error) {
+	d, placed, err := s.loadDraft(ctx, id, cartToken)
+	if err != nil {
+		return d, Quote{}, err
+	}
+	q, err := s.Quote(ctx, d, member)
+	if err != nil {
+		return d, q, err
+	}
+	if placed == nil {
+		return d, q, nil
+	}
+	if pending, err := s.awaitsBuyer(ctx, *placed); err != nil || (pending && placed.Digest == CheckoutDigest(d, q)) {
+		return d, q, err
+	}
+	if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return forkDraft(tx, &d, *placed) }); err != nil {
+		return d, q, err
+	}
+	q, err = s.Quote(ctx, d, member)
+	return d, q, err
+}
+
+// loadDraft reads a draft of the cart, or makes and saves a new one; placed
+// is the order the draft became, if any.
+func (s *Shop) loadDraft(ctx context.Context, id, cartToken string) (Draft, *store.Order, error) {
 	if id != "" {
 		c, err := s.db.Checkout(ctx, id)
 		if err == nil && c.CartToken == cartToken {
 			d := Draft{ID: c.ID, CartToken: c.CartToken}
 			if err := json.Unmarshal(c.Data, &d); err != nil {
-				return d, err
+				return d, nil, err
 			}
-			return d, nil
+			o, err := s.db.OrderByCheckout(ctx, d.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return d, nil, nil
+			}
+			return d, &o, err
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return Draft{}, err
+			return Draft{}, nil, err
 		}
 	}
 	d := Draft{ID: newCheckoutID(), CartToken: cartToken, Form: CheckoutForm{
 		ShipTo: ShipToBuyer, DeliveryMethod: DeliveryTakkyubin, PaymentMethod: PayBank,
 	}}
 	// Saved at once: the Amazon Pay button's return URL names it.
-	return d, s.SaveDraft(ctx, &d, 0)
+	return d, nil, s.SaveDraft(ctx, &d, 0)
+}
+
+// awaitsBuyer tells whether an order is an Amazon Pay order still waiting
+// for the buyer to finish at Amazon (or being completed right now).
+func (s *Shop) awaitsBuyer(ctx context.Context, o store.Order) (bool, error) {
+	if o.Status != store.OrderPending || o.PaymentMethod != PayAmazon {
+		return false, nil
+	}
+	p, err := s.db.AmazonPayment(ctx, o.ID)
+	return err == nil && (p.State == store.AmazonPending || p.State == store.AmazonCompleting), err
+}
+
+// forkDraft turns a draft that became an order into a new draft with what
+// the shopper typed. The Amazon checkout session belongs to that order, so
+// the copy leaves Amazon Pay and the shopper chooses how to pay again.
+func forkDraft(tx *store.Tx, d *Draft, placed store.Order) error {
+	d.ID, d.ReplacesOrder, d.Notice = newCheckoutID(), 0, ""
+	if placed.Status == store.OrderPending {
+		d.ReplacesOrder = placed.ID
+	}
+	if d.Amazon != nil {
+		d.LeaveAmazonPay()
+		d.Form.PaymentMethod = ""
+		if placed.Status == store.OrderPending {
+			d.Notice = msgAmazonRestart
+		}
+	}
+	return putDraft(tx, *d)
+}
+
+func putDraft(tx *store.Tx, d Draft) error {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return tx.PutCheckout(store.Checkout{ID: d.ID, CartToken: d.CartToken, Data: data})
 }
 
 // SaveDraft stores what the shopper typed for the given parts, validating
 // them; the draft is saved even when invalid, so nothing typed is lost, and
-// the InputError says which fields to fix.
+// the InputError says which fields to fix. A change to a draft that already
+// became an order is saved as a new draft (d.ID changes, see OpenCheckout);
+// when that copy had to leave Amazon Pay the error is ErrAmazonRestart.
 func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
+	d.Notice = ""
 	fields := validateDraft(d, parts, s.db.Now())
+	capDraft(&d.Form)
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		return tx.PutCheckout(store.Checkout{ID: d.ID, CartToken: d.CartToken, Data: data})
+		placed, err := tx.OrderByCheckout(d.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return tx.PutCheckout(store.Checkout{ID: d.ID, CartToken: d.CartToken, Data: data})
+		}
+		if err != nil {
+			return err
+		}
+		if c, err := tx.Checkout(d.ID); err != nil || string(c.Data) == string(data) {
+			return err // nothing changed
+		}
+		return forkDraft(tx, d, placed)
 	})
 	if err != nil {
 		return err
+	}
+	if d.Notice != "" {
+		return ErrAmazonRestart
 	}
 	if len(fields) > 0 {
 		return &InputError{Message: msgFixInput, Fields: fields}
 	}
 	return nil
+}
+
+// capDraft bounds what is stored of each field at twice what validation
+// accepts: a draft is saved even when invalid (nothing typed is lost), but
+// no visitor can store megabytes in one. The field's message still says
+// what is too long, since the stored text stays over the limit.
+func capDraft(f *CheckoutForm) {
+	for _, a := range []*store.Address{&f.Buyer, &f.Dest} {
+		for _, c := range []struct {
+			p *string
+			n int
+		}{{&a.FamilyName, 30}, {&a.GivenName, 30}, {&a.FamilyKana, 30}, {&a.GivenKana, 30}, {&a.Phone, 30},
+			{&a.PostalCode, 16}, {&a.Prefecture, 8}, {&a.City, 50}, {&a.Address1, 100}, {&a.Address2, 100}} {
+			*c.p = truncateRunes(*c.p, 2*c.n)
+		}
+	}
+	for _, c := range []struct {
+		p *string
+		n int
+	}{{&f.Email, 254}, {&f.ShipTo, 8}, {&f.DeliveryMethod, 16}, {&f.DeliveryDate, 10}, {&f.DeliveryTime, 8},
+		{&f.PaymentMethod, 16}, {&f.Notes, 1000}} {
+		*c.p = truncateRunes(*c.p, 2*c.n)
+	}
+}
+
+// ErrAmazonRestart is a change after 「注文する」 with Amazon Pay: the draft
+// was copied without Amazon Pay and the shopper must choose how to pay again.
+var ErrAmazonRestart = Invalid(msgAmazonRestart)
+
+// CheckoutDigest is a fingerprint of what a confirm page shows: the draft
+// (who, where, when, how to pay) and the priced cart. The confirm page
+// carries it, and 「注文する」 orders only what it names.
+func CheckoutDigest(d Draft, q Quote) string {
+	validateDraft(&d, PartAll, time.Time{}) // the form as it will be ordered (normalised)
+	type line struct {
+		Product, Quantity, UnitPrice int64
+		Rate                         int
+	}
+	v := struct {
+		Form                 CheckoutForm
+		Amazon               *AmazonDraft
+		Lines                []line
+		Shipping, Fee, Total int64
+		Rates                []RateTotal
+	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals}
+	for _, l := range q.Cart.Lines {
+		v.Lines = append(v.Lines, line{l.ProductID, l.Quantity, l.UnitPrice, l.TaxRate})
+	}
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // ValidateDraft reports what is still missing or wrong in the draft.
@@ -314,14 +465,10 @@ type Quote struct {
 	RateTotals  []RateTotal
 }
 
-func quote(cart Cart, f CheckoutForm, st Settings) Quote {
+func quote(cart Cart, d Draft, st Settings) Quote {
 	q := Quote{Cart: cart}
-	pref := f.Buyer.Prefecture
-	if f.ShipTo == ShipToOther {
-		pref = f.Dest.Prefecture
-	}
-	q.ShippingFee = st.ShippingFee(pref, cart.Subtotal)
-	if f.PaymentMethod == PayCOD {
+	q.ShippingFee = st.ShippingFee(d.destPrefecture(), cart.Subtotal)
+	if d.Form.PaymentMethod == PayCOD {
 		q.CODFee = st.CODFee
 	}
 	q.Total = cart.Subtotal + q.ShippingFee + q.CODFee
@@ -336,6 +483,18 @@ func quote(cart Cart, f CheckoutForm, st Settings) Quote {
 	return q
 }
 
+// destPrefecture is where the parcel goes: Amazon's fixed address, the
+// other address, or the buyer's.
+func (d Draft) destPrefecture() string {
+	switch {
+	case d.Amazon.AddressFixed():
+		return d.Amazon.Address.Prefecture
+	case d.Form.ShipTo == ShipToOther:
+		return d.Form.Dest.Prefecture
+	}
+	return d.Form.Buyer.Prefecture
+}
+
 // Quote prices the shopper's cart with the draft's choices.
 func (s *Shop) Quote(ctx context.Context, d Draft, member bool) (Quote, error) {
 	cart, err := s.Cart(ctx, d.CartToken, member)
@@ -346,17 +505,30 @@ func (s *Shop) Quote(ctx context.Context, d Draft, member bool) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
-	return quote(cart, d.Form, st), nil
+	return quote(cart, d, st), nil
+}
+
+// Confirmation is a 「注文する」: the checkout and what its confirm page
+// showed (the total and the CheckoutDigest), with who sends it.
+type Confirmation struct {
+	CheckoutID string
+	CartToken  string
+	Total      int64  // yen, as shown
+	Digest     string // CheckoutDigest of the page
+	Member     bool
+	// Client identifies the sender's address (a hash), to bound the stock a
+	// visitor can hold with unpaid orders.
+	Client string
 }
 
 // PlaceOrder turns the checkout into an order, exactly once: a second call
-// for the same checkout (double click, reload, another tab) returns the
-// order the first one made. shownTotal is the total the shopper confirmed;
-// when the server's total differs nothing is ordered.
-func (s *Shop) PlaceOrder(ctx context.Context, checkoutID, cartToken string, shownTotal int64, member bool) (store.Order, error) {
+// confirming the same page (double click, reload, another tab) returns the
+// order the first one made. When the server's total or the checkout differ
+// from what the page showed nothing is ordered (InputError).
+func (s *Shop) PlaceOrder(ctx context.Context, in Confirmation) (store.Order, error) {
 	var order store.Order
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		p, err := prepareOrder(tx, checkoutID, cartToken, shownTotal, member)
+		p, err := prepareOrder(tx, in)
 		if err != nil || p.existing {
 			order = p.order
 			return err
@@ -368,12 +540,23 @@ func (s *Shop) PlaceOrder(ctx context.Context, checkoutID, cartToken string, sho
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
 			return err
 		}
-		if err := s.enqueueThanks(tx, order, p.settings, ""); err != nil {
+		if err := s.enqueueThanks(tx, order, p.settings, "", false); err != nil {
 			return err
 		}
-		return tx.ClearCart(cartToken)
+		return takeOrderedFromCart(tx, in.CartToken, order)
 	})
 	return order, err
+}
+
+// takeOrderedFromCart removes what an order took from the cart; lines the
+// shopper added meanwhile (in another tab, while at Amazon) stay.
+func takeOrderedFromCart(tx *store.Tx, cartToken string, o store.Order) error {
+	for _, l := range o.Lines {
+		if err := tx.TakeFromCart(cartToken, l.ProductID, l.Quantity); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // preparedOrder is an order about to be written, or the one already
@@ -385,19 +568,27 @@ type preparedOrder struct {
 	settings Settings
 }
 
-// prepareOrder checks the checkout against the database inside the writer:
-// the draft belongs to this cart, is complete, the cart is orderable and its
-// total is the one the shopper confirmed. It takes the stock.
-func prepareOrder(tx *store.Tx, checkoutID, cartToken string, shownTotal int64, member bool) (preparedOrder, error) {
+// msgCheckoutChanged refuses a confirm page that no longer shows the
+// checkout (it changed in another tab or after 「注文する」).
+const msgCheckoutChanged = "ご注文内容が変更されています。最新の内容をご確認のうえ、もう一度「注文する」を押してください。"
+
+// prepareOrder checks the confirmation against the database inside the
+// writer: the draft belongs to this cart, is complete, the cart is
+// orderable, and total and digest are the ones the shopper confirmed. It
+// gives up the order the draft replaces and takes the stock.
+func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	var p preparedOrder
-	c, err := tx.Checkout(checkoutID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.CartToken != cartToken) {
+	c, err := tx.Checkout(in.CheckoutID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.CartToken != in.CartToken) {
 		return p, Invalid(msgCheckoutExpired)
 	}
 	if err != nil {
 		return p, err
 	}
-	if p.order, err = tx.OrderByCheckout(checkoutID); err == nil || !errors.Is(err, store.ErrNotFound) {
+	if p.order, err = tx.OrderByCheckout(in.CheckoutID); err == nil || !errors.Is(err, store.ErrNotFound) {
+		if err == nil && p.order.Digest != in.Digest {
+			return p, Invalid(msgCheckoutChanged)
+		}
 		p.existing = err == nil
 		return p, err
 	}
@@ -408,14 +599,19 @@ func prepareOrder(tx *store.Tx, checkoutID, cartToken string, shownTotal int64, 
 	if fields := validateDraft(&p.draft, PartAll, tx.Now()); len(fields) > 0 {
 		return p, &InputError{Message: msgFixInput, Fields: fields}
 	}
-	lines, err := tx.CartLines(cartToken)
+	if p.draft.ReplacesOrder != 0 {
+		if err := giveUpReplacedOrder(tx, p.draft.ReplacesOrder); err != nil {
+			return p, err
+		}
+	}
+	lines, err := tx.CartLines(in.CartToken)
 	if err != nil {
 		return p, err
 	}
 	if len(lines) == 0 {
 		return p, ErrEmptyCart
 	}
-	cart := priceCart(cartToken, lines, member)
+	cart := priceCart(in.CartToken, lines, in.Member)
 	if !cart.Orderable() {
 		return p, Invalid(msgStockShort)
 	}
@@ -424,11 +620,15 @@ func prepareOrder(tx *store.Tx, checkoutID, cartToken string, shownTotal int64, 
 		return p, err
 	}
 	p.settings = settingsFrom(kv)
-	q := quote(cart, p.draft.Form, p.settings)
-	if q.Total != shownTotal {
+	q := quote(cart, p.draft, p.settings)
+	if q.Total != in.Total {
 		return p, Invalid(msgTotalChanged)
 	}
-	p.order = newOrder(checkoutID, p.draft.Form, q)
+	if CheckoutDigest(p.draft, q) != in.Digest {
+		return p, Invalid(msgCheckoutChanged)
+	}
+	p.order = newOrder(in.CheckoutID, p.draft, q)
+	p.order.Digest = in.Digest
 	for _, l := range p.order.Lines {
 		if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
 			return p, Invalid(msgStockShort)
@@ -439,7 +639,30 @@ func prepareOrder(tx *store.Tx, checkoutID, cartToken string, shownTotal int64, 
 	return p, nil
 }
 
-func newOrder(checkoutID string, f CheckoutForm, q Quote) store.Order {
+// giveUpReplacedOrder ends the order a changed checkout replaces, when its
+// Amazon payment still waits for the buyer: the shopper confirmed
+// something else since. The checkout session at Amazon is never completed,
+// so Amazon charges nothing for it. An order whose payment is being
+// completed right now cannot be given up: the shopper tries again shortly.
+func giveUpReplacedOrder(tx *store.Tx, orderID int64) error {
+	p, err := tx.AmazonPayment(orderID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch p.State {
+	case store.AmazonPending:
+		return failAmazonOrderTx(tx, p, ReasonShopperChangedOrder, "", "")
+	case store.AmazonCompleting:
+		return Invalid(msgReplacedPaying)
+	}
+	return nil
+}
+
+func newOrder(checkoutID string, d Draft, q Quote) store.Order {
+	f := d.Form
 	o := store.Order{
 		CheckoutID: checkoutID, Status: store.OrderNew, PaymentMethod: f.PaymentMethod, Email: f.Email, Buyer: f.Buyer,
 		Destination:    store.Destination{SameAsBuyer: f.ShipTo != ShipToOther, Address: f.Dest},
@@ -468,16 +691,24 @@ func newOrder(checkoutID string, f CheckoutForm, q Quote) store.Order {
 
 // enqueueThanks writes the thanks mail to the buyer and its copy to the
 // shop, in the order's transaction: both exist exactly when the order does.
-func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string) error {
+// A test payment (test) is marked in the subject and the notes whatever the
+// template says.
+func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string, test bool) error {
 	tmpl, err := mailTemplateTx(tx, mail.KindThanks)
 	if err != nil {
 		return err
 	}
 	vars := OrderMailVars(o, st)
+	if test {
+		notes = testPaymentNote + notes
+	}
 	if notes != "" {
 		vars["注意書き"] = notes + "\n"
 	}
 	subject, body := mail.Render(tmpl.Subject, vars), mail.Render(tmpl.Body, vars)
+	if test {
+		subject = "【テスト決済】" + subject
+	}
 	if _, err := s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindThanks, From: st.SenderEmail, To: o.Email, Subject: subject, Body: body, OrderID: o.ID}); err != nil {
 		return err
 	}
@@ -563,12 +794,42 @@ func FormatAddress(a store.Address) string {
 	if kana := strings.TrimSpace(a.FamilyKana + "　" + a.GivenKana); kana != "" {
 		b.WriteString("（" + kana + "）")
 	}
-	fmt.Fprintf(&b, " 様\n〒%s\n%s%s%s", a.PostalCode, a.Prefecture, a.City, a.Address1)
-	if a.Address2 != "" {
-		b.WriteString(" " + a.Address2)
-	}
+	fmt.Fprintf(&b, " 様\n〒%s\n%s", a.PostalCode, a.Street())
 	if a.Phone != "" {
 		b.WriteString("\nTEL " + a.Phone)
 	}
 	return b.String()
+}
+
+// Placed is what 「注文する」 did: the order, and for Amazon Pay the URL to
+// send the buyer to.
+type Placed struct {
+	Order          store.Order
+	AmazonRedirect string
+}
+
+// Place is 「注文する」 for any payment method: PlaceAmazonOrder when the
+// checkout pays with Amazon Pay, PlaceOrder otherwise.
+func (s *Shop) Place(ctx context.Context, in Confirmation) (Placed, error) {
+	var d Draft
+	if c, err := s.db.Checkout(ctx, in.CheckoutID); err == nil && c.CartToken == in.CartToken {
+		if err := json.Unmarshal(c.Data, &d); err != nil {
+			return Placed{}, err
+		}
+	}
+	var p Placed
+	var err error
+	if d.Amazon != nil {
+		p.AmazonRedirect, p.Order, err = s.PlaceAmazonOrder(ctx, in)
+	} else {
+		p.Order, err = s.PlaceOrder(ctx, in)
+	}
+	return p, err
+}
+
+// PlacedBy tells whether an order was placed from the cart with the given
+// token: only that browser sees the order on the completion page.
+func (s *Shop) PlacedBy(ctx context.Context, o store.Order, cartToken string) bool {
+	c, err := s.db.Checkout(ctx, o.CheckoutID)
+	return err == nil && cartToken != "" && c.CartToken == cartToken
 }

@@ -27,7 +27,7 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		if err := s.AddToCart(ctx, token, p.ID, 2); err != nil {
 			b.Fatal(err)
 		}
-		d, err := s.Draft(ctx, "", token)
+		d, _, err := s.OpenCheckout(ctx, "", token, false)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.PlaceOrder(ctx, d.ID, token, q.Total, false); err != nil {
+		if _, err := s.PlaceOrder(ctx, shop.Confirmation{CheckoutID: d.ID, CartToken: token, Total: q.Total, Digest: shop.CheckoutDigest(d, q)}); err != nil {
 			b.Fatal(err)
 		}
 	}

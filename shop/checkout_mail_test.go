@@ -37,7 +37,7 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	if err := s.AddToCart(ctx, token, products[0].ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Draft(ctx, "", token)
+	d, _, err := s.OpenCheckout(ctx, "", token, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +48,13 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _ := s.Quote(ctx, d, false)
-	o, err := s.PlaceOrder(ctx, d.ID, token, q.Total, false)
+	o, err := s.PlaceOrder(ctx, shop.Confirmation{CheckoutID: d.ID, CartToken: token, Total: q.Total, Digest: shop.CheckoutDigest(d, q)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sender, _ := mail.NewSMTPSender(cfg)
-	if n := mail.NewWorker(db, sender, log, time.Second).DeliverDue(ctx); n != 2 {
-		t.Fatalf("delivered %d mails, want 2", n)
+	if n, err := mail.NewWorker(db, sender, log).DeliverDue(ctx); n != 2 || err != nil {
+		t.Fatalf("delivered %d mails (%v), want 2", n, err)
 	}
 	got := srv.Messages()
 	if len(got) != 2 {

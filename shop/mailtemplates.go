@@ -136,9 +136,13 @@ func CheckMailTemplate(subject, body string) (string, string, error) {
 	return subject, body, nil
 }
 
-// SaveMailTemplate stores the shop's own text for a kind.
-func (s *Shop) SaveMailTemplate(ctx context.Context, kind, subject, body string) error {
-	if _, ok := mail.Builtin(kind); !ok {
+// SaveMailTemplate stores the shop's own text for a kind. base is the
+// form's FormBase (EditedMailTemplate.Base): a subject or body changed
+// meanwhile in another window is refused with a *StaleFormError instead of
+// being overwritten, and only what the form changed is written.
+func (s *Shop) SaveMailTemplate(ctx context.Context, kind, subject, body, base string) error {
+	builtin, ok := mail.Builtin(kind)
+	if !ok {
 		return ErrNotFound
 	}
 	subject, body, err := CheckMailTemplate(subject, body)
@@ -146,8 +150,32 @@ func (s *Shop) SaveMailTemplate(ctx context.Context, kind, subject, body string)
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		return tx.PutMailTemplate(store.MailTemplate{Kind: kind, Subject: subject, Body: body})
+		stored, err := tx.MailTemplate(kind)
+		cur, err := withStored(builtin, stored, err)
+		if err != nil {
+			return err
+		}
+		current := map[string]string{"subject": cur.Subject, "body": cur.Body}
+		typed := map[string]string{"subject": subject, "body": body}
+		write, conflicts := mergeForm(base, typed, current)
+		if len(conflicts) > 0 {
+			return staleForm(conflicts, current, func(field, value string) (string, string) {
+				if field == "subject" {
+					return "件名", value
+				}
+				return "本文", shorten(value)
+			})
+		}
+		for _, k := range write {
+			current[k] = typed[k]
+		}
+		return tx.PutMailTemplate(store.MailTemplate{Kind: kind, Subject: current["subject"], Body: current["body"]})
 	})
+}
+
+// Base fingerprints the text in use, for the editor's hidden base field.
+func (t EditedMailTemplate) Base() string {
+	return FormBase(map[string]string{"subject": t.Subject, "body": t.Body})
 }
 
 // ResetMailTemplate goes back to the built-in text (初期値に戻す).

@@ -20,7 +20,7 @@ func TestMailTemplateEditAndReset(t *testing.T) {
 	if err != nil || got != builtin {
 		t.Fatalf("fresh shop: %+v %v", got, err)
 	}
-	if err := s.SaveMailTemplate(ctx, mail.KindThanks, "  【{店舗名}】ご注文承りました  ", "{お名前} 様\r\nありがとうございます。\r\n{注文内容}\r\n"); err != nil {
+	if err := s.SaveMailTemplate(ctx, mail.KindThanks, "  【{店舗名}】ご注文承りました  ", "{お名前} 様\r\nありがとうございます。\r\n{注文内容}\r\n", ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.MailTemplate(ctx, mail.KindThanks)
@@ -51,7 +51,7 @@ func TestMailTemplateEditAndReset(t *testing.T) {
 	}
 	for _, err := range []error{
 		func() error { _, err := s.MailTemplate(ctx, "nope"); return err }(),
-		s.SaveMailTemplate(ctx, "nope", "a", "b"),
+		s.SaveMailTemplate(ctx, "nope", "a", "b", ""),
 		s.ResetMailTemplate(ctx, "nope"),
 	} {
 		if !errors.Is(err, shop.ErrNotFound) {

@@ -214,7 +214,7 @@ func (s *Shop) ExportOrdersCSV(ctx context.Context, f store.OrderFilter, w io.Wr
 		return cw.Write([]string{
 			strconv.FormatInt(o.Number, 10), o.CreatedAt.In(orderTZ).Format("2006/01/02 15:04:05"),
 			cell(b.FullName()), cell(strings.TrimSpace(b.FamilyKana + " " + b.GivenKana)), cell(o.Email), cell(b.Phone),
-			cell(d.FullName()), cell(d.PostalCode), cell(d.Prefecture + d.City + d.Address1 + " " + d.Address2), cell(d.Phone),
+			cell(d.FullName()), cell(d.PostalCode), cell(d.Street()), cell(d.Phone),
 			PaymentMethodLabel(o.PaymentMethod), PaymentStatusLabel(o.PaymentStatus), OrderStatusLabel(o.Status),
 			strconv.FormatInt(o.Subtotal, 10), strconv.FormatInt(o.ShippingFee, 10), strconv.FormatInt(o.CODFee, 10),
 			strconv.FormatInt(o.Total, 10), reference,

@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -25,9 +26,12 @@ const (
 
 // Settings are the shop owner's choices, typed; stored as key-value rows.
 type Settings struct {
-	ShopName    string // 店舗名
-	SenderEmail string // 送信元メールアドレス
-	NotifyEmail string // 受注通知先メールアドレス
+	ShopName string // 店舗名
+	// ShopDescription introduces the shop to search engines and link
+	// previews (meta description, OGP).
+	ShopDescription string
+	SenderEmail     string // 送信元メールアドレス
+	NotifyEmail     string // 受注通知先メールアドレス
 
 	CartType           string           // ゼロステップ or ３ステップ
 	ShippingMode       string           // 全国一律 or 地域別
@@ -36,6 +40,15 @@ type Settings struct {
 	FreeShippingOver   int64            // この金額以上で送料無料 (0: none)
 	CODFee             int64            // 代引き手数料
 	BankDetails        string           // 振込先
+	BankTransferDays   int64            // 振込期限: days after the order
+
+	// What the final confirmation screen must show (特定商取引法 12条の6).
+	ShippingLeadTime string // 引渡時期
+	ReturnPolicy     string // 返品・キャンセルについて
+
+	// ReservationMinutes is how long an Amazon Pay order waiting for the
+	// buyer holds its stock (決済待ちの在庫確保時間).
+	ReservationMinutes int64
 
 	PointsRate         int64  // ポイント付与率: percent of the goods paid for, given as points (0: none)
 	MemberRegistration string // 会員登録処理のタイミング: RegisterAtOrder or RegisterAtCompletion
@@ -54,6 +67,7 @@ const (
 func DefaultSettings() Settings {
 	return Settings{
 		ShopName:        "かご屋 デモショップ",
+		ShopDescription: "静岡の深蒸し煎茶、宇治抹茶、季節の和菓子と茶器をお届けする小さなお茶屋です。",
 		SenderEmail:     "shop@example.com",
 		NotifyEmail:     "orders@example.com",
 		CartType:        CartZeroStep,
@@ -61,9 +75,14 @@ func DefaultSettings() Settings {
 		ShippingFlatFee: 880,
 		ShippingRegionFees: map[string]int64{"北海道": 1320, "東北": 990, "関東": 880, "信越": 880, "北陸": 880, "東海": 880,
 			"近畿": 880, "中国": 990, "四国": 990, "九州": 1100, "沖縄": 1650},
-		FreeShippingOver:   8000,
-		CODFee:             330,
-		BankDetails:        "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
+		FreeShippingOver: 8000,
+		CODFee:           330,
+		BankDetails:      "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
+		BankTransferDays: 7,
+		ShippingLeadTime: "ご注文の確認後（銀行振込の場合はご入金の確認後）、3営業日以内に発送いたします。お届け希望日のご指定がある場合は、その日に合わせてお届けします。",
+		ReturnPolicy: "商品到着後8日以内に限り、未開封・未使用の商品の返品を承ります。お客様のご都合による返品の送料はお客様のご負担となります。" +
+			"不良品・誤配送の場合は、当店負担で交換または返金いたします。ご注文のキャンセルは、発送前に限りメールで承ります。",
+		ReservationMinutes: 30,
 		PointsRate:         1,
 		MemberRegistration: RegisterAtOrder,
 	}
@@ -73,6 +92,7 @@ func (st Settings) values() map[string]string {
 	fees, _ := json.Marshal(st.ShippingRegionFees)
 	return map[string]string{
 		"shop_name":            st.ShopName,
+		"shop_description":     st.ShopDescription,
 		"sender_email":         st.SenderEmail,
 		"notify_email":         st.NotifyEmail,
 		"cart_type":            st.CartType,
@@ -82,6 +102,10 @@ func (st Settings) values() map[string]string {
 		"free_shipping_over":   strconv.FormatInt(st.FreeShippingOver, 10),
 		"cod_fee":              strconv.FormatInt(st.CODFee, 10),
 		"bank_details":         st.BankDetails,
+		"bank_transfer_days":   strconv.FormatInt(st.BankTransferDays, 10),
+		"shipping_lead_time":   st.ShippingLeadTime,
+		"return_policy":        st.ReturnPolicy,
+		"reservation_minutes":  strconv.FormatInt(st.ReservationMinutes, 10),
 		"points_rate":          strconv.FormatInt(st.PointsRate, 10),
 		"member_registration":  st.MemberRegistration,
 	}
@@ -100,6 +124,7 @@ func settingsFrom(kv map[string]string) Settings {
 		}
 	}
 	str(&st.ShopName, "shop_name")
+	str(&st.ShopDescription, "shop_description")
 	str(&st.SenderEmail, "sender_email")
 	str(&st.NotifyEmail, "notify_email")
 	str(&st.CartType, "cart_type")
@@ -116,6 +141,10 @@ func settingsFrom(kv map[string]string) Settings {
 	num(&st.FreeShippingOver, "free_shipping_over")
 	num(&st.CODFee, "cod_fee")
 	str(&st.BankDetails, "bank_details")
+	num(&st.BankTransferDays, "bank_transfer_days")
+	str(&st.ShippingLeadTime, "shipping_lead_time")
+	str(&st.ReturnPolicy, "return_policy")
+	num(&st.ReservationMinutes, "reservation_minutes")
 	num(&st.PointsRate, "points_rate")
 	str(&st.MemberRegistration, "member_registration")
 	return st
@@ -133,21 +162,28 @@ func (s *deps) Settings(ctx context.Context) (Settings, error) {
 // SettingsInput is the settings form as typed; amounts are text.
 type SettingsInput struct {
 	ShopName, SenderEmail, NotifyEmail string
+	ShopDescription                    string
 	CartType, ShippingMode             string
 	ShippingFlatFee                    string
 	ShippingRegionFees                 map[string]string
 	FreeShippingOver, CODFee           string
-	BankDetails                        string
+	BankDetails, BankTransferDays      string
+	ShippingLeadTime, ReturnPolicy     string
+	ReservationMinutes                 string
 	PointsRate, MemberRegistration     string
+	// Base fingerprints the settings the form was opened with (FormBase).
+	Base string
 }
 
-// Input turns settings back into form values.
+// Input turns settings back into form values, with their base.
 func (st Settings) Input() SettingsInput {
 	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
-		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails,
-		PointsRate: strconv.FormatInt(st.PointsRate, 10), MemberRegistration: st.MemberRegistration}
+		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, BankTransferDays: strconv.FormatInt(st.BankTransferDays, 10),
+		ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10),
+		ShopDescription: st.ShopDescription, PointsRate: strconv.FormatInt(st.PointsRate, 10), MemberRegistration: st.MemberRegistration,
+		Base: FormBase(st.values())}
 	for r, f := range st.ShippingRegionFees {
 		in.ShippingRegionFees[r] = strconv.FormatInt(f, 10)
 	}
@@ -161,6 +197,10 @@ func (in SettingsInput) parse() (Settings, error) {
 	st.ShopName = strings.TrimSpace(in.ShopName)
 	if n := utf8.RuneCountInString(st.ShopName); n == 0 || n > 60 {
 		fields["shop_name"] = "店舗名を60文字以内で入力してください。"
+	}
+	st.ShopDescription = strings.Join(strings.Fields(in.ShopDescription), " ")
+	if utf8.RuneCountInString(st.ShopDescription) > 160 {
+		fields["shop_description"] = "ショップの紹介文は160文字以内で入力してください。"
 	}
 	st.SenderEmail, st.NotifyEmail = strings.TrimSpace(in.SenderEmail), strings.TrimSpace(in.NotifyEmail)
 	if !ValidEmail(st.SenderEmail) {
@@ -194,11 +234,24 @@ func (in SettingsInput) parse() (Settings, error) {
 	if n := utf8.RuneCountInString(st.BankDetails); n == 0 || n > 500 {
 		fields["bank_details"] = "振込先を500文字以内で入力してください。"
 	}
-	rate, err := strconv.ParseInt(strings.TrimSpace(toHalfWidthDigits(in.PointsRate)), 10, 64)
-	if err != nil || rate < 0 || rate > 100 {
-		fields["points_rate"] = "ポイント付与率は0から100までの半角数字（%）で入力してください。"
+	count := func(field, label, raw string, lo, hi int64) int64 {
+		v, err := strconv.ParseInt(strings.TrimSpace(toHalfWidthDigits(raw)), 10, 64)
+		if err != nil || v < lo || v > hi {
+			fields[field] = fmt.Sprintf("%sは%dから%dまでの半角数字で入力してください。", label, lo, hi)
+		}
+		return v
 	}
-	st.PointsRate = rate
+	st.BankTransferDays = count("bank_transfer_days", "お振込期限の日数", in.BankTransferDays, 1, 30)
+	st.ReservationMinutes = count("reservation_minutes", "在庫確保時間", in.ReservationMinutes, 5, 1440)
+	text := func(dst *string, field, label, raw string) {
+		*dst = strings.TrimSpace(raw)
+		if n := utf8.RuneCountInString(*dst); n == 0 || n > 1000 {
+			fields[field] = label + "を1000文字以内で入力してください。"
+		}
+	}
+	text(&st.ShippingLeadTime, "shipping_lead_time", "発送の時期", in.ShippingLeadTime)
+	text(&st.ReturnPolicy, "return_policy", "返品・キャンセルについて", in.ReturnPolicy)
+	st.PointsRate = count("points_rate", "ポイント付与率（%）", in.PointsRate, 0, 100)
 	st.MemberRegistration = in.MemberRegistration
 	if st.MemberRegistration != RegisterAtOrder && st.MemberRegistration != RegisterAtCompletion {
 		fields["member_registration"] = "会員登録処理のタイミングを選んでください。"
@@ -209,13 +262,76 @@ func (in SettingsInput) parse() (Settings, error) {
 	return st, nil
 }
 
-// SaveSettings validates and stores the settings form.
+// SaveSettings validates and stores the settings form, writing only the
+// settings the form changed; one changed meanwhile by someone else is
+// refused with a *StaleFormError (formbase.go).
 func (s *Shop) SaveSettings(ctx context.Context, in SettingsInput) error {
 	st, err := in.parse()
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(st.values()) })
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kv, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		return putMerged(tx, in.Base, st.values(), settingsFrom(kv).values())
+	})
+}
+
+// putMerged writes the settings a form changed (typed against current, see
+// mergeForm) or refuses the form naming the settings changed meanwhile.
+func putMerged(tx *store.Tx, base string, typed, current map[string]string) error {
+	write, conflicts := mergeForm(base, typed, current)
+	if len(conflicts) > 0 {
+		e := staleForm(conflicts, current, func(key, value string) (string, string) {
+			if key == apPrefix+"private_key" {
+				return settingLabels[key], "（表示しません）"
+			}
+			if label, ok := settingLabels[key]; ok {
+				key = label
+			}
+			return key, shorten(value)
+		})
+		// The forms name the Amazon Pay fields without the key prefix.
+		for k, m := range e.Fields {
+			if f, ok := strings.CutPrefix(k, apPrefix); ok {
+				delete(e.Fields, k)
+				e.Fields[f] = m
+			}
+		}
+		return e
+	}
+	changed := make(map[string]string, len(write))
+	for _, k := range write {
+		changed[k] = typed[k]
+	}
+	return tx.PutSettings(changed)
+}
+
+// settingLabels name settings in the stale-form message.
+var settingLabels = map[string]string{
+	"shop_name": "店舗名", "shop_description": "ショップの紹介文", "sender_email": "送信元メールアドレス",
+	"notify_email": "受注通知先メールアドレス", "cart_type": "カートの種類", "shipping_mode": "送料の設定方法",
+	"shipping_flat_fee": "全国一律の送料", "shipping_region_fees": "地域別の送料", "free_shipping_over": "送料無料になる金額",
+	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先",
+	"points_rate": "ポイント付与率", "member_registration": "会員登録処理のタイミング",
+	apPrefix + "environment": "接続先", apPrefix + "sale_method": "売上方式", apPrefix + "button_color": "ボタン色",
+	apPrefix + "allow_increase": "増額の利用", apPrefix + "product_type": "Amazon画面での選択項目",
+	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",
+	apPrefix + "notes_on_payment": "注意書きの表示（支払方法選択画面）", apPrefix + "notes_on_thanks": "注意書きの表示（サンクスメール）",
+	apPrefix + "enabled_takkyubin": "宅配便での利用", apPrefix + "merchant_id": "出品者ID", apPrefix + "store_id": "ストアID",
+	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー",
+}
+
+// FreeShippingShortfall is how much more a goods subtotal needs for free
+// shipping (「あと1,200円で送料無料」): 0 when it already ships free, -1 when
+// the shop has no free-shipping threshold.
+func (st Settings) FreeShippingShortfall(subtotal int64) int64 {
+	if st.FreeShippingOver <= 0 {
+		return -1
+	}
+	return max(0, st.FreeShippingOver-subtotal)
 }
 
 // ShippingFee is the fee for a prefecture and a goods subtotal.

@@ -12,7 +12,7 @@ import (
 
 // FS is served under Prefix.
 //
-//go:embed *.css *.js demo
+//go:embed *.css *.js *.svg demo
 var FS embed.FS
 
 // Prefix is where FS is served.

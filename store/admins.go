@@ -23,6 +23,20 @@ func (db *DB) Admin(ctx context.Context, id int64) (Admin, error) {
 	return a, mapErr(err)
 }
 
+// AdminByEmail finds an admin inside the writer, for a change of password.
+func (tx *Tx) AdminByEmail(email string) (Admin, error) {
+	var a Admin
+	err := tx.queryRow(`SELECT id, email, password_hash FROM admins WHERE email = ?`, email).Scan(&a.ID, &a.Email, &a.PasswordHash)
+	return a, mapErr(err)
+}
+
+// Admin finds an admin by ID inside the writer.
+func (tx *Tx) Admin(id int64) (Admin, error) {
+	var a Admin
+	err := tx.queryRow(`SELECT id, email, password_hash FROM admins WHERE id = ?`, id).Scan(&a.ID, &a.Email, &a.PasswordHash)
+	return a, mapErr(err)
+}
+
 // CountAdmins tells whether the first-run admin must be created.
 func (tx *Tx) CountAdmins() (int, error) {
 	var n int
@@ -41,8 +55,8 @@ func (tx *Tx) InsertAdmin(email, passwordHash string) (Admin, error) {
 }
 
 // SetAdminPassword replaces an admin's password hash.
-func (tx *Tx) SetAdminPassword(email, passwordHash string) error {
-	res, err := tx.exec(`UPDATE admins SET password_hash = ? WHERE email = ?`, passwordHash, email)
+func (tx *Tx) SetAdminPassword(id int64, passwordHash string) error {
+	res, err := tx.exec(`UPDATE admins SET password_hash = ? WHERE id = ?`, passwordHash, id)
 	if err != nil {
 		return err
 	}

@@ -32,12 +32,17 @@ type AmazonPayment struct {
 	Instrument         string // the payment descriptor the buyer chose
 	BuyerID            string
 	Snapshot           []byte // 決済直前ログ: the order as it stood before payment
+	Environment        string // emulator, sandbox or live when the order was placed
+	MerchantReference  string // merchantReferenceId sent to Amazon (prefix + order number)
+	ClientKey          string // a hash of the client address that placed the order
+	StockReleased      bool   // the reservation lapsed and its stock went back
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
 
 const amazonPaymentColumns = `order_id, checkout_session_id, state, sale_method, allow_increase, product_type, charge_permission_id,
-	charge_id, amazon_state, reason_code, reason_text, amount, instrument, buyer_id, snapshot, created_at, updated_at`
+	charge_id, amazon_state, reason_code, reason_text, amount, instrument, buyer_id, snapshot, environment, merchant_reference,
+	client_key, stock_released, created_at, updated_at`
 
 func scanAmazonPayment(s scanner) (AmazonPayment, error) {
 	var p AmazonPayment
@@ -45,17 +50,17 @@ func scanAmazonPayment(s scanner) (AmazonPayment, error) {
 	var created, updated int64
 	err := s.Scan(&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
 		&p.ChargePermissionID, &p.ChargeID, &p.AmazonState, &p.ReasonCode, &p.ReasonText, &p.Amount, &p.Instrument,
-		&p.BuyerID, &snapshot, &created, &updated)
+		&p.BuyerID, &snapshot, &p.Environment, &p.MerchantReference, &p.ClientKey, &p.StockReleased, &created, &updated)
 	p.Snapshot, p.CreatedAt, p.UpdatedAt = []byte(snapshot), fromUnix(created), fromUnix(updated)
 	return p, mapErr(err)
 }
 
 // InsertAmazonPayment records the Amazon side of a new order.
 func (tx *Tx) InsertAmazonPayment(p AmazonPayment) error {
-	_, err := tx.exec(`INSERT INTO amazon_payments (`+amazonPaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(`INSERT INTO amazon_payments (`+amazonPaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.OrderID, p.CheckoutSessionID, p.State, p.SaleMethod, p.AllowIncrease, p.ProductType, p.ChargePermissionID,
 		p.ChargeID, p.AmazonState, p.ReasonCode, p.ReasonText, p.Amount, p.Instrument, p.BuyerID, string(p.Snapshot),
-		unix(tx.now), unix(tx.now))
+		p.Environment, p.MerchantReference, p.ClientKey, p.StockReleased, unix(tx.now), unix(tx.now))
 	return err
 }
 
@@ -93,9 +98,9 @@ func (db *DB) ClaimAmazonPayment(ctx context.Context, orderID int64, from, to st
 // UpdateAmazonPayment writes what Amazon answered.
 func (tx *Tx) UpdateAmazonPayment(p AmazonPayment) error {
 	res, err := tx.exec(`UPDATE amazon_payments SET state = ?, charge_permission_id = ?, charge_id = ?, amazon_state = ?,
-		reason_code = ?, reason_text = ?, instrument = ?, buyer_id = ?, updated_at = ? WHERE order_id = ?`,
+		reason_code = ?, reason_text = ?, instrument = ?, buyer_id = ?, stock_released = ?, updated_at = ? WHERE order_id = ?`,
 		p.State, p.ChargePermissionID, p.ChargeID, p.AmazonState, p.ReasonCode, p.ReasonText, p.Instrument, p.BuyerID,
-		unix(tx.now), p.OrderID)
+		p.StockReleased, unix(tx.now), p.OrderID)
 	if err != nil {
 		return err
 	}
@@ -134,6 +139,27 @@ func (db *DB) StaleAmazonPayments(ctx context.Context, state string, before time
 		return nil, err
 	}
 	return scanAmazonPayments(rows)
+}
+
+// UnpaidAmazonPayments lists payments still waiting for the buyer (pending,
+// stock not yet released) placed at or before t, oldest first: reservations
+// that may have lapsed.
+func (db *DB) UnpaidAmazonPayments(ctx context.Context, placedBefore time.Time, limit int) ([]AmazonPayment, error) {
+	rows, err := db.query(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE state = ? AND stock_released = 0
+		AND created_at <= ? ORDER BY created_at LIMIT ?`, AmazonPending, unix(placedBefore), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAmazonPayments(rows)
+}
+
+// CountUnpaidReservations counts the payments of a client that still hold
+// stock while waiting for the buyer, inside the writer.
+func (tx *Tx) CountUnpaidReservations(clientKey string) (int, error) {
+	var n int
+	err := tx.queryRow(`SELECT COUNT(*) FROM amazon_payments WHERE client_key = ? AND state IN (?, ?) AND stock_released = 0`,
+		clientKey, AmazonPending, AmazonCompleting).Scan(&n)
+	return n, mapErr(err)
 }
 
 func scanAmazonPayments(rows *sql.Rows) ([]AmazonPayment, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // CartLine is one product in a cart, joined with its current catalog data.
@@ -40,9 +41,25 @@ func (tx *Tx) SetCartQuantity(token string, productID, quantity int64) error {
 	return err
 }
 
-// ClearCart empties a cart (after an order).
-func (tx *Tx) ClearCart(token string) error {
-	_, err := tx.exec(`DELETE FROM cart_items WHERE cart_token = ?`, token)
+// DeleteAbandonedCarts removes up to limit carts (with their lines) that
+// nobody added to since before, and says how many.
+func (tx *Tx) DeleteAbandonedCarts(before time.Time, limit int) (int64, error) {
+	res, err := tx.exec(`DELETE FROM carts WHERE token IN (SELECT token FROM carts WHERE updated_at < ? LIMIT ?)`, unix(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// TakeFromCart removes up to quantity of a product from a cart: what an
+// order took leaves the cart, lines added meanwhile stay.
+func (tx *Tx) TakeFromCart(token string, productID, quantity int64) error {
+	if _, err := tx.exec(`DELETE FROM cart_items WHERE cart_token = ? AND product_id = ? AND quantity <= ?`,
+		token, productID, quantity); err != nil {
+		return err
+	}
+	_, err := tx.exec(`UPDATE cart_items SET quantity = quantity - ? WHERE cart_token = ? AND product_id = ?`,
+		quantity, token, productID)
 	return err
 }
 

@@ -40,10 +40,17 @@ func (tx *Tx) Checkout(id string) (Checkout, error) {
 	return scanCheckout(tx.queryRow(`SELECT id, cart_token, data, updated_at FROM checkouts WHERE id = ?`, id))
 }
 
-// DeleteCheckoutsBefore removes drafts untouched since t (housekeeping).
-func (db *DB) DeleteCheckoutsBefore(ctx context.Context, t time.Time) error {
-	return db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`DELETE FROM checkouts WHERE updated_at < ?`, unix(t))
-		return err
-	})
+// DeleteAbandonedCheckouts removes up to limit drafts untouched since
+// before and says how many. A draft whose Amazon Pay order is still pending
+// or completing stays: completing that order reads it.
+func (tx *Tx) DeleteAbandonedCheckouts(before time.Time, limit int) (int64, error) {
+	res, err := tx.exec(`DELETE FROM checkouts WHERE id IN (
+		SELECT c.id FROM checkouts c WHERE c.updated_at < ? AND NOT EXISTS (
+			SELECT 1 FROM orders o JOIN amazon_payments p ON p.order_id = o.id
+			WHERE o.checkout_id = c.id AND p.state IN ('pending', 'completing'))
+		LIMIT ?)`, unix(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

@@ -89,6 +89,18 @@ func (db *DB) RetryMailAt(ctx context.Context, id int64, at time.Time, lastError
 	})
 }
 
+// MailsAwaitingRetry counts the queued mails whose last attempt failed and
+// returns the newest failure's error ("" when none).
+func (db *DB) MailsAwaitingRetry(ctx context.Context) (int, string, error) {
+	var n int
+	if err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status = 'queued' AND last_error <> ''`).Scan(&n); err != nil || n == 0 {
+		return 0, "", mapErr(err)
+	}
+	var last string
+	err := db.queryRow(ctx, `SELECT last_error FROM mails WHERE status = 'queued' AND last_error <> '' ORDER BY id DESC LIMIT 1`).Scan(&last)
+	return n, last, mapErr(err)
+}
+
 // Mail returns one message.
 func (db *DB) Mail(ctx context.Context, id int64) (Mail, error) {
 	return scanMail(db.queryRow(ctx, `SELECT `+mailColumns+` FROM mails WHERE id = ?`, id))

@@ -63,9 +63,12 @@ type Order struct {
 	Total          int64
 	Total10, Tax10 int64
 	Total8, Tax8   int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Lines          []OrderLine
+	// Digest is what the shopper confirmed (shop.CheckoutDigest): a second
+	// 「注文する」 for the checkout is this order only if it confirms the same.
+	Digest    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Lines     []OrderLine
 }
 
 // HistoryEntry is one row of an order's history (操作履歴).
@@ -78,7 +81,7 @@ type HistoryEntry struct {
 
 const orderColumns = `id, number, checkout_id, status, payment_method, payment_status, member_id, email, buyer, destination,
 	delivery_method, delivery_date, delivery_time, notes, subtotal, shipping_fee, cod_fee, total, total_10, tax_10, total_8, tax_8,
-	created_at, updated_at`
+	checkout_digest, created_at, updated_at`
 
 func scanOrder(s scanner) (Order, error) {
 	var o Order
@@ -86,7 +89,7 @@ func scanOrder(s scanner) (Order, error) {
 	var created, updated int64
 	err := s.Scan(&o.ID, &o.Number, &o.CheckoutID, &o.Status, &o.PaymentMethod, &o.PaymentStatus, &o.MemberID, &o.Email,
 		&buyer, &dest, &o.DeliveryMethod, &o.DeliveryDate, &o.DeliveryTime, &o.Notes, &o.Subtotal, &o.ShippingFee, &o.CODFee,
-		&o.Total, &o.Total10, &o.Tax10, &o.Total8, &o.Tax8, &created, &updated)
+		&o.Total, &o.Total10, &o.Tax10, &o.Total8, &o.Tax8, &o.Digest, &created, &updated)
 	if err != nil {
 		return o, mapErr(err)
 	}
@@ -111,10 +114,10 @@ func (tx *Tx) InsertOrder(o *Order, actor string) error {
 	o.ID, o.Number, o.CreatedAt, o.UpdatedAt = id, 100000+seq, tx.now, tx.now
 	buyer, _ := json.Marshal(o.Buyer)
 	dest, _ := json.Marshal(o.Destination)
-	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.Number, o.CheckoutID, o.Status, o.PaymentMethod, o.PaymentStatus, o.MemberID, o.Email, string(buyer), string(dest),
 		o.DeliveryMethod, o.DeliveryDate, o.DeliveryTime, o.Notes, o.Subtotal, o.ShippingFee, o.CODFee, o.Total,
-		o.Total10, o.Tax10, o.Total8, o.Tax8, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName())
+		o.Total10, o.Tax10, o.Total8, o.Tax8, o.Digest, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName())
 	if err != nil {
 		return err
 	}
@@ -148,6 +151,15 @@ func (tx *Tx) OrderByCheckout(checkoutID string) (Order, error) {
 	}
 	o.Lines, err = tx.orderLines(o.ID)
 	return o, err
+}
+
+// OrderByCheckout finds the order a checkout placed.
+func (db *DB) OrderByCheckout(ctx context.Context, checkoutID string) (Order, error) {
+	var id int64
+	if err := db.queryRow(ctx, `SELECT id FROM orders WHERE checkout_id = ?`, checkoutID).Scan(&id); err != nil {
+		return Order{}, mapErr(err)
+	}
+	return db.Order(ctx, id)
 }
 
 // Order reads one order with its lines, inside the writer.

@@ -46,7 +46,7 @@ func seedOrders(t testing.TB, db *DB, n int, end time.Time) {
 				if i > lo {
 					sb.WriteString(", ")
 				}
-				sb.WriteString("(?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, '', '', '', ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)")
+				sb.WriteString("(?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, '', '', '', ?, ?, ?, ?, ?, ?, 0, 0, '', ?, ?, ?)")
 				buyer := Address{FamilyName: familyNames[i%len(familyNames)], GivenName: givenNames[i/len(familyNames)%len(givenNames)],
 					FamilyKana: "ヤマダ", GivenKana: "タロウ", Phone: "090-1234-5678", PostalCode: "100-0001",
 					Prefecture: "東京都", City: "千代田区", Address1: "千代田1-1"}

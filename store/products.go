@@ -86,6 +86,9 @@ func (tx *Tx) InsertProduct(p Product) (Product, error) {
 	_, err = tx.exec(`INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Name, p.Description, p.Price, p.MemberPrice, p.TaxRate, p.Stock, p.Published,
 		p.ImagePath, p.SortOrder, unix(p.CreatedAt), unix(p.UpdatedAt))
+	if err == nil && p.ImagePath != "" {
+		_, err = tx.AddProductImage(p.ID, p.ImagePath)
+	}
 	return p, err
 }
 

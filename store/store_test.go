@@ -170,3 +170,19 @@ func TestOutboxClaimIsExclusive(t *testing.T) {
 		t.Fatalf("second claim while the first holds it: %v", err)
 	}
 }
+
+func TestAddressStreet(t *testing.T) {
+	for _, c := range []struct {
+		a    store.Address
+		want string
+	}{
+		{store.Address{Prefecture: "東京都", City: "千代田区", Address1: "丸の内1-1-1", Address2: "丸の内ビル12階"}, "東京都千代田区丸の内1-1-1 丸の内ビル12階"},
+		{store.Address{Prefecture: "東京都", City: "Shibuya-ku", Address1: "Jingumae 1-2-3", Address2: "Harajuku Mansion 101"}, "東京都 Shibuya-ku Jingumae 1-2-3 Harajuku Mansion 101"},
+		{store.Address{Prefecture: "大阪府", City: "大阪市北区", Address1: "1-1"}, "大阪府大阪市北区1-1"},
+		{store.Address{Prefecture: "北海道", City: "Sapporo", Address1: "北一条西2-1"}, "北海道 Sapporo 北一条西2-1"},
+	} {
+		if got := c.a.Street(); got != c.want {
+			t.Errorf("Street() = %q, want %q", got, c.want)
+		}
+	}
+}

@@ -940,13 +940,13 @@ func MyOrderPage(p Page, nav MyPageNav, m MyOrder) templ.Component {
 	})
 }
 
-// PasswordForm is the password change form.
-type PasswordForm struct {
+// MemberPasswordForm is the my page's password change form.
+type MemberPasswordForm struct {
 	Temporary bool
 	Errors    map[string]string
 }
 
-func MyPasswordPage(p Page, nav MyPageNav, m PasswordForm) templ.Component {
+func MyPasswordPage(p Page, nav MyPageNav, m MemberPasswordForm) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -4,7 +4,6 @@ package views
 
 import (
 	"strconv"
-	"time"
 
 	"kago/jp"
 )
@@ -19,6 +18,21 @@ type Page struct {
 	Flash     string // a success message after a redirect
 	Error     string // a message for the whole page
 	StaticCSS string // versioned stylesheet URL
+	// TestMode is set while Amazon Pay runs against the emulator or the
+	// sandbox: a banner says no real payment takes place.
+	TestMode bool
+	Meta     Meta
+}
+
+// Meta is what a storefront page tells search engines and link previews:
+// the meta description and the OGP tags (Open Graph protocol).
+type Meta struct {
+	Description string
+	URL         string // the page's absolute URL (og:url)
+	Image       string // an absolute picture URL (og:image), or ""
+	Type        string // og:type: "website" or "product"
+	Favicon     string // versioned icon URL
+	PostalJS    string // versioned URL of the 住所検索 script
 }
 
 // AdminPage is what every admin page needs.
@@ -39,21 +53,9 @@ var (
 	Comma = jp.Comma
 )
 
-var tokyo = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		return time.FixedZone("JST", 9*60*60)
-	}
-	return loc
-}()
-
-// DateTime shows a stored UTC time in Japan time.
-func DateTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(tokyo).Format("2006/01/02 15:04")
-}
+// DateTime shows a stored UTC time in Japan time as jp.DateTime does:
+// 2026年12月5日（土）14:05.
+var DateTime = jp.DateTime
 
 // Itoa is strconv.FormatInt for templates.
 func Itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -17,10 +17,23 @@ const (
 
 // Instrument is a test payment instrument.
 type Instrument struct {
-	Descriptor string   // paymentDescriptor, e.g. "Visa ****1111"
+	// Descriptor is the paymentDescriptor Amazon shows for it, in the forms
+	// of Amazon Japan (seed 004, ショップメモ): "Amazonギフト券" (gift card
+	// only), "Amazonギフト券と指定のお支払い方法" (gift card and a card),
+	// "Amazonアカウントで指定したお支払い方法", or, since 2021, the card
+	// itself such as "Visa ****1111".
+	Descriptor string
 	Behavior   Behavior // what authorization does
-	GiftCard   bool     // gift card balance: the charge permission cannot be increased
+	GiftCard   bool     // gift card balance only: the charge permission cannot be increased
 }
+
+// Payment descriptors of Amazon Japan that name the kind of instrument
+// rather than a card (seed 004).
+const (
+	DescriptorGiftCard        = "Amazonギフト券"
+	DescriptorGiftCardAndCard = "Amazonギフト券と指定のお支払い方法"
+	DescriptorAccountMethod   = "Amazonアカウントで指定したお支払い方法"
+)
 
 // TestBuyer is a buyer of the hosted sign-in page.
 type TestBuyer struct {
@@ -35,13 +48,13 @@ type TestBuyer struct {
 
 // Buyer IDs of the test buyers, stable across runs.
 const (
-	BuyerTaro          = "amzn1.account.KAGOEMU01TARO"      // 判図太郎: succeeds; two addresses, two cards
+	BuyerTaro          = "amzn1.account.KAGOEMU01TARO"      // 判図太郎: succeeds; two addresses, two cards and the account's method
 	BuyerSoftDecline   = "amzn1.account.KAGOEMU02SOFTDECL"  // first card soft-declines; a second card works
 	BuyerHardDecline   = "amzn1.account.KAGOEMU03HARDDECL"  // card hard-declines: session Canceled Declined
 	BuyerPendingOK     = "amzn1.account.KAGOEMU04PENDINGOK" // pending, then Authorized
 	BuyerPendingNG     = "amzn1.account.KAGOEMU05PENDINGNG" // pending, then Declined HardDeclined
 	BuyerCancels       = "amzn1.account.KAGOEMU06CANCELS"   // cancels: session Canceled BuyerCanceled on return
-	BuyerGiftCard      = "amzn1.account.KAGOEMU07GIFTCARD"  // gift card only: no increase possible
+	BuyerGiftCard      = "amzn1.account.KAGOEMU07GIFTCARD"  // gift card only (no increase possible), or gift card and card
 	BuyerUndeliverable = "amzn1.account.KAGOEMU08NODELIVER" // address the shop cannot deliver to
 	BuyerRomaji        = "amzn1.account.KAGOEMU09ROMAJI"    // "Tokyo", +81 phone, postal code without hyphen
 )
@@ -49,12 +62,13 @@ const (
 var testBuyers = []TestBuyer{
 	{
 		BuyerID: BuyerTaro, Name: "判図太郎", Email: "hanzu.taro@example.jp", PhoneNumber: "055-975-0000",
-		Note: "通常の購入者（お届け先2件、カード2枚）",
+		Note: "通常の購入者（お届け先2件、カード2枚とAmazonアカウントで指定したお支払い方法）",
 		Addresses: []amazonpay.Address{
 			{Name: "判図太郎", PostalCode: "411-0901", CountryCode: "JP", StateOrRegion: "静岡県", City: "駿東郡清水町", AddressLine1: "新宿823-1", PhoneNumber: "055-975-0000"},
 			{Name: "判図太郎", PostalCode: "100-0005", CountryCode: "JP", StateOrRegion: "東京都", City: "千代田区", AddressLine1: "丸の内1-1-1", AddressLine2: "丸の内ビル12階", PhoneNumber: "03-1234-5678"},
 		},
-		Instruments: []Instrument{{Descriptor: "Visa ****1111", Behavior: Approve}, {Descriptor: "JCB ****0005", Behavior: Approve}},
+		Instruments: []Instrument{{Descriptor: "Visa ****1111", Behavior: Approve}, {Descriptor: "JCB ****0005", Behavior: Approve},
+			{Descriptor: DescriptorAccountMethod, Behavior: Approve}},
 	},
 	{
 		BuyerID: BuyerSoftDecline, Name: "山田花子", Email: "yamada.hanako@example.jp", PhoneNumber: "06-6000-0000",
@@ -98,11 +112,12 @@ var testBuyers = []TestBuyer{
 	},
 	{
 		BuyerID: BuyerGiftCard, Name: "伊藤六子", Email: "ito.mutsuko@example.jp", PhoneNumber: "082-000-0000",
-		Note: "Amazonギフトカードのみで支払い（増額できません）",
+		Note: "Amazonギフト券のみで支払い（増額できません）、またはギフト券とカード",
 		Addresses: []amazonpay.Address{
 			{Name: "伊藤六子", PostalCode: "730-0011", CountryCode: "JP", StateOrRegion: "広島県", City: "広島市中区", AddressLine1: "基町1-1", PhoneNumber: "082-000-0000"},
 		},
-		Instruments: []Instrument{{Descriptor: "Amazonギフトカード", Behavior: Approve, GiftCard: true}},
+		Instruments: []Instrument{{Descriptor: DescriptorGiftCard, Behavior: Approve, GiftCard: true},
+			{Descriptor: DescriptorGiftCardAndCard, Behavior: Approve}},
 	},
 	{
 		BuyerID: BuyerUndeliverable, Name: "渡辺七海", Email: "watanabe.nanami@example.jp", PhoneNumber: "03-12",
@@ -140,4 +155,42 @@ func findBuyer(id string) *TestBuyer {
 		}
 	}
 	return nil
+}
+
+func (e *Emulator) getBuyer(c *apiCall) (int, any, *apiError) {
+	t := e.st.BuyerTokens[c.id]
+	if t == nil || t.MerchantID != c.m.MerchantID {
+		return 0, nil, notFound("Buyer", "for this token")
+	}
+	if t.Used || !c.now.Before(t.Expires) {
+		return 0, nil, errf(400, amazonpay.ReasonInvalidParameterValue, "the buyer token has expired or was already used")
+	}
+	t.Used = true
+	e.touch(t)
+	b := findBuyer(t.BuyerID)
+	out := amazonpay.Buyer{BuyerID: b.BuyerID}
+	scopes := t.Scopes
+	if len(scopes) == 0 {
+		scopes = []string{"name", "email", "postalCode"}
+	}
+	addr := b.Addresses[0]
+	for _, s := range scopes {
+		switch s {
+		case "name":
+			out.Name = b.Name
+		case "email":
+			out.Email = b.Email
+		case "postalCode":
+			out.PostalCode, out.CountryCode = addr.PostalCode, addr.CountryCode
+		case "phoneNumber":
+			out.PhoneNumber = b.PhoneNumber
+		case "shippingAddress":
+			a := addr
+			out.ShippingAddress = &a
+		case "billingAddress":
+			a := addr
+			out.BillingAddress = &a
+		}
+	}
+	return 200, out, nil
 }

@@ -25,14 +25,15 @@ func (e *Emulator) Snapshot() Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.settleAllLocked()
+	now := e.now()
 	var s Snapshot
 	for _, v := range e.st.Sessions {
-		if !v.SignIn {
+		if !v.SignIn && !sessionGone(v, now) {
 			s.Sessions = append(s.Sessions, e.viewSession(v))
 		}
 	}
 	for _, v := range e.st.Permissions {
-		s.Permissions = append(s.Permissions, e.viewPermission(v))
+		s.Permissions = append(s.Permissions, e.viewPermission(v, now))
 	}
 	for _, v := range e.st.Charges {
 		s.Charges = append(s.Charges, e.viewCharge(v))
@@ -161,7 +162,7 @@ func (e *Emulator) Chargeback(chargeID string) error {
 		return fmt.Errorf("%w: charge is %s", ErrWrongState, c.State)
 	}
 	c.Chargebacks++
-	e.dirty = true
+	e.touch(c)
 	e.notifyLocked(c.MerchantID, c.Env, amazonpay.ObjectTypeChargeback, c.ID, c.PermissionID)
 	return nil
 }

@@ -19,6 +19,22 @@
 //	/console                                  console; /console/api/... for JSON control
 //	/sns/SimpleNotificationService-*.pem      notification signing certificate
 //	/ca.pem                                   the emulator's CA certificate
+//
+// The API follows Amazon's rules (AMAZON-PAY.md sections 3, 4 and 9): the
+// calls each charge state allows, one capture per charge, at most 25
+// charges per charge permission, limits.amountBalance falling on capture,
+// the refund cap, the 24-hour session expiry and its 30-day deletion, the
+// 30-day authorization and 180-day permission expiry, and Amazon's JSON
+// shape (every field present, null when it has no value).
+//
+// The payment instrument the buyer actually paid with (after a soft decline
+// the buyer may pick another one at Amazon) is named in the charge
+// permission's paymentPreferences[0].paymentDescriptor, and in the
+// completed checkout session's while the session exists (30 days); Charge
+// objects carry none. Its kind, which the shop shows in its memo (seed 004),
+// is told by the descriptor: DescriptorGiftCard (gift card only, cannot be
+// increased), DescriptorGiftCardAndCard, and DescriptorAccountMethod or a
+// card such as "Visa ****1111" for a card only.
 package emulator
 
 import (

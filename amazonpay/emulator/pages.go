@@ -165,7 +165,7 @@ func (e *Emulator) buttonClick(w http.ResponseWriter, r *http.Request) {
 			SignInReturnURL: sp.SignInReturnURL, SignInCancelURL: sp.SignInCancelURL, SignInScopes: sp.SignInScopes,
 			State: amazonpay.StateOpen, Created: now, Updated: now}
 		e.st.Sessions[s.ID] = s
-		e.dirty = true
+		e.touch(s)
 		http.Redirect(w, r, e.urlLocked("/signin?signInId="+s.ID), http.StatusSeeOther)
 	case amazonpay.ProductTypePayAndShip, amazonpay.ProductTypePayOnly:
 		var req amazonpay.CreateCheckoutSessionRequest
@@ -188,13 +188,22 @@ func (e *Emulator) errorPageLocked(w http.ResponseWriter, a *apiError) {
 	render(w, a.Status, errorPage, map[string]any{"Title": "エラー", "Message": a.Msg, "Code": a.Code})
 }
 
-// openSession returns the checkout (or sign-in) session named by the request.
+// sessionErrorPage is an error on a hosted page of a checkout session: the
+// shop's name and the way back to the shop stay on it.
+func (e *Emulator) sessionErrorPage(w http.ResponseWriter, a *apiError, s *session) {
+	render(w, a.Status, errorPage, map[string]any{"Title": "エラー", "Message": a.Msg, "Code": a.Code,
+		"StoreName": s.Metadata.MerchantStoreName, "CancelURL": s.Web.CheckoutCancelURL, "Env": s.Env})
+}
+
+// pageSession returns the checkout (or sign-in) session named by the
+// request, settled to now; nil when there is none or Amazon deleted it.
 func (e *Emulator) pageSession(id string, signIn bool) *session {
 	s := e.st.Sessions[id]
-	if s == nil || s.SignIn != signIn {
+	now := e.now()
+	if s == nil || s.SignIn != signIn || sessionGone(s, now) {
 		return nil
 	}
-	e.settleSession(s, e.now())
+	e.settleSession(s, now)
 	return s
 }
 
@@ -244,7 +253,7 @@ func (e *Emulator) signInPost(w http.ResponseWriter, r *http.Request) {
 		tok := randomToken(48)
 		e.st.BuyerTokens[tok] = &buyerToken{MerchantID: s.MerchantID, BuyerID: b.BuyerID, Scopes: s.SignInScopes, Expires: now.Add(buyerTokenTTL)}
 		delete(e.st.Sessions, id)
-		e.dirty = true
+		e.touch(s)
 		http.Redirect(w, r, withParam(s.SignInReturnURL, "buyerToken", tok), http.StatusSeeOther)
 		return
 	}
@@ -255,7 +264,7 @@ func (e *Emulator) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.BuyerID, s.AddressIdx, s.InstrumentIdx, s.Updated = b.BuyerID, 0, 0, now
-	e.dirty = true
+	e.touch(s)
 	http.Redirect(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id), http.StatusSeeOther)
 }
 
@@ -306,7 +315,7 @@ func (e *Emulator) selectPage(w http.ResponseWriter, r *http.Request, show, next
 	render(w, 200, selectPage, map[string]any{
 		"Title": heading, "Heading": heading, "Base": e.publicURL, "ID": id, "Next": next, "Declined": declined,
 		"BuyerName": b.Name, "BuyerEmail": b.Email, "ShowAddress": showAddr, "ShowPayment": showPay,
-		"Addresses": addrs, "Instruments": insts, "CancelURL": s.Web.CheckoutCancelURL, "Env": s.Env,
+		"Addresses": addrs, "Instruments": insts, "CancelURL": s.Web.CheckoutCancelURL, "StoreName": s.Metadata.MerchantStoreName, "Env": s.Env,
 	})
 }
 
@@ -329,7 +338,7 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 	if v := f.Get("address"); v != "" {
 		i, err := strconv.Atoi(v)
 		if err != nil || i < 0 || i >= len(b.Addresses) {
-			e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お届け先の選択が正しくありません。"))
+			e.sessionErrorPage(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お届け先の選択が正しくありません。"), s)
 			return
 		}
 		s.AddressIdx = i
@@ -337,13 +346,13 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 	if v := f.Get("payment"); v != "" {
 		i, err := strconv.Atoi(v)
 		if err != nil || i < 0 || i >= len(b.Instruments) {
-			e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お支払い方法の選択が正しくありません。"))
+			e.sessionErrorPage(w, errf(400, amazonpay.ReasonInvalidParameterValue, "お支払い方法の選択が正しくありません。"), s)
 			return
 		}
 		s.InstrumentIdx = i
 	}
 	s.Updated = e.now()
-	e.dirty = true
+	e.touch(s)
 	if next == "process" {
 		http.Redirect(w, r, e.urlLocked("/checkout/process?amazonCheckoutSessionId="+id), http.StatusSeeOther)
 		return
@@ -352,7 +361,10 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // process is amazonPayRedirectUrl: authorize with the buyer's instrument per
-// the payment intent, then return to checkoutResultReturnUrl.
+// the payment intent, then return to checkoutResultReturnUrl. A soft
+// decline sends the buyer back to choose another instrument; an instrument
+// whose authorization stays pending needs canHandlePendingAuthorization,
+// and without it the session ends Canceled Declined (TransactionTimedOut).
 func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("amazonCheckoutSessionId")
 	e.mu.Lock()
@@ -376,40 +388,34 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 		for _, c := range cs {
 			ids = append(ids, c.ConstraintID)
 		}
-		e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidCheckoutSessionStatus, "このお支払い手続きはまだ完了できません（%s）。", strings.Join(ids, ", ")))
+		e.sessionErrorPage(w, errf(400, amazonpay.ReasonInvalidCheckoutSessionStatus, "このお支払い手続きはまだ完了できません（%s）。", strings.Join(ids, ", ")), s)
 		return
 	}
 	now := e.now()
-	inst := findBuyer(s.BuyerID).Instruments[s.InstrumentIdx]
-	pending := s.Payment.CanHandlePendingAuthorization && s.Payment.PaymentIntent != amazonpay.PaymentIntentConfirm
-	cancel := func(reason, desc string) {
-		s.State, s.Reason, s.ReasonDesc = amazonpay.StateCanceled, reason, desc
-	}
-	switch inst.Behavior {
-	case SoftDecline:
-		s.Updated = now
-		e.dirty = true
+	s.Updated = now
+	e.touch(s)
+	authorizes := s.Payment.PaymentIntent != amazonpay.PaymentIntentConfirm
+	switch inst := findBuyer(s.BuyerID).Instruments[s.InstrumentIdx]; {
+	case inst.Behavior == SoftDecline:
 		http.Redirect(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id+"&show=payment&next=process&declined=1"), http.StatusSeeOther)
 		return
-	case HardDecline:
-		cancel("Declined", "The payment was declined (HardDeclined).")
-	case BuyerCancel:
-		cancel("BuyerCanceled", "The buyer canceled the checkout.")
-	case PendingApprove:
-		s.Outcome = "approved"
-		if pending {
-			s.Outcome = "pending"
-		}
-	case PendingDecline:
-		if pending {
-			s.Outcome = "pending-decline"
-		} else {
-			cancel("Declined", "The payment was declined (HardDeclined).")
+	case inst.Behavior == HardDecline:
+		e.cancelSession(s, "Declined", "The payment was declined (HardDeclined).", now)
+	case inst.Behavior == BuyerCancel:
+		e.cancelSession(s, "BuyerCanceled", "The buyer canceled the checkout.", now)
+	case !authorizes:
+		s.Outcome = outcomeApproved // Confirm: no authorization yet
+	case inst.Behavior == PendingApprove || inst.Behavior == PendingDecline:
+		switch {
+		case !s.pendingAllowed():
+			e.cancelSession(s, "Declined", timedOutDesc, now)
+		case inst.Behavior == PendingApprove:
+			s.Outcome = outcomePending
+		default:
+			s.Outcome = outcomePendingDecline
 		}
 	default:
-		s.Outcome = "approved"
+		s.Outcome = outcomeApproved
 	}
-	s.Updated = now
-	e.dirty = true
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	stdhtml "html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -411,5 +413,92 @@ func TestSignIn(t *testing.T) {
 	cs := te.complete(t, BuyerTaro, 0, "Confirm", 100, false)
 	if p := te.perm(t, cs.ChargePermissionID); p.Buyer.BuyerID != BuyerTaro {
 		t.Fatalf("%+v", p.Buyer)
+	}
+}
+
+// TestHostedPagesShowShopAndCancel: the button payload's
+// webCheckoutDetails.checkoutCancelUrl and merchantMetadata.merchantStoreName
+// are kept on the session, and every hosted page of the session (sign-in,
+// address and payment, the page after a soft decline, an error) shows the
+// shop's name and a 「キャンセルしてショップに戻る」 link to the cancel URL,
+// as Amazon's pages do (issue 8 item 7).
+func TestHostedPagesShowShopAndCancel(t *testing.T) {
+	te := newEnv(t)
+	jar, _ := cookiejar.New(nil)
+	br := &http.Client{Jar: jar}
+	cancelURL := te.shop.URL + "/cart?from=amazon&step=2"
+	link := regexp.MustCompile(`<a href="([^"]*)">キャンセルしてショップに戻る</a>`)
+	page := func(resp *http.Response, err error, want int) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s: %d %s", resp.Request.URL, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	shows := func(name, html string) {
+		t.Helper()
+		m := link.FindStringSubmatch(html)
+		if m == nil || stdhtml.UnescapeString(m[1]) != cancelURL {
+			t.Fatalf("%s: no link back to %s: %s", name, cancelURL, html)
+		}
+		if !strings.Contains(html, "判図商店") {
+			t.Fatalf("%s: no shop name: %s", name, html)
+		}
+	}
+	sig, err := te.client.SignCheckoutButton(amazonpay.CreateCheckoutSessionRequest{
+		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: te.shop.URL + "/review", CheckoutCancelURL: cancelURL},
+		StoreID:            testStoreID,
+		MerchantMetadata:   &amazonpay.MerchantMetadata{MerchantStoreName: "判図商店"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"publicKeyId": {sig.PublicKeyID}, "algorithm": {string(sig.Algorithm)}, "payloadJSON": {sig.PayloadJSON}, "signature": {sig.Signature}}
+	resp, err := br.PostForm(te.em.PublicURL()+"/checkout/button", form)
+	shows("sign-in", page(resp, err, 200))
+	id := resp.Request.URL.Query().Get("amazonCheckoutSessionId")
+	cs, err := te.client.GetCheckoutSession(te.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.WebCheckoutDetails.CheckoutCancelURL != cancelURL || cs.MerchantMetadata.MerchantStoreName != "判図商店" {
+		t.Fatalf("session: %+v %+v", cs.WebCheckoutDetails, cs.MerchantMetadata)
+	}
+	resp, err = br.PostForm(te.em.PublicURL()+"/signin", url.Values{"amazonCheckoutSessionId": {id}, "buyerId": {BuyerSoftDecline}})
+	shows("address and payment", page(resp, err, 200))
+	resp, err = br.PostForm(te.em.PublicURL()+"/checkout/select", url.Values{"amazonCheckoutSessionId": {id}, "payment": {"7"}})
+	shows("error", page(resp, err, 400))
+	resp, err = br.PostForm(te.em.PublicURL()+"/checkout/select", url.Values{"amazonCheckoutSessionId": {id}, "payment": {"0"}})
+	page(resp, err, 200) // the shop's review page
+	up, err := te.client.UpdateCheckoutSession(te.ctx, id, amazonpay.UpdateCheckoutSessionRequest{
+		WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: te.shop.URL + "/result"},
+		PaymentDetails:     &amazonpay.PaymentDetails{PaymentIntent: "Authorize", ChargeAmount: amazonpay.PtrJPY(1000)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = br.Get(up.WebCheckoutDetails.AmazonPayRedirectURL)
+	declined := page(resp, err, 200)
+	if !strings.Contains(declined, "お支払い方法が承認されませんでした") {
+		t.Fatalf("not the soft decline page: %s", declined)
+	}
+	shows("soft decline", declined)
+	// The link takes the buyer back to the shop.
+	resp, err = br.Get(stdhtml.UnescapeString(link.FindStringSubmatch(declined)[1]))
+	if got := page(resp, err, 200); !strings.HasPrefix(got, "shop /cart?") {
+		t.Fatalf("cancel link led to %q", got)
+	}
+
+	// Without a cancel URL there is no link, and no name without one.
+	plain := te.newSession(t, nil)
+	resp, err = br.Get(te.em.PublicURL() + "/signin?amazonCheckoutSessionId=" + plain.CheckoutSessionID)
+	html := page(resp, err, 200)
+	if link.MatchString(html) || strings.Contains(html, `class="store"`) {
+		t.Fatalf("link or name without either: %s", html)
 	}
 }

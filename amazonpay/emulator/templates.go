@@ -6,6 +6,8 @@ const layoutCSS = `
 body{font-family:"Hiragino Kaku Gothic ProN","Noto Sans JP",Meiryo,sans-serif;margin:0;background:#f3f3f3;color:#0f1111}
 header{background:#232f3e;color:#fff;padding:10px 20px;font-weight:bold}
 header small{color:#febd69;margin-left:8px;font-weight:normal}
+.store{background:#37475a;color:#fff;padding:6px 20px;font-size:14px}
+.cancel{margin-top:24px}
 main{max-width:760px;margin:20px auto;background:#fff;padding:20px 28px;border-radius:8px;border:1px solid #ddd}
 main.wide{max-width:1200px}
 h1{font-size:22px} h2{font-size:18px;margin-top:28px}
@@ -24,6 +26,7 @@ var pageTmpl = template.Must(template.New("layout").Parse(`<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}} - Amazon Pay（エミュレーター）</title><style>` + layoutCSS + `</style></head>
 <body><header>amazon pay<small>Kago ローカルエミュレーター（{{.Env}}）</small></header>
+{{if .StoreName}}<div class="store">{{.StoreName}}</div>{{end}}
 <main{{if .Wide}} class="wide"{{end}}>{{template "content" .}}</main></body></html>
 {{define "content"}}{{end}}`))
 
@@ -31,18 +34,22 @@ func page(content string) *template.Template {
 	return template.Must(template.Must(pageTmpl.Clone()).Parse(`{{define "content"}}` + content + `{{end}}`))
 }
 
+// cancelLink is Amazon's way back to the shop: the session's
+// checkoutCancelUrl (a sign-in's signInCancelUrl), when the shop gave one.
+const cancelLink = `{{if .CancelURL}}<p class="cancel"><a href="{{.CancelURL}}">キャンセルしてショップに戻る</a></p>{{end}}`
+
 var errorPage = page(`<h1>エラー</h1><p class="err">{{.Message}}</p>{{if .Code}}<p>理由コード: <code>{{.Code}}</code></p>{{end}}
-{{if .Back}}<p><a href="{{.Back}}">ショップに戻る</a></p>{{end}}`)
+{{if .Back}}<p><a href="{{.Back}}">ショップに戻る</a></p>{{end}}` + cancelLink)
 
 var signInPage = page(`<h1>Amazonアカウントでログイン</h1>
-{{if .StoreName}}<p>{{.StoreName}} でのお支払いに Amazon Pay を使います。</p>{{end}}
-{{if .SignIn}}<p>{{.StoreName}} に Amazon アカウントでログインします。</p>{{end}}
+{{if .SignIn}}<p>{{or .StoreName "ショップ"}}に Amazon アカウントでログインします。</p>
+{{else}}<p>{{or .StoreName "ショップ"}}でのお支払いに Amazon Pay を使います。</p>{{end}}
 <p>これはテスト用のエミュレーターです。ログインするテスト購入者を選んでください。</p>
 {{range .Buyers}}<form method="post" action="{{$.Base}}/signin" class="buyer">
 <input type="hidden" name="{{$.IDName}}" value="{{$.ID}}"><input type="hidden" name="buyerId" value="{{.BuyerID}}">
 <button class="btn" type="submit">{{.Name}} でログイン</button>
 <small>{{.Email}} ・ {{.Note}}</small><small><code>{{.BuyerID}}</code></small></form>{{end}}
-{{if .CancelURL}}<p><a href="{{.CancelURL}}">キャンセルしてショップに戻る</a></p>{{end}}`)
+` + cancelLink)
 
 var selectPage = page(`<h1>{{.Heading}}</h1>
 {{if .Declined}}<p class="err">お支払い方法が承認されませんでした。別のお支払い方法を選択してください。</p>{{end}}
@@ -54,7 +61,7 @@ var selectPage = page(`<h1>{{.Heading}}</h1>
 {{if .ShowPayment}}<h2>お支払い方法</h2>{{range .Instruments}}<label class="opt"><input type="radio" name="payment" value="{{.Index}}"{{if .Selected}} checked{{end}}>
 {{.I.Descriptor}}</label>{{end}}{{end}}
 <p><button class="btn" type="submit">続行</button></p></form>
-{{if .CancelURL}}<p><a href="{{.CancelURL}}">キャンセルしてショップに戻る</a></p>{{end}}`)
+` + cancelLink)
 
 var consolePage = page(`<h1>エミュレーターのセラーセントラル</h1>
 <p>現在時刻（エミュレーター）: <b>{{.Now}}</b>（実時刻より {{.Offset}} 進んでいます）</p>

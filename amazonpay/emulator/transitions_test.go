@@ -102,7 +102,7 @@ func TestTransitions(t *testing.T) {
 			wantCharge(t, te.charge(t, cs.ChargeID), "Authorized", "")
 			p := te.perm(t, cs.ChargePermissionID)
 			wantPerm(t, p, "Chargeable", "")
-			if p.Limits.AmountBalance.Amount != "0" || p.Limits.AmountLimit.Amount != "5000" {
+			if p.Limits.AmountBalance.Amount != "5000" || p.Limits.AmountLimit.Amount != "5000" {
 				t.Fatalf("limits %+v", p.Limits)
 			}
 			c, err := te.client.CaptureCharge(te.ctx, cs.ChargeID, amazonpay.CaptureChargeRequest{CaptureAmount: amazonpay.JPY(5000)}, "cap-1")
@@ -141,7 +141,7 @@ func TestTransitions(t *testing.T) {
 			if o.last().HTTPStatus != 201 {
 				t.Fatalf("create charge status %d", o.last().HTTPStatus)
 			}
-			_, err = te.client.CreateCharge(te.ctx, amazonpay.CreateChargeRequest{ChargePermissionID: cs.ChargePermissionID, ChargeAmount: amazonpay.JPY(4001)}, "c2")
+			_, err = te.client.CreateCharge(te.ctx, amazonpay.CreateChargeRequest{ChargePermissionID: cs.ChargePermissionID, ChargeAmount: amazonpay.JPY(10001)}, "c2")
 			wantErr(t, err, 400, "TransactionAmountExceeded")
 			_, err = te.client.CaptureCharge(te.ctx, c1.ChargeID, amazonpay.CaptureChargeRequest{CaptureAmount: amazonpay.JPY(6001)}, "cap-over")
 			wantErr(t, err, 400, "TransactionAmountExceeded")
@@ -170,9 +170,8 @@ func TestTransitions(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCharge(t, c3, "Canceled", "MerchantCanceled")
-			if _, err := te.client.CancelCharge(te.ctx, c3.ChargeID, amazonpay.CancelChargeRequest{}); err != nil {
-				t.Fatalf("canceling twice: %v", err)
-			}
+			_, err = te.client.CancelCharge(te.ctx, c3.ChargeID, amazonpay.CancelChargeRequest{})
+			wantErr(t, err, 422, "InvalidChargeStatus")
 			if !strings.HasSuffix(c3.ChargeID, "-C000003") || !strings.HasPrefix(c3.ChargeID, cs.ChargePermissionID) {
 				t.Fatalf("charge ID %s", c3.ChargeID)
 			}
@@ -230,10 +229,6 @@ func TestTransitions(t *testing.T) {
 			wantCharge(t, te.charge(t, cs.ChargeID), "Authorized", "")
 			wantPerm(t, te.perm(t, cs.ChargePermissionID), "Chargeable", "")
 		}, nil},
-		{"pending card without canHandlePendingAuthorization is synchronous", func(t *testing.T, te *testEnv, o *obsRecorder) {
-			cs := te.complete(t, BuyerPendingOK, 0, "Authorize", 3000, false)
-			wantCharge(t, te.charge(t, cs.ChargeID), "Authorized", "")
-		}, nil},
 		{"pending then Declined HardDeclined", func(t *testing.T, te *testEnv, o *obsRecorder) {
 			cs := te.complete(t, BuyerPendingNG, 0, "AuthorizeWithCapture", 3000, true)
 			wantCharge(t, te.charge(t, cs.ChargeID), "AuthorizationInitiated", "")
@@ -281,6 +276,10 @@ func TestTransitions(t *testing.T) {
 			if done.PaymentPreferences[0].PaymentDescriptor != "Visa ****4444" {
 				t.Fatalf("%+v", done.PaymentPreferences)
 			}
+			// The charge permission names the card actually used, too.
+			if p := te.perm(t, done.ChargePermissionID); len(p.PaymentPreferences) != 1 || p.PaymentPreferences[0].PaymentDescriptor != "Visa ****4444" {
+				t.Fatalf("permission: %+v", p.PaymentPreferences)
+			}
 		}, nil},
 		{"overcharge allowed for a card, not for a gift card", func(t *testing.T, te *testEnv, o *obsRecorder) {
 			for _, tc := range []struct {
@@ -311,7 +310,7 @@ func TestTransitions(t *testing.T) {
 				_, err = te.client.CreateCharge(te.ctx, amazonpay.CreateChargeRequest{ChargePermissionID: p.ChargePermissionID, ChargeAmount: amazonpay.JPY(1500)}, "")
 				if tc.buyer == BuyerGiftCard {
 					wantErr(t, err, 400, "TransactionAmountExceeded")
-					if done.PaymentPreferences[0].PaymentDescriptor != "Amazonギフトカード" {
+					if done.PaymentPreferences[0].PaymentDescriptor != DescriptorGiftCard {
 						t.Fatalf("%+v", done.PaymentPreferences)
 					}
 				} else if err != nil {
@@ -399,9 +398,8 @@ func TestTransitions(t *testing.T) {
 			}
 			wantPerm(t, p, "Closed", "MerchantClosed")
 			wantCharge(t, te.charge(t, cs.ChargeID), "Canceled", "ChargePermissionCanceled")
-			if _, err := te.client.CloseChargePermission(te.ctx, cs.ChargePermissionID, amazonpay.CloseChargePermissionRequest{}); err != nil {
-				t.Fatalf("closing twice: %v", err)
-			}
+			_, err = te.client.CloseChargePermission(te.ctx, cs.ChargePermissionID, amazonpay.CloseChargePermissionRequest{})
+			wantErr(t, err, 422, "InvalidChargePermissionStatus")
 		}, nil},
 		{"update charge permission metadata", func(t *testing.T, te *testEnv, o *obsRecorder) {
 			cs := te.complete(t, BuyerTaro, 0, "Confirm", 3000, false)
@@ -428,12 +426,18 @@ func TestTransitions(t *testing.T) {
 			wantErr(t, err, 422, "TransactionCountExceeded")
 		}, nil},
 		{"simulation codes of Create Charge", func(t *testing.T, te *testEnv, o *obsRecorder) {
-			cs := te.complete(t, BuyerTaro, 0, "Confirm", 5000, false)
-			for _, code := range []string{"SoftDeclined", "AmazonRejected", "TransactionTimedOut", "HardDeclined"} {
-				_, err := te.client.CreateCharge(te.ctx, amazonpay.CreateChargeRequest{ChargePermissionID: cs.ChargePermissionID, ChargeAmount: amazonpay.JPY(100)}, "", amazonpay.WithSimulationCode(code))
-				wantErr(t, err, 422, code)
+			for _, tc := range []struct{ code, state, reason string }{
+				{"SoftDeclined", "Chargeable", ""},
+				{"TransactionTimedOut", "Chargeable", ""},
+				{"HardDeclined", "NonChargeable", "PaymentMethodInvalid"},
+				{"AmazonRejected", "NonChargeable", "PaymentMethodNotAllowed"},
+			} {
+				cs := te.complete(t, BuyerTaro, 0, "Confirm", 5000, false)
+				_, err := te.client.CreateCharge(te.ctx, amazonpay.CreateChargeRequest{ChargePermissionID: cs.ChargePermissionID, ChargeAmount: amazonpay.JPY(100)}, "", amazonpay.WithSimulationCode(tc.code))
+				wantErr(t, err, 422, tc.code)
+				wantCharge(t, te.charge(t, cs.ChargePermissionID+"-C000001"), "Declined", tc.code)
+				wantPerm(t, te.perm(t, cs.ChargePermissionID), tc.state, tc.reason)
 			}
-			wantPerm(t, te.perm(t, cs.ChargePermissionID), "NonChargeable", "PaymentMethodInvalid")
 		}, nil},
 		{"simulation codes of Capture and Close", func(t *testing.T, te *testEnv, o *obsRecorder) {
 			cs := te.complete(t, BuyerTaro, 0, "Confirm", 5000, false)
@@ -447,6 +451,7 @@ func TestTransitions(t *testing.T) {
 			_, err = te.client.CaptureCharge(te.ctx, c2.ChargeID, amazonpay.CaptureChargeRequest{CaptureAmount: amazonpay.JPY(100)}, "", amazonpay.WithSimulationCode("AmazonRejected"))
 			wantErr(t, err, 422, "AmazonRejected")
 			wantCharge(t, te.charge(t, c2.ChargeID), "Declined", "AmazonRejected")
+			wantPerm(t, te.perm(t, cs.ChargePermissionID), "NonChargeable", "PaymentMethodNotAllowed")
 			p, err := te.client.CloseChargePermission(te.ctx, cs.ChargePermissionID, amazonpay.CloseChargePermissionRequest{}, amazonpay.WithSimulationCode("AmazonClosed"))
 			if err != nil {
 				t.Fatal(err)

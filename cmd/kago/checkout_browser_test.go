@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -120,4 +122,83 @@ func useThreeStepCart(t *testing.T, ctx context.Context, a *app) {
 		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
 	)
+}
+
+// TestBrowserSummaryFollowsChoices is issue 8 fault 5 in a real browser:
+// with regional shipping, 1 item of 1,100円, choosing 沖縄県 and then
+// 代金引換 changes the order page's summary as they are chosen, in both carts.
+func TestBrowserSummaryFollowsChoices(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := browser(t)
+	adminLogin(t, ctx, a)
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/settings"),
+		chromedp.Click(chromedp.CSS("#ship_region")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "手ぬぐい 富士山柄")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#quantity")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "カゴに入れる")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[contains(., "ご注文手続きへ")]`)),
+		chromedp.Click(chromedp.Search(`//a[contains(., "ご注文手続きへ")]`)),
+		chromedp.WaitVisible(chromedp.CSS("#buyer_prefecture")),
+	)
+	choose(t, ctx, "#buyer_prefecture", "沖縄県")
+	waitSummary(t, ctx, "shipping", "1,650円")
+	waitSummary(t, ctx, "total", "2,750円")
+	step(t, ctx, chromedp.Click(chromedp.CSS("#pay_cod")))
+	waitSummary(t, ctx, "fee", "330円")
+	waitSummary(t, ctx, "total", "3,080円")
+	if visible := evaluate[bool](t, ctx, `!document.querySelector('[data-sum="fee"]').hidden`); !visible {
+		t.Fatal("the COD fee line stays hidden")
+	}
+	step(t, ctx, chromedp.Click(chromedp.CSS("#pay_bank")))
+	waitSummary(t, ctx, "total", "2,750円")
+
+	// The three-step cart's Step1: an Okinawa recipient.
+	step(t, ctx,
+		chromedp.Navigate(a.URL+"/admin/settings"),
+		chromedp.Click(chromedp.CSS("#cart_three")),
+		chromedp.Click(chromedp.Search(`//button[contains(., "保存する")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "設定を保存しました。")]`)),
+		chromedp.Navigate(a.URL+"/checkout"),
+		chromedp.WaitVisible(chromedp.CSS("#ship_other")),
+	)
+	choose(t, ctx, "#buyer_prefecture", "東京都")
+	waitSummary(t, ctx, "shipping", "880円")
+	step(t, ctx, chromedp.Click(chromedp.CSS("#ship_other")))
+	choose(t, ctx, "#dest_prefecture", "沖縄県")
+	waitSummary(t, ctx, "shipping", "1,650円")
+}
+
+// choose picks an option of a select as a person does: the page's scripts
+// see a change event.
+func choose(t *testing.T, ctx context.Context, css, value string) {
+	t.Helper()
+	evaluate[bool](t, ctx, `(function(){var s=document.querySelector(`+strconv.Quote(css)+`);s.value=`+strconv.Quote(value)+
+		`;s.dispatchEvent(new Event("change",{bubbles:true}));return true})()`)
+}
+
+// waitSummary waits until a line of the order summary reads want.
+func waitSummary(t *testing.T, ctx context.Context, line, want string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	expr := `document.querySelector('[data-sum="` + line + `"]').textContent === ` + strconv.Quote(want)
+	if _, err := chromedp.Run(c, chromedp.Poll[bool](expr)); err != nil {
+		got := evaluate[string](t, ctx, `document.querySelector('[data-sum="`+line+`"]').textContent`)
+		t.Fatalf("summary %s reads %q, want %q: %v", line, got, want, err)
+	}
+}
+
+func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

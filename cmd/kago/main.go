@@ -23,6 +23,7 @@ import (
 
 	"kago/amazonpay/emulator"
 	"kago/handlers"
+	"kago/jobs"
 	"kago/mail"
 	"kago/shop"
 	"kago/static"
@@ -69,6 +70,7 @@ type serveConfig struct {
 	SMTP                   mail.SMTPConfig
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
+	TrustedProxies         []*net.IPNet
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -90,6 +92,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.SMTP.Password, "smtp-password", env("KAGO_SMTP_PASSWORD", ""), "SMTP password (env KAGO_SMTP_PASSWORD)")
 	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", env("KAGO_SMTP_TLS", "starttls"), "SMTP security: starttls, tls or none (env KAGO_SMTP_TLS)")
 	level := fs.String("log-level", env("KAGO_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KAGO_LOG_LEVEL)")
+	proxies := fs.String("trusted-proxies", env("KAGO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1 (env KAGO_TRUSTED_PROXIES; empty: the connecting address is the client)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: kago [serve] [flags]
 
@@ -112,6 +115,9 @@ Flags:
 	cfg.SMTP.Port = p
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("bad -log-level: %w", err)
+	}
+	if cfg.TrustedProxies, err = parseCIDRs(*proxies); err != nil {
+		return cfg, fmt.Errorf("bad -trusted-proxies: %w", err)
 	}
 	cfg.AdminEmail, cfg.AdminPass = getenv("KAGO_ADMIN_EMAIL"), getenv("KAGO_ADMIN_PASSWORD")
 	return cfg, nil
@@ -177,36 +183,25 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return fmt.Errorf("amazon pay emulator: %w", err)
 	}
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}})
+		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}, TrustedProxies: cfg.TrustedProxies})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	var workers sync.WaitGroup
+	var sender mail.Sender = mail.NoSMTP{}
 	if cfg.SMTP.Enabled() {
-		sender, err := mail.NewSMTPSender(cfg.SMTP)
-		if err != nil {
+		if sender, err = mail.NewSMTPSender(cfg.SMTP); err != nil {
 			ln.Close()
-			stopWork()
 			return err
 		}
-		workers.Go(func() { mail.NewWorker(db, sender, log, 15*time.Second).Run(workCtx) })
 	}
-
-	// Amazon Pay orders whose buyer never came back are finished or failed
-	// by asking Amazon (F-80); safe on several instances.
+	// All background work runs on the one scheduler (F-85), each run claimed
+	// in the database so several instances never repeat it.
+	scheduler := jobs.New(db, log.With("component", "jobs"), backgroundJobs(s, db, sender, log)...)
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
 	workers.Go(func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			if _, err := s.RecoverAmazonOrders(workCtx, 10*time.Minute); err != nil {
-				log.Error("amazon pay recovery", "err", err)
-			}
-			select {
-			case <-workCtx.Done():
-				return
-			case <-t.C:
-			}
+		if err := scheduler.Run(workCtx); err != nil {
+			log.Error("scheduler", "err", err)
 		}
 	})
 
@@ -218,7 +213,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if admin.GeneratedPassword != "" {
 		fmt.Fprintf(stdout, "  Admin login (shown once, keep it): %s / %s\n", admin.Email, admin.GeneratedPassword)
 	} else {
-		fmt.Fprintf(stdout, "  Admin login: %s (password as set before)\n", admin.Email)
+		fmt.Fprintf(stdout, "  Admin login: %s (the password shown at the first start, or the one set since;\n"+
+			"               forgot it? start once with KAGO_ADMIN_PASSWORD=new-password to set a new one)\n", admin.Email)
 	}
 	if cfg.SMTP.Enabled() {
 		fmt.Fprintf(stdout, "  Mail:  sent through SMTP %s:%d\n", cfg.SMTP.Host, cfg.SMTP.Port)
@@ -240,6 +236,52 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs; a bare address is one host.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				bits = 32
+			}
+			f += "/" + strconv.Itoa(bits)
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// backgroundJobs is every periodic job of the shop.
+func backgroundJobs(s *shop.Shop, db *store.DB, sender mail.Sender, log *slog.Logger) []jobs.Job {
+	return []jobs.Job{
+		// Without SMTP mail is stored, not queued, so there is nothing to
+		// deliver; mail queued while SMTP was configured fails visibly.
+		{Name: "mail.deliver", Label: "メール送信", Every: 15 * time.Second,
+			Run: mail.NewWorker(db, sender, log.With("component", "mail")).DeliverDue},
+		// Amazon Pay orders whose buyer never came back are finished or
+		// failed by asking Amazon (F-80).
+		{Name: "amazonpay.recover", Label: "Amazon Pay 未完了注文の確認", Every: time.Minute,
+			Run: func(ctx context.Context) (int, error) { return s.RecoverAmazonOrders(ctx, 10*time.Minute) }},
+		// Unpaid Amazon Pay orders hold their stock only for the reservation
+		// time of ショップ設定 (issue 9: stock hoarding).
+		{Name: "amazonpay.reservations", Label: "Amazon Pay 決済待ちの在庫確保の解除", Every: time.Minute, Run: s.ReleaseLapsedReservations},
+		{Name: "cleanup", Label: "不要データの削除（放置されたカゴ・注文手続き、期限切れのログイン）", Every: time.Hour, Run: s.Cleanup},
+	}
 }
 
 // loadOrCreateKey reads a secret key file, creating it with random bytes on

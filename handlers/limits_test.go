@@ -1,0 +1,122 @@
+package handlers_test
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"kago/handlers"
+	"kago/store"
+)
+
+// dbBytes is the size of the kit's database files (the main file and the WAL).
+func (k *kit) dbBytes() int64 {
+	var n int64
+	for _, name := range []string{"kago.db", "kago.db-wal"} {
+		if fi, err := os.Stat(filepath.Join(k.dir, name)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// TestOversizedFormsDoNotGrowTheDatabase: issue 9 item 4, ten anonymous
+// order forms of about 3.9 MB grew the database by 39 MB. Now each is
+// refused with 413 before anything is stored.
+func TestOversizedFormsDoNotGrowTheDatabase(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	fillCart(t, k, 1)
+	k.get("/checkout/order") // the checkout draft exists from here on
+	before := k.dbBytes()
+	big := strings.Repeat("A", 390_000) // 10 fields: 3.9 MB, under the 4 MB body limit
+	for i := range 10 {
+		form := merge(buyerValues(), paymentValues("cod"))
+		for _, f := range []string{"notes", "buyer_address1", "buyer_address2", "buyer_city", "buyer_family_name", "buyer_given_name",
+			"buyer_family_kana", "buyer_given_kana", "email", "buyer_phone"} {
+			form.Set(f, big)
+		}
+		r := k.post("/checkout/order", form)
+		if r.status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("oversized post %d: %d", i+1, r.status)
+		}
+		mustContain(t, r.body, "送信サイズが大きすぎます", "入力された内容が長すぎるか、項目が多すぎます。")
+	}
+	// Many small values are refused the same way.
+	many := merge(buyerValues(), paymentValues("cod"))
+	for i := range 200 {
+		many.Set("x"+strconv.Itoa(i), "1")
+	}
+	if r := k.post("/checkout/order", many); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("200 values: %d", r.status)
+	}
+	if after := k.dbBytes(); after != before {
+		t.Fatalf("the database grew from %d to %d bytes", before, after)
+	}
+	// A long but reasonable 備考 still goes through to the form's own checks.
+	form := merge(buyerValues(), paymentValues("cod"))
+	form.Set("notes", strings.Repeat("長", 1001))
+	r := k.post("/checkout/order", form)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("1001-character notes: %d", r.status)
+	}
+	mustContain(t, r.body, "備考は1000文字以内で入力してください。")
+}
+
+// TestAdminFormsTakeLongTexts: a mail template body of 10,000 characters
+// passes the admin cap (the template's own limit answers beyond it).
+func TestAdminFormsTakeLongTexts(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	k.get("/admin/mail-templates/thanks")
+	r := k.post("/admin/mail-templates/thanks", url.Values{"subject": {"ご注文ありがとうございます"}, "body": {strings.Repeat("本", 10_001)}})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("10,001-character body: %d", r.status)
+	}
+	mustContain(t, r.body, "本文は10000文字以内で入力してください。")
+	if r := k.post("/admin/mail-templates/thanks", url.Values{"subject": {"件名"}, "body": {strings.Repeat("本", 30_000)}}); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("90 KB body: %d", r.status)
+	}
+}
+
+// TestPostLimitPerAddress: past the burst, one address gets 429 with a
+// Japanese page and Retry-After; reading is not limited, and another
+// client behind the same trusted proxy is not held back.
+func TestPostLimitPerAddress(t *testing.T) {
+	t.Parallel()
+	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
+		c.PostLimit = handlers.PostLimit{Rate: 0.001, Burst: 5}
+		c.TrustedProxies = []*net.IPNet{loopback}
+	}})
+	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
+	post := func(client string) response {
+		form := url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}, "_csrf": {k.csrfToken()}}
+		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/cart/items", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", client)
+		return k.do(req)
+	}
+	for i := range 5 {
+		if r := post("203.0.113.1"); r.status != http.StatusSeeOther {
+			t.Fatalf("post %d within the burst: %d", i+1, r.status)
+		}
+	}
+	r := post("203.0.113.1")
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("post past the burst: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
+	mustContain(t, r.body, "アクセスが集中しています", "1分ほど待ってから")
+	if r := k.get("/cart"); r.status != http.StatusOK {
+		t.Fatalf("reading the cart after the limit: %d", r.status)
+	}
+	if r := post("203.0.113.2"); r.status != http.StatusSeeOther {
+		t.Fatalf("another client: %d", r.status)
+	}
+}
