@@ -98,9 +98,9 @@ func (srv *Server) loginPage(c echo.Context) error {
 
 func (srv *Server) login(c echo.Context) error {
 	key, next := c.FormValue("login"), c.FormValue("next")
-	m, err := srv.shop.Members.Login(c.Request().Context(), key, c.FormValue("password"))
+	m, err := srv.shop.Members.Login(c.Request().Context(), key, c.FormValue("password"), c.RealIP())
 	if ie, ok := shop.AsInputError(err); ok {
-		return srv.loginFailed(c, key, next, ie.Error())
+		return srv.loginFailed(c, inputStatus(err), key, next, ie.Error())
 	}
 	if err != nil {
 		return err
@@ -108,14 +108,14 @@ func (srv *Server) login(c echo.Context) error {
 	return srv.loggedIn(c, m, next)
 }
 
-func (srv *Server) loginFailed(c echo.Context, key, next, msg string) error {
+func (srv *Server) loginFailed(c echo.Context, status int, key, next, msg string) error {
 	v, err := srv.loginView(c, key, next, nil)
 	if err != nil {
 		return err
 	}
 	p := srv.page(c, "ログイン")
 	p.Error = msg
-	return render(c, http.StatusUnprocessableEntity, views.MemberLoginPage(p, v))
+	return render(c, status, views.MemberLoginPage(p, v))
 }
 
 func (srv *Server) loggedIn(c echo.Context, m model.Member, next string) error {
@@ -141,11 +141,11 @@ func (srv *Server) loginWithAmazon(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		return srv.loginFailed(c, "", "", msgAmazonStateLost)
+		return srv.loginFailed(c, http.StatusUnprocessableEntity, "", "", msgAmazonStateLost)
 	}
 	m, err := srv.shop.Members.LoginWithAmazon(c.Request().Context(), c.QueryParam("buyerToken"))
 	if ie, isInput := shop.AsInputError(err); isInput {
-		return srv.loginFailed(c, "", "", ie.Error())
+		return srv.loginFailed(c, http.StatusUnprocessableEntity, "", "", ie.Error())
 	}
 	if err != nil {
 		return err

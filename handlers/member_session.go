@@ -14,22 +14,29 @@ import (
 	"kago/shop"
 )
 
-// Session keys of a member, in the shopper's session.
+// memberSession is the member's server-side session (shop.Sessions): the
+// cookie carries only a random ID, which changes at every login.
+var memberSession = sessionCookie{kind: model.SessionMember, name: "kago_member_sid", path: "/"}
+
+// Keys of the member's part of a request and of the shopper's session.
 const (
-	memberKey      = "member"       // the logged-in member's ID
 	amazonStateKey = "amazon_state" // the state of an 「amazonでログイン」 round trip
 	memberCtxKey   = "member"       // the loaded member, per request
 )
 
 // currentMember is the logged-in member of the request, loaded once. A
-// session naming a withdrawn or unknown member logs nobody in.
+// session of a withdrawn or unknown member logs nobody in.
 func (srv *Server) currentMember(c echo.Context) (model.Member, bool) {
 	if m, ok := c.Get(memberCtxKey).(model.Member); ok {
 		return m, m.ID != 0
 	}
 	var m model.Member
-	if id, _ := srv.session(c, shopperCookie).Values[memberKey].(int64); id != 0 {
-		got, err := srv.shop.Members.Member(c.Request().Context(), id)
+	ss, in, err := srv.signedIn(c, memberSession)
+	if err != nil {
+		srv.log.Error("member session", "err", err)
+	}
+	if in {
+		got, err := srv.shop.Members.Member(c.Request().Context(), ss.SubjectID)
 		if err == nil {
 			m = got
 		} else if !errors.Is(err, shop.ErrNotFound) {
@@ -46,20 +53,23 @@ func (srv *Server) isMember(c echo.Context) bool {
 	return ok
 }
 
-// loginMember starts a member's session.
+// loginMember starts a member's session with a new session ID (and a new
+// CSRF token), ending the one the browser held: no session fixation.
 func (srv *Server) loginMember(c echo.Context, m model.Member) error {
-	sess := srv.session(c, shopperCookie)
-	sess.Values[memberKey] = m.ID
+	if err := srv.signIn(c, memberSession, m.ID); err != nil {
+		return err
+	}
 	c.Set(memberCtxKey, m)
-	return srv.saveSession(c, sess)
+	return nil
 }
 
-// logoutMember ends a member's session; the cart stays.
+// logoutMember ends the member's session; the cart stays.
 func (srv *Server) logoutMember(c echo.Context) error {
-	sess := srv.session(c, shopperCookie)
-	delete(sess.Values, memberKey)
+	if err := srv.signOut(c, memberSession); err != nil {
+		return err
+	}
 	c.Set(memberCtxKey, model.Member{})
-	return srv.saveSession(c, sess)
+	return nil
 }
 
 // requireMember lets logged-in members through and sends others to the

@@ -72,15 +72,15 @@ func TestMemberRegisterLoginLogout(t *testing.T) {
 	}
 	k.get("/register")
 	bad := memberForm("not-an-address", "hanako01")
-	bad.Set("password", "12345678")
+	bad.Set("password", "1234567890")
 	bad.Set("family_kana", "やまだ1")
 	r := k.post("/register", bad)
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad registration: %d", r.status)
 	}
-	mustContain(t, r.body, "メールアドレスの形式が正しくありません", "パスワードは英字と数字を組み合わせてください。",
+	mustContain(t, r.body, "メールアドレスの形式が正しくありません", "「1234567890」「abcdefghij」のような並びは使えません。",
 		"フリガナは全角カタカナ30文字以内で入力してください。", `value="not-an-address"`, `value="hanako01"`, `value="千代田区"`)
-	if strings.Contains(r.body, "12345678") {
+	if strings.Contains(r.body, `value="1234567890"`) {
 		t.Fatal("the typed password was rendered back")
 	}
 	k.registerMember("hanako@example.jp", "hanako01")
@@ -584,4 +584,107 @@ func TestAdminCoupons(t *testing.T) {
 // sibling is another browser (its own cookies) on the same shop.
 func (k *kit) sibling() *kit {
 	return &kit{t: k.t, dir: k.dir, emu: k.emu, srv: k.srv, shop: k.shop, db: k.db, client: newClient(), opts: k.opts}
+}
+
+// memberCookie is the browser's member session cookie, "" when none.
+func (k *kit) memberCookie() string {
+	u, _ := url.Parse(k.srv.URL)
+	for _, c := range k.client.Jar.Cookies(u) {
+		if c.Name == "kago_member_sid" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// withMemberCookie is a new browser holding only a member session cookie.
+func (k *kit) withMemberCookie(id string) *kit {
+	b := k.sibling()
+	u, _ := url.Parse(k.srv.URL)
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "kago_member_sid", Value: id, Path: "/"}})
+	return b
+}
+
+func TestMemberLoginLimited(t *testing.T) {
+	t.Parallel()
+	clk := &kitClock{t: time.Now().UTC()}
+	k := newKitWith(t, kitOptions{now: clk.now})
+	k.registerMember("hanako@example.jp", "hanako01")
+	k.logoutMember()
+	k.get("/login")
+	counts := map[int]int{}
+	for i := range 8 {
+		key := "hanako01"
+		if i%2 == 1 {
+			key = "hanako@example.jp" // the same member by its other key
+		}
+		r := k.post("/login", url.Values{"login": {key}, "password": {"wrong-leaf-2026"}})
+		counts[r.status]++
+		if r.status == http.StatusTooManyRequests {
+			mustContain(t, r.body, "ログインの試行回数が上限に達しました。15分ほど時間をおいてから、もう一度お試しください。")
+		}
+	}
+	if counts[http.StatusUnprocessableEntity] != 5 || counts[http.StatusTooManyRequests] != 3 {
+		t.Fatalf("8 wrong passwords answered %v; want 5 checked and 3 refused", counts)
+	}
+	if r := k.post("/login", url.Values{"login": {"hanako01"}, "password": {memberPassword}}); r.status != http.StatusTooManyRequests {
+		t.Fatalf("right password during the lock: %d", r.status)
+	}
+	clk.add(16 * time.Minute)
+	if r := k.post("/login", url.Values{"login": {"hanako01"}, "password": {memberPassword}}); r.status != http.StatusSeeOther {
+		t.Fatalf("after the lock: %d %s", r.status, r.body)
+	}
+}
+
+func TestMemberSessionIsNewAtLoginAndEndsAtLogoutAndPasswordChange(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.registerMember("hanako@example.jp", "hanako01")
+	k.logoutMember()
+
+	// A session ID planted in the browser before the login is not the one
+	// the login uses.
+	u, _ := url.Parse(k.srv.URL)
+	k.client.Jar.SetCookies(u, []*http.Cookie{{Name: "kago_member_sid", Value: "planted-by-someone-else", Path: "/"}})
+	k.loginMember("hanako01")
+	first := k.memberCookie()
+	if first == "" || first == "planted-by-someone-else" {
+		t.Fatalf("session ID after login %q", first)
+	}
+	if r := k.withMemberCookie("planted-by-someone-else").get("/mypage"); r.status != http.StatusSeeOther {
+		t.Fatalf("the planted ID is signed in: %d", r.status)
+	}
+	// A second login rotates the ID again and ends the first.
+	k.loginMember("hanako01")
+	second := k.memberCookie()
+	if second == first {
+		t.Fatal("the session ID did not change at login")
+	}
+	if r := k.withMemberCookie(first).get("/mypage"); r.status != http.StatusSeeOther {
+		t.Fatalf("the replaced session still works: %d", r.status)
+	}
+	if r := k.withMemberCookie(second).get("/mypage"); r.status != http.StatusOK {
+		t.Fatalf("a copy of the live cookie: %d", r.status)
+	}
+
+	// Another browser signed in as the same member is signed out by a
+	// password change; the browser that changed it goes on.
+	other := k.sibling()
+	other.loginMember("hanako@example.jp")
+	k.get("/mypage/password")
+	if r := k.post("/mypage/password", url.Values{"current_password": {memberPassword}, "password": {"fresh-leaf-2026"},
+		"password_confirm": {"fresh-leaf-2026"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("password change: %d %s", r.status, r.body)
+	}
+	mustContain(t, k.get("/mypage").body, "ほかの端末やブラウザのログインはすべて終了しました。")
+	if r := other.get("/mypage"); r.status != http.StatusSeeOther {
+		t.Fatalf("the other browser is still signed in: %d", r.status)
+	}
+
+	// Logout ends the session on the server, not only in this browser.
+	live := k.memberCookie()
+	k.logoutMember()
+	if r := k.withMemberCookie(live).get("/mypage"); r.status != http.StatusSeeOther {
+		t.Fatalf("a copy of the cookie works after logout: %d", r.status)
+	}
 }

@@ -150,15 +150,19 @@ func (srv *Server) mySavePassword(c echo.Context) error {
 		return err
 	}
 	err = srv.shop.Members.ChangePassword(c.Request().Context(), m.ID, c.FormValue("current_password"), c.FormValue("password"),
-		c.FormValue("password_confirm"))
+		c.FormValue("password_confirm"), c.RealIP())
 	if ie, ok := shop.AsInputError(err); ok {
 		p.Error = ie.Message
-		return render(c, http.StatusUnprocessableEntity, views.MyPasswordPage(p, nav, views.MemberPasswordForm{Temporary: m.PasswordTemporary, Errors: ie.Fields}))
+		return render(c, inputStatus(err), views.MyPasswordPage(p, nav, views.MemberPasswordForm{Temporary: m.PasswordTemporary, Errors: ie.Fields}))
 	}
 	if err != nil {
 		return err
 	}
-	return srv.backToMyPage(c, "/mypage", "パスワードを変更しました。")
+	// The change ended every session of the member; this browser goes on.
+	if err := srv.loginMember(c, m); err != nil {
+		return err
+	}
+	return srv.backToMyPage(c, "/mypage", "パスワードを変更しました。ほかの端末やブラウザのログインはすべて終了しました。")
 }
 
 func (srv *Server) myPoints(c echo.Context) error {
@@ -279,15 +283,16 @@ func (srv *Server) myWithdraw(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = srv.shop.Members.Withdraw(c.Request().Context(), m.ID, c.FormValue("password"))
+	err = srv.shop.Members.Withdraw(c.Request().Context(), m.ID, c.FormValue("password"), c.RealIP())
 	if ie, ok := shop.AsInputError(err); ok {
 		p.Error = ie.Message
-		return render(c, http.StatusUnprocessableEntity, views.MyWithdrawPage(p, nav,
+		return render(c, inputStatus(err), views.MyWithdrawPage(p, nav,
 			views.WithdrawForm{Linked: m.Linked(), Points: m.Points, Errors: ie.Fields}))
 	}
 	if err != nil {
 		return err
 	}
+	// The withdrawal ended the member's sessions; drop the cookie.
 	if err := srv.logoutMember(c); err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func (m *Members) CheckResetLink(ctx context.Context, token string) error {
 }
 
 // ResetPassword sets a new password through a reset link and uses the link
-// up, with the member's other open links. The password is checked first, so
+// up, with the member's other open links; every session of the member ends. The password is checked first, so
 // a typo does not spend the link. ErrResetLinkInvalid for a link that does
 // not work; fields password and password_confirm for a bad password.
 func (m *Members) ResetPassword(ctx context.Context, token, password, confirm string) error {
@@ -128,7 +128,7 @@ func (m *Members) ResetPassword(ctx context.Context, token, password, confirm st
 		} else if err != nil {
 			return err
 		}
-		if err := tx.SetMemberPassword(id, hash, false); err != nil {
+		if err := setMemberPassword(tx, id, hash); err != nil {
 			return err
 		}
 		return tx.AddMemberEvent(model.MemberEvent{MemberID: id, Kind: model.EventPasswordReset, Source: model.SourceMail})

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -33,42 +32,19 @@ const (
 // was wrong.
 var ErrMemberBadLogin = Invalid(msgMemberBadLogin)
 
-// Password policy: 8 to 64 half-width characters mixing letters and digits,
-// not the login ID or the e-mail address. bcrypt reads at most 72 bytes,
-// so a longer password would be cut silently.
-const (
-	minPassword = 8
-	maxPassword = 64
-)
-
 var loginIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{3,31}$`)
 
-// checkPassword returns the message for a password that breaks the policy,
-// or "".
+// checkPassword returns the message for a member password that breaks the
+// shop's password policy (passwordProblem, the admin's too) or is the login
+// ID, or "".
 func checkPassword(pw, loginID, email string) string {
-	var letter, digit bool
-	for _, r := range pw {
-		switch {
-		case r > unicode.MaxASCII || !unicode.IsPrint(r):
-			return "パスワードに使えるのは半角の英字・数字・記号です。"
-		case unicode.IsLetter(r):
-			letter = true
-		case unicode.IsDigit(r):
-			digit = true
-		}
-	}
-	lower := strings.ToLower(pw)
 	switch {
 	case pw == "":
 		return "パスワードを入力してください。"
-	case len(pw) < minPassword || len(pw) > maxPassword:
-		return "パスワードは8文字以上64文字以内で入力してください。"
-	case !letter || !digit:
-		return "パスワードは英字と数字を組み合わせてください。"
-	case (loginID != "" && lower == strings.ToLower(loginID)) || (email != "" && lower == strings.ToLower(email)):
-		return "ログインIDやメールアドレスと同じパスワードは使えません。"
+	case loginID != "" && strings.EqualFold(pw, loginID):
+		return "ログインIDをそのままパスワードにすることはできません。"
 	}
-	return ""
+	return passwordProblem(pw, email)
 }
 
 func hashPassword(pw string) (string, error) {
@@ -188,26 +164,60 @@ func (m *Members) enqueueRegistered(tx *store.Tx, mem model.Member, temporaryPas
 // password, so timing does not tell which login IDs exist.
 var dummyMemberHash, _ = bcrypt.GenerateFromPassword([]byte("kago-member-dummy-1"), bcrypt.DefaultCost)
 
-// Login checks a login ID or e-mail address and a password. A wrong pair
-// is ErrMemberBadLogin whichever part was wrong; a provisional member
-// (仮登録) with the right password gets its own message.
-func (m *Members) Login(ctx context.Context, key, password string) (model.Member, error) {
+// Login checks a login ID or e-mail address and a password, as one attempt
+// within the login limits (Logins) of the member and of address (the client
+// IP). A wrong pair is ErrMemberBadLogin whichever part was wrong;
+// ErrLoginLimited when a limit is reached; a provisional member (仮登録)
+// with the right password gets its own message.
+func (m *Members) Login(ctx context.Context, key, password, address string) (model.Member, error) {
 	key = strings.TrimSpace(toHalfWidth(key))
 	mem, err := m.db.MemberByLogin(ctx, key)
-	if errors.Is(err, store.ErrNotFound) || key == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyMemberHash, []byte(password))
-		return mem, ErrMemberBadLogin
-	}
-	if err != nil {
+	found := err == nil && key != ""
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return mem, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
-		return mem, ErrMemberBadLogin
+	// The account counted is the member, whichever key was typed, so the
+	// login ID and the e-mail do not give twice the attempts.
+	account := "key:" + strings.ToLower(key)
+	if found {
+		account = "member:" + strconv.FormatInt(mem.ID, 10)
+	}
+	err = m.logins().Guard(ctx, model.SessionMember, account, address, func() error {
+		if !found {
+			_ = bcrypt.CompareHashAndPassword(dummyMemberHash, []byte(password))
+			return ErrMemberBadLogin
+		}
+		if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
+			return ErrMemberBadLogin
+		}
+		return nil
+	})
+	if err != nil {
+		return mem, err
 	}
 	if mem.Status == model.MemberProvisional {
 		return mem, Invalid(msgMemberProvisional)
 	}
 	return mem, nil
+}
+
+// logins is the login limiter (Logins) over the members' deps.
+func (m *Members) logins() *Logins { return &Logins{m.deps} }
+
+// checkMemberPassword checks a signed-in member's password (to change it or
+// to withdraw) as one login attempt; field names the form field.
+func (m *Members) checkMemberPassword(ctx context.Context, mem model.Member, password, address, field string, fields map[string]string) error {
+	err := m.logins().Guard(ctx, model.SessionMember, "member:"+strconv.FormatInt(mem.ID, 10), address, func() error {
+		if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
+			return Invalid(msgPasswordWrong)
+		}
+		return nil
+	})
+	if ie, ok := AsInputError(err); ok && !errors.Is(err, ErrLoginLimited) {
+		fields[field] = ie.Message
+		return nil
+	}
+	return err
 }
 
 // Member returns an active member, for a session; ErrNotFound for anyone
@@ -263,19 +273,24 @@ func activeMember(tx *store.Tx, id int64) (model.Member, error) {
 	return mem, err
 }
 
-// ChangePassword sets a new password after checking the current one.
-// Fields: current_password, password, password_confirm.
-func (m *Members) ChangePassword(ctx context.Context, id int64, current, password, confirm string) error {
+// ChangePassword sets a new password after checking the current one (a
+// login attempt from address, within the limits). Every session of the
+// member ends with the change; the handler signs the browser that made it
+// in again. Fields: current_password, password, password_confirm;
+// ErrLoginLimited when the limit is reached.
+func (m *Members) ChangePassword(ctx context.Context, id int64, current, password, confirm, address string) error {
 	mem, err := m.Member(ctx, id)
 	if err != nil {
 		return err
 	}
 	fields := map[string]string{}
-	if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(current)) != nil {
-		fields["current_password"] = msgPasswordWrong
+	if err := m.checkMemberPassword(ctx, mem, current, address, "current_password", fields); err != nil {
+		return err
 	}
 	if msg := checkPassword(password, mem.LoginID, mem.Email); msg != "" {
 		fields["password"] = msg
+	} else if password == current {
+		fields["password"] = "現在と同じパスワードは使えません。"
 	} else if confirm != password {
 		fields["password_confirm"] = "確認用のパスワードが一致しません。"
 	}
@@ -287,24 +302,38 @@ func (m *Members) ChangePassword(ctx context.Context, id int64, current, passwor
 		return err
 	}
 	return m.db.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetMemberPassword(id, hash, false); err != nil {
+		if err := setMemberPassword(tx, id, hash); err != nil {
 			return err
 		}
 		return tx.AddMemberEvent(model.MemberEvent{MemberID: id, Kind: model.EventPasswordChanged, Source: model.SourceMyPage})
 	})
 }
 
-// Withdraw is 退会 (F-30, F-35): after the password is checked, the Amazon
-// link is removed (recorded as an unlink caused by the withdrawal), the
-// member is marked withdrawn and can no longer log in. Orders stay for the
-// shop. Fields: password.
-func (m *Members) Withdraw(ctx context.Context, id int64, password string) error {
+// setMemberPassword stores a chosen password and ends every session of the
+// member, in the caller's transaction.
+func setMemberPassword(tx *store.Tx, id int64, hash string) error {
+	if err := tx.SetMemberPassword(id, hash, false); err != nil {
+		return err
+	}
+	_, err := tx.DeleteSessionsOf(model.SessionMember, id)
+	return err
+}
+
+// Withdraw is 退会 (F-30, F-35): after the password is checked (a login
+// attempt from address), the Amazon link is removed (recorded as an unlink
+// caused by the withdrawal), the member is marked withdrawn and every
+// session of it ends. Orders stay for the shop. Fields: password.
+func (m *Members) Withdraw(ctx context.Context, id int64, password, address string) error {
 	mem, err := m.Member(ctx, id)
 	if err != nil {
 		return err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
-		return &InputError{Message: msgFixInput, Fields: map[string]string{"password": "パスワードが正しくありません。"}}
+	fields := map[string]string{}
+	if err := m.checkMemberPassword(ctx, mem, password, address, "password", fields); err != nil {
+		return err
+	}
+	if len(fields) > 0 {
+		return &InputError{Message: msgFixInput, Fields: fields}
 	}
 	return m.db.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := activeMember(tx, id); err != nil {
@@ -314,6 +343,9 @@ func (m *Members) Withdraw(ctx context.Context, id int64, password string) error
 			return err
 		}
 		if err := tx.WithdrawMember(id); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteSessionsOf(model.SessionMember, id); err != nil {
 			return err
 		}
 		return tx.AddMemberEvent(model.MemberEvent{MemberID: id, Kind: model.EventWithdrawn, Source: model.SourceMyPage})

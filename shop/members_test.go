@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +52,8 @@ func newClockedShop(t testing.TB) (*shop.Shop, *store.DB, *clock) {
 	return s, db, clk
 }
 
+const testAddr = "192.0.2.10"
+
 var memberAddress = store.Address{FamilyName: "山田", GivenName: "花子", FamilyKana: "やまだ", GivenKana: "ハナコ",
 	Phone: "０９０−１２３４−５６７８", PostalCode: "1000001", Prefecture: "東京都", City: "千代田区", Address1: "千代田1-1"}
 
@@ -84,12 +87,12 @@ func TestRegisterValidatesAndNormalises(t *testing.T) {
 	}{
 		{"no e-mail", shop.MemberInput{Password: "abc12345", PasswordConfirm: "abc12345"}, "email", "メールアドレスを入力してください。"},
 		{"bad login ID", shop.MemberInput{LoginID: "ab", Email: "a@example.jp"}, "login_id", "ログインIDは半角英数字で始まる4〜32文字"},
-		{"short password", shop.MemberInput{Email: "a@example.jp", Password: "ab1"}, "password", "8文字以上64文字以内"},
-		{"digits only", shop.MemberInput{Email: "a@example.jp", Password: "12345678"}, "password", "英字と数字を組み合わせて"},
-		{"full-width", shop.MemberInput{Email: "a@example.jp", Password: "ｐａｓｓ１２３４"}, "password", "半角の英字・数字・記号"},
-		{"same as e-mail", shop.MemberInput{Email: "a1@example.jp", Password: "A1@example.jp"}, "password", "ログインIDやメールアドレスと同じ"},
-		{"same as login ID", shop.MemberInput{Email: "a@example.jp", LoginID: "hanako01", Password: "Hanako01"}, "password", "ログインIDやメールアドレスと同じ"},
-		{"confirm differs", shop.MemberInput{Email: "a@example.jp", Password: "abc12345", PasswordConfirm: "abc12346"}, "password_confirm", "一致しません"},
+		{"short password", shop.MemberInput{Email: "a@example.jp", Password: "ab1"}, "password", "10文字以上"},
+		{"a run of digits", shop.MemberInput{Email: "a@example.jp", Password: "1234567890"}, "password", "同じ文字の繰り返し"},
+		{"too long", shop.MemberInput{Email: "a@example.jp", Password: strings.Repeat("茶葉", 13)}, "password", "半角72文字"},
+		{"the e-mail", shop.MemberInput{Email: "hanako1@example.jp", Password: "Hanako1@Example.jp"}, "password", "メールアドレスをそのまま"},
+		{"the login ID", shop.MemberInput{Email: "a@example.jp", LoginID: "hanako0123", Password: "Hanako0123"}, "password", "ログインIDをそのまま"},
+		{"confirm differs", shop.MemberInput{Email: "a@example.jp", Password: "abc12345xyz", PasswordConfirm: "abc12346xyz"}, "password_confirm", "一致しません"},
 		{"no furigana", shop.MemberInput{Email: "a@example.jp"}, "family_kana", "フリガナを入力してください。"},
 	} {
 		_, err := s.Members.Register(ctx, tc.in)
@@ -121,13 +124,13 @@ func TestMemberLogin(t *testing.T) {
 	ctx := context.Background()
 	m := register(t, s, "hanako@example.jp", "hanako01")
 	for _, key := range []string{"hanako01", "HANAKO01", "hanako@example.jp", " Hanako@Example.JP ", "ｈａｎａｋｏ０１"} {
-		got, err := s.Members.Login(ctx, key, "tea-leaf-2026")
+		got, err := s.Members.Login(ctx, key, "tea-leaf-2026", testAddr)
 		if err != nil || got.ID != m.ID {
 			t.Errorf("login %q: %v", key, err)
 		}
 	}
 	for _, tc := range [][2]string{{"hanako01", "tea-leaf-2025"}, {"nobody", "tea-leaf-2026"}, {"", ""}, {"hanako01", ""}} {
-		if _, err := s.Members.Login(ctx, tc[0], tc[1]); !errors.Is(err, shop.ErrMemberBadLogin) {
+		if _, err := s.Members.Login(ctx, tc[0], tc[1], testAddr); !errors.Is(err, shop.ErrMemberBadLogin) {
 			t.Errorf("login %q/%q: %v, want the one bad-login message", tc[0], tc[1], err)
 		}
 	}
@@ -188,7 +191,7 @@ func TestPasswordResetLinkWorksOnceAndExpires(t *testing.T) {
 	if err := s.Members.ResetPassword(ctx, token, "new-leaf-2026", "new-leaf-2026"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Members.Login(ctx, "hanako@example.jp", "new-leaf-2026"); err != nil {
+	if _, err := s.Members.Login(ctx, "hanako@example.jp", "new-leaf-2026", testAddr); err != nil {
 		t.Fatalf("login with the new password: %v", err)
 	}
 	if err := s.Members.ResetPassword(ctx, token, "other-leaf-2026", "other-leaf-2026"); !errors.Is(err, shop.ErrResetLinkInvalid) {
@@ -269,16 +272,16 @@ func TestProfileAndPasswordChange(t *testing.T) {
 	if err := s.Members.UpdateProfile(ctx, a.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Members.Login(ctx, "hanako01", "tea-leaf-2026"); !errors.Is(err, shop.ErrMemberBadLogin) {
+	if _, err := s.Members.Login(ctx, "hanako01", "tea-leaf-2026", testAddr); !errors.Is(err, shop.ErrMemberBadLogin) {
 		t.Fatal("the dropped login ID still logs in")
 	}
-	if got, err := s.Members.Login(ctx, "hanako.new@example.jp", "tea-leaf-2026"); err != nil || got.Address.City != "港区" {
+	if got, err := s.Members.Login(ctx, "hanako.new@example.jp", "tea-leaf-2026", testAddr); err != nil || got.Address.City != "港区" {
 		t.Fatalf("new e-mail: %v %+v", err, got.Address)
 	}
-	if f := fields(t, s.Members.ChangePassword(ctx, a.ID, "wrong-2026", "fresh-leaf-1", "fresh-leaf-1")); f["current_password"] == "" {
+	if f := fields(t, s.Members.ChangePassword(ctx, a.ID, "wrong-2026", "fresh-leaf-1", "fresh-leaf-1", testAddr)); f["current_password"] == "" {
 		t.Fatal("wrong current password accepted")
 	}
-	if err := s.Members.ChangePassword(ctx, a.ID, "tea-leaf-2026", "fresh-leaf-1", "fresh-leaf-1"); err != nil {
+	if err := s.Members.ChangePassword(ctx, a.ID, "tea-leaf-2026", "fresh-leaf-1", "fresh-leaf-1", testAddr); err != nil {
 		t.Fatal(err)
 	}
 	events, _ := s.Members.Events(ctx, a.ID)
@@ -298,13 +301,13 @@ func TestWithdrawKeepsOrdersAndFreesTheKeys(t *testing.T) {
 	if err := db.WithTx(ctx, func(tx *store.Tx) error { return tx.LinkAmazon(m.ID, "amzn1.account.TEST") }); err != nil {
 		t.Fatal(err)
 	}
-	if f := fields(t, s.Members.Withdraw(ctx, m.ID, "wrong-2026")); f["password"] == "" {
+	if f := fields(t, s.Members.Withdraw(ctx, m.ID, "wrong-2026", testAddr)); f["password"] == "" {
 		t.Fatal("withdrew with a wrong password")
 	}
-	if err := s.Members.Withdraw(ctx, m.ID, "tea-leaf-2026"); err != nil {
+	if err := s.Members.Withdraw(ctx, m.ID, "tea-leaf-2026", testAddr); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Members.Login(ctx, "hanako01", "tea-leaf-2026"); !errors.Is(err, shop.ErrMemberBadLogin) {
+	if _, err := s.Members.Login(ctx, "hanako01", "tea-leaf-2026", testAddr); !errors.Is(err, shop.ErrMemberBadLogin) {
 		t.Fatal("a withdrawn member logs in")
 	}
 	if _, err := s.Members.Member(ctx, m.ID); !errors.Is(err, shop.ErrNotFound) {
@@ -530,5 +533,33 @@ func TestMemberSearchAndCSV(t *testing.T) {
 		!strings.Contains(out, ",連携済み,2026/04/01 10:00:00\r\n") || !strings.Contains(out, ",未連携,\r\n") ||
 		!strings.Contains(out, "'=cmd@example.jp") {
 		t.Fatalf("csv:\n%s", out)
+	}
+}
+
+func TestMemberLoginLimitCountsTheMemberWhateverKey(t *testing.T) {
+	s, _, clk := newClockedShop(t)
+	ctx := context.Background()
+	register(t, s, "hanako@example.jp", "hanako01")
+	for i, key := range []string{"hanako01", "hanako@example.jp", "HANAKO01", "Hanako@Example.jp", "hanako01"} {
+		if _, err := s.Members.Login(ctx, key, "wrong-leaf-2026", "198.51.100."+strconv.Itoa(i+1)); !errors.Is(err, shop.ErrMemberBadLogin) {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	if _, err := s.Members.Login(ctx, "hanako@example.jp", "tea-leaf-2026", "198.51.100.99"); !errors.Is(err, shop.ErrLoginLimited) {
+		t.Fatalf("right password during the lock: %v", err)
+	}
+	clk.Add(16 * time.Minute)
+	if _, err := s.Members.Login(ctx, "hanako01", "tea-leaf-2026", testAddr); err != nil {
+		t.Fatalf("after the lock: %v", err)
+	}
+	// The current password on パスワードの変更 and 退会 counts too.
+	m, _ := s.Members.Login(ctx, "hanako01", "tea-leaf-2026", testAddr)
+	for range 5 {
+		if err := s.Members.Withdraw(ctx, m.ID, "wrong-leaf-2026", testAddr); fields(t, err)["password"] == "" {
+			t.Fatalf("wrong password on 退会: %v", err)
+		}
+	}
+	if err := s.Members.ChangePassword(ctx, m.ID, "tea-leaf-2026", "fresh-leaf-2026", "fresh-leaf-2026", testAddr); !errors.Is(err, shop.ErrLoginLimited) {
+		t.Fatalf("password change during the lock: %v", err)
 	}
 }
