@@ -60,7 +60,17 @@ func (srv *Server) loginMember(c echo.Context, m model.Member) error {
 		return err
 	}
 	c.Set(memberCtxKey, m)
-	return nil
+	return srv.forgetAmazonLogin(c)
+}
+
+// forgetAmazonLogin clears the mark of a login from the Amazon account.
+func (srv *Server) forgetAmazonLogin(c echo.Context) error {
+	sess := srv.session(c, shopperCookie)
+	if _, ok := sess.Values[amazonLoginKey]; !ok {
+		return nil
+	}
+	delete(sess.Values, amazonLoginKey)
+	return srv.saveSession(c, sess)
 }
 
 // logoutMember ends the member's session; the cart stays.
@@ -69,7 +79,7 @@ func (srv *Server) logoutMember(c echo.Context) error {
 		return err
 	}
 	c.Set(memberCtxKey, model.Member{})
-	return nil
+	return srv.forgetAmazonLogin(c)
 }
 
 // requireMember lets logged-in members through and sends others to the

@@ -23,7 +23,7 @@ const CopySubjectPrefix = "【受注通知用コピーメール】"
 
 // Placeholders are the names a template may use, each written {name}.
 var Placeholders = []string{"店舗名", "注文番号", "注文日時", "お名前", "メールアドレス", "お支払い方法", "お支払い案内",
-	"注文内容", "商品合計", "送料", "手数料", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "注意書き"}
+	"注文内容", "商品合計", "送料", "手数料", "値引き", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "注意書き"}
 
 // Builtins are the texts a new shop starts with, in the order the admin lists them.
 var Builtins = []Template{{
@@ -46,6 +46,7 @@ var Builtins = []Template{{
 商品合計　　：{商品合計}
 送料　　　　：{送料}
 {手数料}
+{値引き}
 合計金額　　：{合計金額}
 {税率別内訳}
 

@@ -314,6 +314,9 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
 			return err
 		}
+		if err := s.Members.orderPlaced(tx, order, p.draft, p.quote, false); err != nil {
+			return err
+		}
 		snapshot, _ := json.Marshal(map[string]any{"order": order, "draft": p.draft})
 		payment = store.AmazonPayment{OrderID: order.ID, CheckoutSessionID: p.draft.Amazon.SessionID, State: store.AmazonPending,
 			SaleMethod: a.SaleMethod, AllowIncrease: a.AllowIncrease, ProductType: p.draft.Amazon.ProductType, Amount: order.Total,
@@ -578,6 +581,9 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		if err != nil {
 			return err
 		}
+		if err := s.Members.orderDone(tx, p.OrderID); err != nil {
+			return err
+		}
 		notes := ""
 		if a.NotesOnThanks {
 			notes = a.Notes
@@ -636,6 +642,9 @@ func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, reason, detail, amaz
 		if err := returnOrderStock(tx, p.OrderID); err != nil {
 			return err
 		}
+	}
+	if err := returnOrderBenefits(tx, p.OrderID); err != nil {
+		return err
 	}
 	return tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済失敗", reason)
 }

@@ -75,6 +75,15 @@ func PointsEarned(goodsPaid, ratePercent int64) int64 {
 	return goodsPaid * ratePercent / 100
 }
 
+// discountLine is the thanks mail's {値引き}: what points and a coupon took
+// off the order (its goods, shipping and fee less its total), or "".
+func discountLine(o store.Order) string {
+	if d := o.Subtotal + o.ShippingFee + o.CODFee - o.Total; d > 0 {
+		return "ポイント・クーポン値引き：-" + jp.Yen(d)
+	}
+	return ""
+}
+
 // Coupon messages for the member.
 const (
 	msgCouponUnknown = "ご入力のクーポンコードは見つかりませんでした。"
@@ -109,6 +118,12 @@ func checkCoupon(c model.Coupon, used bool, subtotal int64, now time.Time) error
 // both a cancel and a later refund is safe. An order of no member, or one
 // that used and earned nothing, is left alone.
 func (m *Members) ReturnOrderBenefits(tx *store.Tx, orderID int64) error {
+	return returnOrderBenefits(tx, orderID)
+}
+
+// returnOrderBenefits is ReturnOrderBenefits for code without the service
+// (a failed Amazon Pay payment gives back what its order took).
+func returnOrderBenefits(tx *store.Tx, orderID int64) error {
 	b, err := tx.OrderBenefits(orderID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

@@ -114,6 +114,8 @@ type Draft struct {
 	// Notice tells the shopper what happened to their checkout when it was
 	// copied (not stored).
 	Notice string `json:"-"`
+	// Member is the member part: points, coupon, registration (member_checkout.go).
+	Member *MemberCheckout `json:"member,omitempty"`
 }
 
 // Checkout messages.
@@ -311,7 +313,8 @@ func CheckoutDigest(d Draft, q Quote) string {
 		Lines                []line
 		Shipping, Fee, Total int64
 		Rates                []RateTotal
-	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals}
+		Discount             Discount
+	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals, Discount: q.Discount}
 	for _, l := range q.Cart.Lines {
 		v.Lines = append(v.Lines, line{l.ProductID, l.Quantity, l.UnitPrice, l.TaxRate})
 	}
@@ -463,6 +466,7 @@ type Quote struct {
 	CODFee      int64
 	Total       int64
 	RateTotals  []RateTotal
+	Discount    Discount // a member's points and coupon, already off Total and RateTotals
 }
 
 func quote(cart Cart, d Draft, st Settings) Quote {
@@ -480,6 +484,7 @@ func quote(cart Cart, d Draft, st Settings) Quote {
 		perRate[TaxStandard] += fees
 	}
 	q.RateTotals = rateTotals(perRate)
+	applyDiscount(&q, d)
 	return q
 }
 
@@ -515,7 +520,7 @@ type Confirmation struct {
 	CartToken  string
 	Total      int64  // yen, as shown
 	Digest     string // CheckoutDigest of the page
-	Member     bool
+	MemberID   int64  // the logged-in member, 0 for a guest
 	// Client identifies the sender's address (a hash), to bound the stock a
 	// visitor can hold with unpaid orders.
 	Client string
@@ -538,6 +543,9 @@ func (s *Shop) PlaceOrder(ctx context.Context, in Confirmation) (store.Order, er
 		}
 		order = p.order
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
+			return err
+		}
+		if err := s.Members.orderPlaced(tx, order, p.draft, p.quote, true); err != nil {
 			return err
 		}
 		if err := s.enqueueThanks(tx, order, p.settings, "", false); err != nil {
@@ -566,6 +574,7 @@ type preparedOrder struct {
 	existing bool
 	draft    Draft
 	settings Settings
+	quote    Quote
 }
 
 // msgCheckoutChanged refuses a confirm page that no longer shows the
@@ -611,7 +620,7 @@ func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	if len(lines) == 0 {
 		return p, ErrEmptyCart
 	}
-	cart := priceCart(in.CartToken, lines, in.Member)
+	cart := priceCart(in.CartToken, lines, in.MemberID != 0)
 	if !cart.Orderable() {
 		return p, Invalid(msgStockShort)
 	}
@@ -627,8 +636,9 @@ func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	if CheckoutDigest(p.draft, q) != in.Digest {
 		return p, Invalid(msgCheckoutChanged)
 	}
-	p.order = newOrder(in.CheckoutID, p.draft, q)
+	p.order, p.quote = newOrder(in.CheckoutID, p.draft, q), q
 	p.order.Digest = in.Digest
+	p.order.MemberID.Int64, p.order.MemberID.Valid = in.MemberID, in.MemberID != 0
 	for _, l := range p.order.Lines {
 		if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
 			return p, Invalid(msgStockShort)
@@ -777,6 +787,7 @@ func OrderMailVars(o store.Order, st Settings) map[string]string {
 		"商品合計":    jp.Yen(o.Subtotal),
 		"送料":      jp.Yen(o.ShippingFee),
 		"手数料":     fee,
+		"値引き":     discountLine(o),
 		"合計金額":    jp.Yen(o.Total),
 		"税率別内訳":   strings.Join(rates, "\n"),
 		"お届け先":    FormatAddress(dest),

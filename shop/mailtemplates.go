@@ -216,6 +216,7 @@ func sampleMailVars(st Settings) map[string]string {
 		"商品合計":    jp.Yen(subtotal),
 		"送料":      jp.Yen(shipping),
 		"手数料":     "代引き手数料：" + jp.Yen(fee),
+		"値引き":     "（会員のポイント・クーポン値引きがあるご注文では、ここに値引き額が入ります）",
 		"合計金額":    jp.Yen(subtotal + shipping + fee),
 		"税率別内訳":   "（10%対象 " + jp.Yen(total10) + " 内消費税 " + jp.Yen(TaxIncluded(total10, 10)) + "）\n（8%対象 " + jp.Yen(tea) + " 内消費税 " + jp.Yen(TaxIncluded(tea, 8)) + "）",
 		"お届け先":    "山田 花子 様\n〒530-0001 大阪府大阪市北区梅田1-1\nTEL 06-0000-0000",

@@ -341,6 +341,14 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, t
 			if len(returned) > 0 {
 				detail += "（在庫に戻しました：" + strings.Join(returned, "、") + "）"
 			}
+			if err := s.Members.ReturnOrderBenefits(tx, o.ID); err != nil {
+				return err
+			}
+		}
+		if to == store.OrderCompleted {
+			if err := s.Members.OrderFulfilled(tx, o.ID); err != nil {
+				return err
+			}
 		}
 		return tx.AddOrderHistory(o.ID, actor, "受注ステータス変更", detail)
 	})

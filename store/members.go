@@ -256,3 +256,35 @@ func (tx *Tx) UsePasswordReset(tokenHash string) (int64, error) {
 	_, err = tx.exec(`UPDATE member_password_resets SET used_at = ? WHERE member_id = ? AND used_at IS NULL`, unix(tx.now), id)
 	return id, err
 }
+
+// OrderRegistration is a registration asked for with an order.
+type OrderRegistration struct {
+	OrderID      int64
+	LoginID      string
+	PasswordHash string // "" when a temporary password is to be mailed
+}
+
+// InsertOrderRegistration records the registration asked for with an order.
+func (tx *Tx) InsertOrderRegistration(r OrderRegistration) error {
+	_, err := tx.exec(`INSERT INTO order_registrations (order_id, login_id, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+		r.OrderID, r.LoginID, r.PasswordHash, unix(tx.now))
+	return err
+}
+
+// TakeOrderRegistration reads and deletes the registration of an order, so
+// it is acted on once; ErrNotFound when there is none.
+func (tx *Tx) TakeOrderRegistration(orderID int64) (OrderRegistration, error) {
+	r := OrderRegistration{OrderID: orderID}
+	err := tx.queryRow(`DELETE FROM order_registrations WHERE order_id = ? RETURNING login_id, password_hash`, orderID).Scan(&r.LoginID, &r.PasswordHash)
+	return r, mapErr(err)
+}
+
+// SetOrderMember records the member an order belongs to (one registered
+// with it).
+func (tx *Tx) SetOrderMember(orderID, memberID int64) error {
+	res, err := tx.exec(`UPDATE orders SET member_id = ?, updated_at = ? WHERE id = ?`, memberID, unix(tx.now), orderID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
