@@ -117,3 +117,12 @@ func (srv *Server) adminMember(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.AdminMemberPage(srv.adminPage(c, "会員詳細", "members"), v))
 }
+
+// orderMember is the member of an order for 受注明細, nil for a guest's.
+func (srv *Server) orderMember(c echo.Context, orderID int64) (*views.AdminOrderMember, error) {
+	m, ok, err := srv.shop.Members.OrderMember(c.Request().Context(), orderID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &views.AdminOrderMember{ID: m.ID, Status: shop.MemberStatusLabel(m.Status)}, nil
+}

@@ -238,7 +238,11 @@ func (srv *Server) renderOrder(c echo.Context, id int64, status int, message str
 	}
 	p := srv.adminPage(c, "受注明細 "+strconv.FormatInt(d.Order.Number, 10), "orders")
 	p.Error = message
-	return render(c, status, views.AdminOrder(p, orderDetail(d)))
+	v := orderDetail(d)
+	if v.Member, err = srv.orderMember(c, id); err != nil {
+		return err
+	}
+	return render(c, status, views.AdminOrder(p, v))
 }
 
 func (srv *Server) adminOrder(c echo.Context) error {

@@ -155,9 +155,12 @@ func TestMemberOrderWithMemberPricesPointsAndCoupon(t *testing.T) {
 			if cart == shop.CartZeroStep {
 				again = merge(buyer, again)
 			}
-			r = k.post(pay, again)
+			r = k.post(pay, merge(again)) // a copy: post adds the page's CSRF token
 			mustContain(t, r.body, "このクーポンはすでにご利用済みです（お一人様1回限り）。")
 
+			k.loginAdmin()
+			mustContain(t, k.get("/admin/orders/"+strconv.FormatInt(o.ID, 10)).body, "ポイント・クーポン値引き", "-800円",
+				"会員番号 <a href=\"/admin/members/"+strconv.FormatInt(id, 10)+"\">", "（会員）")
 			// The shop cancels the order: points and coupon come back.
 			if err := k.shop.ChangeOrderStatus(context.Background(), o.ID, store.OrderCanceled, "管理者"); err != nil {
 				t.Fatal(err)
@@ -165,7 +168,7 @@ func TestMemberOrderWithMemberPricesPointsAndCoupon(t *testing.T) {
 			if m := k.member(id); m.Points != 1000 {
 				t.Fatalf("points after the cancel: %d", m.Points)
 			}
-			r = k.post(pay, again)
+			r = k.post(pay, merge(again))
 			if r.status != http.StatusSeeOther {
 				t.Fatalf("the coupon is not back after the cancel: %d %s", r.status, r.body)
 			}
@@ -422,6 +425,10 @@ func linkingCase(t *testing.T, who, cart, timing string) {
 		if n := registered(); (n == 1) == waits {
 			t.Fatalf("%d registration mails with a temporary password at timing %s", n, timing)
 		}
+	}
+	if waits && who == "new" {
+		k.loginAdmin()
+		mustContain(t, k.get("/admin/orders/"+strconv.FormatInt(o.ID, 10)).body, "（仮登録）")
 	}
 	if waits {
 		for _, to := range []string{store.OrderShipped, store.OrderCompleted} {

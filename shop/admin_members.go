@@ -189,3 +189,14 @@ func (m *Members) ExportMembersCSV(ctx context.Context, f store.MemberFilter, w 
 	cw.Flush()
 	return cw.Error()
 }
+
+// OrderMember returns the member an order belongs to; ok is false for a
+// guest's order.
+func (m *Members) OrderMember(ctx context.Context, orderID int64) (model.Member, bool, error) {
+	o, err := m.db.Order(ctx, orderID)
+	if err != nil || !o.MemberID.Valid {
+		return model.Member{}, false, err
+	}
+	mem, err := m.db.Member(ctx, o.MemberID.Int64)
+	return mem, err == nil, err
+}
