@@ -141,7 +141,7 @@ func TestMemberOrderWithMemberPricesPointsAndCoupon(t *testing.T) {
 				t.Fatalf("thanks mail without the discount: %+v", mails)
 			}
 			detail := k.get("/mypage/orders/" + strconv.FormatInt(o.Number, 10))
-			mustContain(t, detail.body, "クーポン値引き（SPRING500）", "ポイント利用", "55ポイント を付与しました", "6,460円")
+			mustContain(t, detail.body, "クーポン値引き（SPRING500）", "ポイント利用", "55ポイントを付与しました", "6,460円")
 
 			// The coupon is used: the next order refuses it.
 			k.addToCart("宇治抹茶 30g缶", 2)
