@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kago/amazonpay/emulator"
 	"kago/handlers"
 	"kago/mail"
@@ -77,6 +79,7 @@ func (k *kit) start() {
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), log, filepath.Join(dir, "uploads"))
+	s.SetPasswordCost(bcrypt.MinCost) // members' passwords: fast under -race
 	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
 		t.Fatal(err)
 	}

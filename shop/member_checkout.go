@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"kago/model"
 	"kago/store"
 )
@@ -171,7 +169,7 @@ func (m *Members) applyRegistration(ctx context.Context, d *Draft, in MemberChec
 		} else if in.PasswordConfirm != in.Password {
 			fields["reg_password_confirm"] = "確認用のパスワードが一致しません。"
 		} else {
-			hash, err := hashPassword(in.Password)
+			hash, err := m.hashPassword(in.Password)
 			if err != nil {
 				return err
 			}
@@ -456,11 +454,11 @@ func (m *Members) activate(tx *store.Tx, mem model.Member, o store.Order, source
 	temporary := ""
 	if mem.PasswordHash == "" {
 		temporary = RandomPassword()
-		hash, err := bcrypt.GenerateFromPassword([]byte(temporary), bcrypt.DefaultCost)
+		hash, err := m.hashPassword(temporary)
 		if err != nil {
 			return err
 		}
-		if err := tx.SetMemberPassword(mem.ID, string(hash), true); err != nil {
+		if err := tx.SetMemberPassword(mem.ID, hash, true); err != nil {
 			return err
 		}
 		mem.PasswordTemporary = true

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -47,9 +48,38 @@ func checkPassword(pw, loginID, email string) string {
 	return passwordProblem(pw, email)
 }
 
-func hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+// passwordHasher hashes members' passwords with bcrypt at its cost
+// (bcrypt.DefaultCost unless SetPasswordCost changed it).
+type passwordHasher struct {
+	cost  int
+	once  sync.Once
+	dummy []byte // a hash at the same cost, for logins of unknown members
+}
+
+func (h *passwordHasher) costOrDefault() int {
+	if h.cost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return h.cost
+}
+
+// SetPasswordCost sets the bcrypt cost of member passwords hashed from now
+// on; call it before serving. Tests lower it to bcrypt.MinCost: under the
+// race detector hashing at the default cost dominates their run time.
+func (s *Shop) SetPasswordCost(cost int) { s.passwords.cost = cost }
+
+func (d *deps) hashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), d.passwords.costOrDefault())
 	return string(h), err
+}
+
+// dummyPasswordHash keeps a login for an unknown member as slow as a wrong
+// password, so timing does not tell which login IDs exist.
+func (d *deps) dummyPasswordHash() []byte {
+	d.passwords.once.Do(func() {
+		d.passwords.dummy, _ = bcrypt.GenerateFromPassword([]byte("kago-member-dummy-1"), d.passwords.costOrDefault())
+	})
+	return d.passwords.dummy
 }
 
 // MemberInput is the registration form as typed.
@@ -113,7 +143,7 @@ func (m *Members) Register(ctx context.Context, in MemberInput) (model.Member, e
 	if len(fields) > 0 {
 		return model.Member{}, &InputError{Message: msgFixInput, Fields: fields}
 	}
-	hash, err := hashPassword(in.Password)
+	hash, err := m.hashPassword(in.Password)
 	if err != nil {
 		return model.Member{}, err
 	}
@@ -160,10 +190,6 @@ func (m *Members) enqueueRegistered(tx *store.Tx, mem model.Member, temporaryPas
 	return err
 }
 
-// dummyMemberHash keeps a login for an unknown member as slow as a wrong
-// password, so timing does not tell which login IDs exist.
-var dummyMemberHash, _ = bcrypt.GenerateFromPassword([]byte("kago-member-dummy-1"), bcrypt.DefaultCost)
-
 // Login checks a login ID or e-mail address and a password, as one attempt
 // within the login limits (Logins) of the member and of address (the client
 // IP). A wrong pair is ErrMemberBadLogin whichever part was wrong;
@@ -184,7 +210,7 @@ func (m *Members) Login(ctx context.Context, key, password, address string) (mod
 	}
 	err = m.logins().Guard(ctx, model.SessionMember, account, address, func() error {
 		if !found {
-			_ = bcrypt.CompareHashAndPassword(dummyMemberHash, []byte(password))
+			_ = bcrypt.CompareHashAndPassword(m.dummyPasswordHash(), []byte(password))
 			return ErrMemberBadLogin
 		}
 		if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
@@ -297,7 +323,7 @@ func (m *Members) ChangePassword(ctx context.Context, id int64, current, passwor
 	if len(fields) > 0 {
 		return &InputError{Message: msgFixInput, Fields: fields}
 	}
-	hash, err := hashPassword(password)
+	hash, err := m.hashPassword(password)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kago/mail"
 	"kago/model"
 	"kago/shop"
@@ -49,6 +51,7 @@ func newClockedShop(t testing.TB) (*shop.Shop, *store.DB, *clock) {
 	t.Cleanup(func() { db.Close() })
 	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir())
 	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: "https://shop.example.jp"})
+	s.SetPasswordCost(bcrypt.MinCost) // fast under -race
 	return s, db, clk
 }
 
@@ -561,5 +564,17 @@ func TestMemberLoginLimitCountsTheMemberWhateverKey(t *testing.T) {
 	}
 	if err := s.Members.ChangePassword(ctx, m.ID, "tea-leaf-2026", "fresh-leaf-2026", "fresh-leaf-2026", testAddr); !errors.Is(err, shop.ErrLoginLimited) {
 		t.Fatalf("password change during the lock: %v", err)
+	}
+}
+
+func TestMemberPasswordsUseBcryptsDefaultCost(t *testing.T) {
+	s, _ := newShop(t) // as served: no SetPasswordCost
+	m, err := s.Members.Register(context.Background(), shop.MemberInput{Email: "hanako@example.jp", Password: "tea-leaf-2026",
+		PasswordConfirm: "tea-leaf-2026", Address: memberAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cost, err := bcrypt.Cost([]byte(m.PasswordHash)); err != nil || cost != bcrypt.DefaultCost {
+		t.Fatalf("cost %d %v, want %d", cost, err, bcrypt.DefaultCost)
 	}
 }

@@ -20,6 +20,7 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
+	passwords passwordHasher // members' passwords (members.go)
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
