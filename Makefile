@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 # Fuzz targets run briefly in `make test`: "package:FuzzName" pairs.
 FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization ./amazonpay:FuzzParseNotification \
-           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress
+           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText
 FUZZTIME ?= 5s
 
 .PHONY: help run test deps generate check-generated lint unit fuzz bench build clean postal-data
@@ -47,7 +47,7 @@ lint: ## go vet and gofmt
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 unit: ## go test with the race detector (unit, HTTP, store, SMTP, emulator, browser)
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 fuzz: ## run each fuzz target briefly
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \

@@ -80,7 +80,18 @@ type Observation struct {
 	Duration       time.Duration
 	Attempt        int // 1 for the first try
 	Err            error
+	// Tag is the caller's label of the call (WithTag), e.g. which order it
+	// is for; it is not sent to Amazon.
+	Tag string
+	// RequestBody is the JSON body sent (nil for none); ResponseBody the
+	// answer's body as received, at most maxObservedBody bytes of it.
+	RequestBody  []byte
+	ResponseBody []byte
 }
+
+// maxObservedBody caps Observation.ResponseBody: enough for any object
+// Amazon returns, small enough to keep in a timeline.
+const maxObservedBody = 64 << 10
 
 // Client calls Amazon Pay API v2. It is safe for concurrent use.
 type Client struct {
@@ -184,6 +195,13 @@ type RequestOption func(*requestOptions)
 
 type requestOptions struct {
 	headers map[string]string
+	tag     string
+}
+
+// WithTag labels the call for the Observer (Observation.Tag); nothing is
+// sent to Amazon.
+func WithTag(tag string) RequestOption {
+	return func(o *requestOptions) { o.tag = tag }
 }
 
 // WithSimulationCode sends x-amz-pay-simulation-code (sandbox only), e.g.
@@ -324,7 +342,8 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 
 func (c *Client) attempt(ctx context.Context, k call, canonicalURI string, body []byte, ro requestOptions, attempt int, out any) (status int, retryAfter time.Duration, err error) {
 	start := time.Now()
-	obs := Observation{Operation: k.op, Method: k.method, Path: canonicalURI, IdempotencyKey: k.idemKey, Attempt: attempt}
+	obs := Observation{Operation: k.op, Method: k.method, Path: canonicalURI, IdempotencyKey: k.idemKey, Attempt: attempt,
+		Tag: ro.tag, RequestBody: body}
 	defer func() {
 		if c.cfg.Observer != nil {
 			obs.HTTPStatus = status
@@ -383,6 +402,9 @@ func (c *Client) attempt(ctx context.Context, k call, canonicalURI string, body 
 	if err != nil {
 		// The answer was cut: treat like a transport failure (retryable).
 		return 0, 0, fmt.Errorf("amazonpay: %s: reading answer: %w", k.op, err)
+	}
+	if c.cfg.Observer != nil {
+		obs.ResponseBody = data[:min(len(data), maxObservedBody)]
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apErr := &Error{Operation: k.op, HTTPStatus: resp.StatusCode, RequestID: obs.RequestID}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,33 @@ func TestRetryKeepsTheIdempotencyKey(t *testing.T) {
 	}
 	if obs[0].HTTPStatus != 503 || obs[0].ReasonCode != "CodeSer" || obs[0].Err == nil || obs[2].HTTPStatus != 0 || obs[2].Err == nil || obs[3].HTTPStatus != 201 || obs[3].Err != nil || obs[3].RequestID != "req-1" {
 		t.Fatalf("%+v", obs)
+	}
+}
+
+func TestObservationCarriesTagAndBodies(t *testing.T) {
+	srv, _ := fakeAmazon(t, 201)
+	var obs []Observation
+	c := fastClient(t, srv.URL, func(o Observation) { obs = append(obs, o) })
+	_, err := c.CreateCharge(context.Background(), CreateChargeRequest{ChargePermissionID: "S03-1", ChargeAmount: JPY(100)}, "k-1", WithTag("order 7"))
+	if err != nil || len(obs) != 1 {
+		t.Fatalf("%v, %d observations", err, len(obs))
+	}
+	o := obs[0]
+	if o.Tag != "order 7" || !strings.Contains(string(o.RequestBody), `"chargePermissionId":"S03-1"`) || !strings.Contains(string(o.ResponseBody), `"chargeId":"S03-1-C1"`) {
+		t.Fatalf("tag %q, request %s, response %s", o.Tag, o.RequestBody, o.ResponseBody)
+	}
+	srv2, seen := fakeAmazon(t, 200)
+	c = fastClient(t, srv2.URL, func(o Observation) { obs = append(obs, o) })
+	if _, err := c.GetCharge(context.Background(), "S03-1-C1", WithTag("x")); err != nil {
+		t.Fatal(err)
+	}
+	if obs[1].RequestBody != nil {
+		t.Fatalf("a GET observed a body %q", obs[1].RequestBody)
+	}
+	for name, vals := range seen()[0].header {
+		if slices.Contains(vals, "x") {
+			t.Fatalf("the tag was sent as %s", name)
+		}
 	}
 }
 

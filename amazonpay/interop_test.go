@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // runNode runs an interop script with input on stdin and returns stdout. It
@@ -35,7 +36,10 @@ func runNode(t *testing.T, script string, input any) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, filepath.Join(dir, script))
+	// A hung SDK call fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, script))
 	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -177,5 +178,46 @@ func TestParseNotification(t *testing.T) {
 	}
 	if _, err := (&Notification{Message: `{}`}).IPN(); err == nil {
 		t.Fatal("empty message accepted")
+	}
+}
+
+// TestSubscriptionConfirmationIsNotANotification: a validly signed SNS
+// SubscriptionConfirmation (or UnsubscribeConfirmation) parses, but Verify
+// never accepts it as a Notification: its Message is not an Amazon Pay
+// event.
+func TestSubscriptionConfirmationIsNotANotification(t *testing.T) {
+	f := newSNSFixture(t)
+	v := f.verifier()
+	resp, err := f.srv.Client().Get(f.certURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	block, _ := pem.Decode(certPEM)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"SubscriptionConfirmation", "UnsubscribeConfirmation"} {
+		for _, version := range []string{"1", "2"} {
+			n := Notification{Type: typ, MessageID: "m-sub", TopicArn: "arn:aws:sns:ap-northeast-1:1:x", Token: "tok",
+				Message:      `{"MerchantID":"A1","ObjectType":"CHARGE","ObjectId":"S03-1-C1","ChargePermissionId":"S03-1","NotificationType":"STATE_CHANGE"}`,
+				SubscribeURL: "https://sns.ap-northeast-1.amazonaws.com/?Action=ConfirmSubscription", Timestamp: "2024-01-02T03:04:05.000Z",
+				SignatureVersion: version, SigningCertURL: f.certURL}
+			if err := SignNotification(&n, testKey(t)); err != nil {
+				t.Fatal(err)
+			}
+			if err := VerifyNotificationSignature(&n, cert); err != nil {
+				t.Fatalf("%s v%s: the fixture's signature does not verify: %v", typ, version, err)
+			}
+			b, _ := json.Marshal(n)
+			if _, err := ParseNotification(b); err != nil {
+				t.Fatalf("%s v%s does not parse: %v", typ, version, err)
+			}
+			if _, m, err := v.Verify(context.Background(), b); !errors.Is(err, ErrBadNotification) || m != nil {
+				t.Fatalf("%s v%s accepted as a notification: %+v %v", typ, version, m, err)
+			}
+		}
 	}
 }

@@ -15,24 +15,12 @@ import (
 func (srv *Server) adminPage(c echo.Context, title, nav string) views.AdminPage {
 	email, _ := c.Get(adminIDKey).(string)
 	return views.AdminPage{Title: title, ShopName: srv.shopName(c.Request().Context()), CSRF: csrfToken(c),
-		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css")}
-}
-
-func (srv *Server) adminDashboard(c echo.Context) error {
-	d, err := srv.shop.Dashboard(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	m := views.Dashboard{Products: d.PublishedProducts, MailsQueued: d.MailsQueued, SMTP: srv.cfg.SMTP}
-	for _, p := range d.LowStock {
-		m.LowStock = append(m.LowStock, views.DashboardProduct{ID: p.ID, Name: p.Name, Stock: p.Stock})
-	}
-	return render(c, http.StatusOK, views.AdminDashboard(srv.adminPage(c, "ダッシュボード", "dashboard"), m))
+		Admin: email, Nav: nav, Flash: srv.popFlash(c, adminCookie), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js")}
 }
 
 func mailRow(m store.Mail) views.MailRow {
 	return views.MailRow{ID: m.ID, To: m.To, From: m.From, Subject: m.Subject, Status: m.Status, Attempts: m.Attempts,
-		LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Body: m.Body}
+		LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Body: m.Body, FromName: m.FromName, ReplyTo: m.ReplyTo}
 }
 
 const mailsPerPage = 50
@@ -86,9 +74,9 @@ func (srv *Server) adminSettings(c echo.Context) error {
 }
 
 func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsForm {
-	f := views.SettingsForm{ShopName: in.ShopName, SenderEmail: in.SenderEmail, NotifyEmail: in.NotifyEmail, CartType: in.CartType,
+	f := views.SettingsForm{ShopName: in.ShopName, CartType: in.CartType,
 		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
-		CODFee: in.CODFee, BankDetails: in.BankDetails, BankTransferDays: in.BankTransferDays, ShippingLeadTime: in.ShippingLeadTime,
+		CODFee: in.CODFee, BankDetails: in.BankDetails, ShippingLeadTime: in.ShippingLeadTime,
 		ReturnPolicy: in.ReturnPolicy, ReservationMinutes: in.ReservationMinutes, ShopDescription: in.ShopDescription,
 		PointsRate: in.PointsRate, MemberRegistration: in.MemberRegistration, Base: in.Base, Errors: errs}
 	for _, r := range shop.Regions {
@@ -98,12 +86,11 @@ func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsF
 }
 
 func (srv *Server) adminSaveSettings(c echo.Context) error {
-	in := shop.SettingsInput{ShopName: c.FormValue("shop_name"), SenderEmail: c.FormValue("sender_email"),
-		NotifyEmail: c.FormValue("notify_email"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
+	in := shop.SettingsInput{ShopName: c.FormValue("shop_name"), CartType: c.FormValue("cart_type"), ShippingMode: c.FormValue("shipping_mode"),
 		ShippingFlatFee: c.FormValue("shipping_flat_fee"), ShippingRegionFees: map[string]string{},
 		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details"),
-		BankTransferDays: c.FormValue("bank_transfer_days"), ShippingLeadTime: c.FormValue("shipping_lead_time"),
-		ReturnPolicy: c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
+		ShippingLeadTime: c.FormValue("shipping_lead_time"),
+		ReturnPolicy:     c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
 		ShopDescription: c.FormValue("shop_description"), PointsRate: c.FormValue("points_rate"),
 		MemberRegistration: c.FormValue("member_registration"), Base: c.FormValue("base")}
 	for _, r := range shop.Regions {

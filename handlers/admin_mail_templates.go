@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"kago/mail"
 	"kago/shop"
 	"kago/views"
 )
@@ -28,12 +27,12 @@ func (srv *Server) adminMailTemplates(c echo.Context) error {
 // renderMailTemplate shows the editor with subject and body as given and
 // their preview; base is the fingerprint of the text the form edits.
 func (srv *Server) renderMailTemplate(c echo.Context, status int, t shop.EditedMailTemplate, subject, body, base string, errs map[string]string) error {
-	ps, pb, err := srv.shop.PreviewMailTemplate(c.Request().Context(), subject, body)
+	ps, pb, err := srv.shop.PreviewMailTemplate(c.Request().Context(), t.Kind, subject, body)
 	if err != nil {
 		return err
 	}
 	f := views.MailTemplateForm{Kind: t.Kind, Label: t.Label, Subject: subject, Body: body, Custom: t.Custom,
-		Placeholders: mail.Placeholders, PreviewSubject: ps, PreviewBody: pb, Errors: errs, Base: base}
+		Placeholders: t.Placeholders(), PreviewSubject: ps, PreviewBody: pb, Errors: errs, Base: base}
 	page := srv.adminPage(c, "メール定型文の編集", "mail-templates")
 	if status == http.StatusConflict {
 		page.Error = "この画面を開いた後に、別の画面でこの定型文が変更されました。赤字の項目の現在の内容を確かめて、もう一度「保存する」を押してください。"
@@ -59,7 +58,7 @@ func (srv *Server) adminSaveMailTemplate(c echo.Context) error {
 	}
 	subject, body, base := c.FormValue("subject"), c.FormValue("body"), c.FormValue("base")
 	if c.FormValue("action") == "preview" {
-		_, _, err := shop.CheckMailTemplate(subject, body)
+		_, _, err := shop.CheckMailTemplate(kind, subject, body)
 		if ie, ok := shop.AsInputError(err); ok {
 			return srv.renderMailTemplate(c, http.StatusUnprocessableEntity, t, subject, body, base, ie.Fields)
 		}

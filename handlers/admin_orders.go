@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,14 +21,14 @@ import (
 func orderSearchInput(c echo.Context) shop.OrderSearchInput {
 	return shop.OrderSearchInput{Tab: c.QueryParam("tab"), Number: c.QueryParam("number"), Name: c.QueryParam("name"),
 		Email: c.QueryParam("email"), From: c.QueryParam("from"), To: c.QueryParam("to"), Status: c.QueryParam("status"),
-		Payment: c.QueryParam("payment"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
+		Payment: c.QueryParam("payment"), Paid: c.QueryParam("paid"), Deadline: c.QueryParam("deadline"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
 }
 
 // query is the search as a query string, without a page cursor.
 func orderQuery(in shop.OrderSearchInput) url.Values {
 	v := url.Values{}
 	for key, val := range map[string]string{"tab": in.Tab, "number": in.Number, "name": in.Name, "email": in.Email,
-		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment} {
+		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment, "paid": in.Paid, "deadline": in.Deadline} {
 		if val != "" {
 			v.Set(key, val)
 		}
@@ -61,8 +60,9 @@ func orderList(in shop.OrderSearchInput, q shop.OrderSearch, errs map[string]str
 			Active: t.Key == q.Tab.Key})
 	}
 	f := views.AdminOrderSearch{Tab: q.Tab.Key, Number: in.Number, Name: in.Name, Email: in.Email, From: in.From, To: in.To,
-		Status: in.Status, Payment: in.Payment, Errors: errs}
-	f.Open = len(errs) > 0 || f.Number != "" || f.Name != "" || f.Email != "" || f.From != "" || f.To != "" || f.Status != "" || f.Payment != ""
+		Status: in.Status, Payment: in.Payment, Paid: in.Paid, Deadline: in.Deadline, Errors: errs}
+	f.Open = len(errs) > 0 || f.Number != "" || f.Name != "" || f.Email != "" || f.From != "" || f.To != "" || f.Status != "" ||
+		f.Payment != "" || f.Paid != "" || f.Deadline != ""
 	if len(q.Tab.Statuses) > 1 {
 		for _, s := range q.Tab.Statuses {
 			f.StatusOptions = append(f.StatusOptions, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
@@ -76,10 +76,17 @@ func orderList(in shop.OrderSearchInput, q shop.OrderSearch, errs map[string]str
 	search.Set("tab", q.Tab.Key)
 	m.CSVURL = withParam("/admin/orders.csv", search, "", 0)
 	m.ClearURL = withParam("/admin/orders", url.Values{"tab": {q.Tab.Key}}, "", 0)
+	m.Bulk = bulkBar(search)
 	return m
 }
 
 func (srv *Server) adminOrders(c echo.Context) error {
+	return srv.renderOrderList(c, http.StatusOK, "")
+}
+
+// renderOrderList shows 受注一覧 for the search in the query string, with
+// message (and status) when an action on a selection did not happen.
+func (srv *Server) renderOrderList(c echo.Context, status int, message string) error {
 	in := orderSearchInput(c)
 	q, err := shop.ParseOrderSearch(in)
 	if ie, ok := shop.AsInputError(err); ok {
@@ -102,6 +109,10 @@ func (srv *Server) adminOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	deadlines, err := srv.shop.AmazonPay.DeadlineBadges(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, o := range page.Orders {
 		row := views.AdminOrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, BuyerName: o.BuyerName,
 			Email: o.Email, Total: o.Total, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod),
@@ -109,6 +120,7 @@ func (srv *Server) adminOrders(c echo.Context) error {
 		if p, ok := amazon[o.ID]; ok {
 			row.AmazonReference, row.Test = amazonReference(p), shop.TestPayment(p)
 		}
+		row.Deadline = deadlines[o.ID]
 		m.Rows = append(m.Rows, row)
 	}
 	search := orderQuery(in)
@@ -118,7 +130,9 @@ func (srv *Server) adminOrders(c echo.Context) error {
 	if page.Newer > 0 {
 		m.PrevURL = withParam("/admin/orders", search, "before", page.Newer)
 	}
-	return render(c, http.StatusOK, views.AdminOrders(srv.adminPage(c, m.Title, "orders"), m))
+	p := srv.adminPage(c, m.Title, "orders")
+	p.Error = message
+	return render(c, status, views.AdminOrders(p, m))
 }
 
 // adminOrdersCSV streams every order of the current search (all pages).
@@ -156,14 +170,6 @@ func adminAddress(a store.Address) views.AdminAddress {
 	return views.AdminAddress{Name: a.FullName(), Kana: kana, PostalCode: a.PostalCode, Address: a.Street(), Phone: a.Phone}
 }
 
-// deliveryDate is a preferred delivery date as a person reads it.
-func deliveryDate(day string) string {
-	if t, ok := jp.ParseDay(day); ok {
-		return jp.LongDate(t)
-	}
-	return day
-}
-
 // amazonReference is what the list shows under 「Amazon Pay」: the reference
 // ID, or 未記入 before Amazon gave one, or 決済失敗.
 func amazonReference(p store.AmazonPayment) string {
@@ -176,24 +182,6 @@ func amazonReference(p store.AmazonPayment) string {
 	return p.ChargePermissionID
 }
 
-// amazonFrame is the yellow frame (or, for a failed payment, the red one)
-// of 受注明細.
-func amazonFrame(p store.AmazonPayment) *views.AdminAmazonFrame {
-	f := &views.AdminAmazonFrame{Failed: p.State == store.AmazonFailed, ReferenceID: p.ChargePermissionID, ChargeID: p.ChargeID, Test: shop.TestPayment(p),
-		SaleMethod: shop.SaleMethodLabel(p.SaleMethod), Increase: p.AllowIncrease, Instrument: p.Instrument,
-		StatusCode: p.ReasonCode, Pending: p.State == store.AmazonPending || p.State == store.AmazonCompleting}
-	switch {
-	case f.Failed:
-		f.Status = "決済失敗"
-		_, f.Detail = shop.AmazonPayMessages(p.ReasonCode)
-	case f.Pending:
-		f.Status = "処理中（お客様がAmazon Payでお手続き中、または完了を確認中）"
-	default:
-		f.Status = shop.AmazonPayStatusLabel(p.AmazonState, p.ReasonCode)
-	}
-	return f
-}
-
 func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	o := d.Order
 	v := views.AdminOrderDetail{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt, Status: o.Status,
@@ -203,7 +191,7 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 		Subtotal: o.Subtotal, ShippingFee: o.ShippingFee, CODFee: o.CODFee, Total: o.Total,
 		PaymentCheck: d.PaymentCheck, Paid: o.PaymentStatus == shop.PaymentPaid}
 	if d.Amazon != nil {
-		v.Amazon = amazonFrame(*d.Amazon)
+		v.Amazon = amazonFrame(o.ID, *d.Amazon, d.Payment)
 	}
 	if !o.Destination.SameAsBuyer {
 		dest := adminAddress(o.Destination.Address)
@@ -224,14 +212,22 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	for _, m := range d.Mails {
 		v.Mails = append(v.Mails, views.AdminOrderMail{ID: m.ID, Subject: m.Subject, To: m.To, Status: m.Status, CreatedAt: m.CreatedAt})
 	}
-	for _, h := range d.History {
-		v.History = append(v.History, views.AdminHistoryRow{At: h.At, Actor: h.Actor, Action: h.Action, Details: h.Detail})
+	v.History, v.PaymentChecks = historyRows(d.Events, d.History)
+	v.Tools = orderTools(d)
+	if d.Shipment != nil {
+		v.Tracking = shop.CarrierLabel(d.Shipment.Carrier) + " " + shop.FormatTracking(d.Shipment.TrackingNumber)
 	}
 	return v
 }
 
 // renderOrder shows 受注明細, with a message when a change did not happen.
 func (srv *Server) renderOrder(c echo.Context, id int64, status int, message string) error {
+	return srv.renderOrderWith(c, id, status, message, nil)
+}
+
+// renderOrderWith shows 受注明細 with the view adjusted by edit (a form
+// sent back with what was typed).
+func (srv *Server) renderOrderWith(c echo.Context, id int64, status int, message string, edit func(*views.AdminOrderDetail)) error {
 	d, err := srv.shop.OrderDetail(c.Request().Context(), id)
 	if err != nil {
 		return err
@@ -241,6 +237,9 @@ func (srv *Server) renderOrder(c echo.Context, id int64, status int, message str
 	v := orderDetail(d)
 	if v.Member, err = srv.orderMember(c, id); err != nil {
 		return err
+	}
+	if edit != nil {
+		edit(&v)
 	}
 	return render(c, status, views.AdminOrder(p, v))
 }
@@ -263,9 +262,22 @@ func (srv *Server) adminOrderStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	to := c.FormValue("to")
-	err = srv.shop.ChangeOrderStatusFrom(c.Request().Context(), id, c.FormValue("from"), to, adminActor(c))
-	return srv.afterOrderChange(c, id, err, "受注ステータスを「"+shop.OrderStatusLabel(to)+"」に変更しました。")
+	ch := shop.StatusChange{From: c.FormValue("from"), To: c.FormValue("to"), Carrier: c.FormValue("carrier"),
+		Tracking: c.FormValue("tracking_number"), Mail: c.FormValue("mail") == "1",
+		Payment: c.FormValue("payment"), PaymentCharge: c.FormValue("payment_charge"), PaymentVersion: c.FormValue("v")}
+	msg, err := srv.shop.ChangeStatus(c.Request().Context(), id, ch, adminActor(c))
+	if ie, ok := shop.AsInputError(err); ok && len(ie.Fields) > 0 {
+		// The dialog comes back open with what was typed.
+		return srv.renderOrderWith(c, id, http.StatusUnprocessableEntity, "入力内容に誤りがあります。赤字の項目をご確認ください。",
+			func(v *views.AdminOrderDetail) {
+				v.StatusForm = views.StatusForm{To: ch.To, Carrier: ch.Carrier, Tracking: ch.Tracking, Mail: ch.Mail, Errors: ie.Fields}
+			})
+	}
+	done := msg + "受注ステータスを「" + shop.OrderStatusLabel(ch.To) + "」に変更しました。"
+	if ch.WritesMail() {
+		done += "お客様へのメールを作成しました。"
+	}
+	return srv.afterOrderChange(c, id, err, done)
 }
 
 func (srv *Server) adminOrderPayment(c echo.Context) error {
@@ -289,11 +301,7 @@ func (srv *Server) adminOrderPayment(c echo.Context) error {
 // page again with why it did not happen: 409 when another change won.
 func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done string) error {
 	if ie, ok := shop.AsInputError(err); ok {
-		status := http.StatusUnprocessableEntity
-		if errors.Is(err, shop.ErrOrderChanged) {
-			status = http.StatusConflict
-		}
-		return srv.renderOrder(c, id, status, ie.Error())
+		return srv.renderOrder(c, id, conflictStatus(err), ie.Error())
 	}
 	if err != nil {
 		return err
@@ -301,7 +309,16 @@ func (srv *Server) afterOrderChange(c echo.Context, id int64, err error, done st
 	if err := srv.setFlash(c, adminCookie, done); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/orders/"+strconv.FormatInt(id, 10))
+	return redirect(c, orderURL(id))
+}
+
+// deliveryDate shows a stored preferred day (YYYY-MM-DD) as pages print
+// dates; a value that is not a day is shown as stored.
+func deliveryDate(day string) string {
+	if t, ok := jp.ParseDay(day); ok {
+		return jp.LongDate(t)
+	}
+	return day
 }
 
 // deliveryTime names a preferred time band; "" (no preference) and

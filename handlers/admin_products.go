@@ -269,12 +269,13 @@ func uploadedImages(c echo.Context, field string) ([]shop.Image, error) {
 }
 
 func (srv *Server) adminCategories(c echo.Context) error {
-	return srv.renderCategories(c, http.StatusOK, 0, views.CategoryRow{})
+	return srv.renderCategories(c, http.StatusOK, 0, views.CategoryRow{}, "")
 }
 
 // renderCategories lists the categories; a rejected form (id 0: the new
-// one) is shown as typed with its messages.
-func (srv *Server) renderCategories(c echo.Context, status int, badID int64, bad views.CategoryRow) error {
+// one) is shown as typed with its messages, a stale one with the page's
+// message.
+func (srv *Server) renderCategories(c echo.Context, status int, badID int64, bad views.CategoryRow, stale string) error {
 	cats, err := srv.shop.Catalog.Categories(c.Request().Context(), false)
 	if err != nil {
 		return err
@@ -284,13 +285,19 @@ func (srv *Server) renderCategories(c echo.Context, status int, badID int64, bad
 		m.New = bad
 	}
 	for _, cat := range cats {
-		row := views.CategoryRow{ID: cat.ID, Name: cat.Name, SortOrder: strconv.Itoa(cat.SortOrder), Products: cat.Products}
+		row := views.CategoryRow{ID: cat.ID, Name: cat.Name, SortOrder: strconv.Itoa(cat.SortOrder), Products: cat.Products,
+			Base: shop.CategoryBase(cat)}
 		if cat.ID == badID {
 			row.Name, row.SortOrder, row.Errors = bad.Name, bad.SortOrder, bad.Errors
+			if bad.Base != "" {
+				row.Base = bad.Base
+			}
 		}
 		m.Rows = append(m.Rows, row)
 	}
-	return render(c, status, views.AdminCategories(srv.adminPage(c, "カテゴリ管理", "products"), m))
+	page := srv.adminPage(c, "カテゴリ管理", "products")
+	page.Error = stale
+	return render(c, status, views.AdminCategories(page, m))
 }
 
 func (srv *Server) adminSaveCategory(c echo.Context) error {
@@ -301,10 +308,13 @@ func (srv *Server) adminSaveCategory(c echo.Context) error {
 			return err
 		}
 	}
-	in := shop.CategoryInput{Name: c.FormValue("name"), SortOrder: c.FormValue("sort_order")}
+	in := shop.CategoryInput{Name: c.FormValue("name"), SortOrder: c.FormValue("sort_order"), Base: c.FormValue("base")}
 	cat, err := srv.shop.Catalog.SaveCategory(c.Request().Context(), id, in)
+	if se, ok := shop.AsStaleForm(err); ok {
+		return srv.renderCategories(c, http.StatusConflict, id, views.CategoryRow{Name: in.Name, SortOrder: in.SortOrder, Errors: se.Fields, Base: se.Base}, se.Message)
+	}
 	if ie, ok := shop.AsInputError(err); ok {
-		return srv.renderCategories(c, http.StatusUnprocessableEntity, id, views.CategoryRow{Name: in.Name, SortOrder: in.SortOrder, Errors: ie.Fields})
+		return srv.renderCategories(c, http.StatusUnprocessableEntity, id, views.CategoryRow{Name: in.Name, SortOrder: in.SortOrder, Errors: ie.Fields}, "")
 	}
 	if err != nil {
 		return err
@@ -338,38 +348,50 @@ func (srv *Server) adminProductImportPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.AdminProductImport(srv.adminPage(c, "CSV一括登録", "products"), importView(shop.ImportReport{}, false)))
 }
 
-// adminProductImport checks an uploaded CSV (or the checked text sent back
-// by 取り込む) and, with apply=1 and no bad row, imports it.
+// adminProductImport checks an uploaded CSV and, with apply=1 and no bad
+// row, imports it; 取り込む after a clean check sends only the token of the
+// file the check kept.
 func (srv *Server) adminProductImport(c echo.Context) error {
-	var data []byte
-	if fh, err := c.FormFile("file"); err == nil {
+	ctx := c.Request().Context()
+	var rep shop.ImportReport
+	if token := c.FormValue("token"); token != "" {
+		var err error
+		if rep, err = srv.shop.Catalog.ImportCheckedCSV(ctx, token); err != nil {
+			return err
+		}
+	} else {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return srv.renderImport(c, http.StatusUnprocessableEntity, shop.ImportReport{FileErrors: []string{"ファイルを選んでください。"}})
+		}
 		f, err := fh.Open()
 		if err != nil {
 			return err
 		}
-		data, err = io.ReadAll(f)
+		data, err := io.ReadAll(f)
 		f.Close()
 		if err != nil {
 			return err
 		}
-	} else {
-		data = []byte(c.FormValue("csv"))
-	}
-	rep, err := srv.shop.Catalog.ImportProductsCSV(c.Request().Context(), data, c.FormValue("apply") == "1")
-	if err != nil {
-		return err
+		if rep, err = srv.shop.Catalog.ImportProductsCSV(ctx, data, c.FormValue("apply") == "1"); err != nil {
+			return err
+		}
 	}
 	status := http.StatusOK
 	if !rep.Clean() {
 		status = http.StatusUnprocessableEntity
 	}
+	return srv.renderImport(c, status, rep)
+}
+
+func (srv *Server) renderImport(c echo.Context, status int, rep shop.ImportReport) error {
 	return render(c, status, views.AdminProductImport(srv.adminPage(c, "CSV一括登録", "products"), importView(rep, true)))
 }
 
 func importView(rep shop.ImportReport, checked bool) views.ProductImport {
 	m := views.ProductImport{Columns: shop.CSVColumns, Separator: shop.CategorySeparator, Checked: checked, Applied: rep.Applied,
 		Clean: rep.Clean(), Encoding: rep.Encoding, FileErrors: rep.FileErrors, New: rep.New, Updated: rep.Updated,
-		Unchanged: rep.Unchanged, Bad: rep.Bad, Text: rep.Text}
+		Unchanged: rep.Unchanged, Bad: rep.Bad, Token: rep.Token}
 	if checked && len(rep.Rows) == 0 && len(rep.FileErrors) == 0 {
 		m.FileErrors = []string{"商品の行がありません。2行目から商品を書いてください。"}
 	}

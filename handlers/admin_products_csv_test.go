@@ -68,7 +68,7 @@ func TestProductCSVDryRunNamesEachBadRow(t *testing.T) {
 			"11行目", "公開：「公開」か「非公開」と入力してください。",
 			"12行目", "カテゴリ：「ほうじ茶」というカテゴリはありません。",
 			"13行目", "商品IDは半角数字で入力してください")
-		if strings.Contains(r.body, `name="csv"`) {
+		if strings.Contains(r.body, `name="token"`) {
 			t.Error("a file with bad rows is offered for import")
 		}
 	}
@@ -130,16 +130,27 @@ func TestProductCSVImportShiftJISAndBOM(t *testing.T) {
 	}
 	// 取り込む sends back the checked text.
 	vals := formValues(r.body[strings.Index(r.body, `class="panel import-ok"`):])
-	if vals.Get("csv") == "" || vals.Get("apply") != "1" {
+	if len(vals.Get("token")) != 32 {
 		t.Fatalf("confirmation form %v", vals)
 	}
-	r = k.post("/admin/products/import", url.Values{"csv": {vals.Get("csv")}, "apply": {"1"}})
+	r = k.post("/admin/products/import", url.Values{"token": {vals.Get("token")}})
 	if r.status != http.StatusOK {
 		t.Fatalf("import: %d", r.status)
 	}
 	mustContain(t, r.body, "取り込みました：新規登録 2件")
 	if productCount(t, k) != before+2 {
 		t.Fatal("import did not add two products")
+	}
+	// The kept file is imported once; a made-up token imports nothing.
+	for _, token := range []string{vals.Get("token"), "0123456789abcdef0123456789abcdef", ""} {
+		r = k.post("/admin/products/import", url.Values{"token": {token}})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("token %q: %d", token, r.status)
+		}
+	}
+	mustContain(t, k.post("/admin/products/import", url.Values{"token": {vals.Get("token")}}).body, "確認したファイルが見つかりません")
+	if productCount(t, k) != before+2 {
+		t.Fatal("a used or unknown token imported again")
 	}
 	p := k.product(func(p store.Product) bool { return p.Name == "狭山茶 100g" })
 	if p.Price != 1080 || !p.MemberPrice.Valid || p.MemberPrice.Int64 != 980 || p.TaxRate != 8 || p.Stock != 30 || !p.Published ||
@@ -199,5 +210,33 @@ func TestProductCSVPartialColumnsAndStockChange(t *testing.T) {
 	got, _ := k.db.Product(ctx, p.ID)
 	if got.Stock != 45 || got.Description != p.Description || got.MemberPrice != p.MemberPrice || !got.Published {
 		t.Fatalf("after import %+v", got)
+	}
+}
+
+// A file larger than one admin form value (64 KB) still goes from the dry
+// run to 取り込む: the form carries the kept file's token, not the file.
+func TestProductCSVLargeFileThroughConfirmation(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	var b strings.Builder
+	b.WriteString("商品ID,商品名,商品説明,販売価格,税率,在庫数,公開\n")
+	for i := range 600 {
+		b.WriteString(",大きなファイルの商品 " + strconv.Itoa(i) + ",静岡の深蒸し煎茶と季節の和菓子の詰め合わせです。,1200,8,10,公開\n")
+	}
+	if b.Len() <= 64<<10 {
+		t.Fatalf("test file only %d bytes", b.Len())
+	}
+	before := productCount(t, k)
+	k.get("/admin/products/import")
+	r := k.importFile([]byte(b.String()), "0")
+	mustContain(t, r.body, "問題はありません（新規登録 600件")
+	token := formValues(r.body[strings.Index(r.body, `class="panel import-ok"`):]).Get("token")
+	r = k.post("/admin/products/import", url.Values{"token": {token}})
+	if r.status != http.StatusOK {
+		t.Fatalf("confirm: %d", r.status)
+	}
+	if productCount(t, k) != before+600 {
+		t.Fatalf("%d products, want %d", productCount(t, k), before+600)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 
+	"kago/model"
+	"kago/shop"
 	"kago/store"
 )
 
@@ -382,7 +384,7 @@ func TestAdminProductListSearchDuplicatePublish(t *testing.T) {
 		csv.WriteString(",ページ送り確認 " + strconv.Itoa(i) + ",500,10,1,非公開\n")
 	}
 	k.get("/admin/products/import")
-	if r := k.post("/admin/products/import", url.Values{"csv": {csv.String()}, "apply": {"1"}}); r.status != http.StatusOK {
+	if r := k.importFile([]byte(csv.String()), "1"); r.status != http.StatusOK {
 		t.Fatalf("import: %d", r.status)
 	}
 	r = k.get("/admin/products")
@@ -420,13 +422,22 @@ func TestAdminProductListSearchDuplicatePublish(t *testing.T) {
 	}
 }
 
+func mustCategories(t *testing.T, k *kit) []model.Category {
+	t.Helper()
+	cats, err := k.db.Categories(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cats
+}
+
 func TestAdminCategories(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
 	ctx := context.Background()
 	k.loginAdmin()
-	mustContain(t, k.get("/admin/categories").body, "カテゴリはまだありません。")
-	for _, name := range []string{"お茶", "茶器"} {
+	mustContain(t, k.get("/admin/categories").body, "日本茶", "和菓子", "茶器")
+	for _, name := range []string{"お茶", "季節限定"} {
 		if r := k.post("/admin/categories", url.Values{"name": {name}}); r.status != http.StatusSeeOther {
 			t.Fatalf("add %s: %d", name, r.status)
 		}
@@ -441,12 +452,20 @@ func TestAdminCategories(t *testing.T) {
 			t.Errorf("%v: %d", f, r.status)
 		}
 	}
-	cats, _ := k.db.Categories(ctx, false)
-	if len(cats) != 2 {
-		t.Fatalf("categories %+v", cats)
+	byName := func() map[string]int64 {
+		cats, _ := k.db.Categories(ctx, false)
+		m := map[string]int64{}
+		for _, c := range cats {
+			m[c.Name] = c.ID
+		}
+		return m
 	}
-	tea := strconv.FormatInt(cats[0].ID, 10)
-	if r := k.post("/admin/categories/"+tea, url.Values{"name": {"日本茶"}, "sort_order": {"3"}}); r.status != http.StatusSeeOther {
+	cats := byName()
+	if len(cats) != 6 {
+		t.Fatalf("categories %v", cats)
+	}
+	tea := strconv.FormatInt(cats["お茶"], 10)
+	if r := k.post("/admin/categories/"+tea, url.Values{"name": {"お茶いろいろ"}, "sort_order": {"3"}}); r.status != http.StatusSeeOther {
 		t.Fatalf("rename: %d", r.status)
 	}
 	r = k.post("/admin/categories/"+tea, url.Values{"name": {"茶器"}})
@@ -454,12 +473,42 @@ func TestAdminCategories(t *testing.T) {
 		t.Fatalf("rename onto another: %d", r.status)
 	}
 	mustContain(t, r.body, "「茶器」というカテゴリはすでにあります。", `value="茶器"`)
-	if r := k.post("/admin/categories/"+tea+"/delete", nil); r.status != http.StatusSeeOther {
+	// Two windows on the renamed category: each writes what it changed, the
+	// same field changed in both is refused.
+	cur, _ := k.db.Categories(ctx, false)
+	var base string
+	for _, c := range cur {
+		if c.Name == "お茶いろいろ" {
+			base = shop.CategoryBase(c)
+		}
+	}
+	mustContain(t, k.get("/admin/categories").body, `value="`+html.EscapeString(base)+`"`)
+	if r := k.post("/admin/categories/"+tea, url.Values{"name": {"お茶いろいろ"}, "sort_order": {"7"}, "base": {base}}); r.status != http.StatusSeeOther {
+		t.Fatalf("window a: %d", r.status)
+	}
+	if r := k.post("/admin/categories/"+tea, url.Values{"name": {"緑茶"}, "sort_order": {"3"}, "base": {base}}); r.status != http.StatusSeeOther {
+		t.Fatalf("window b: %d", r.status)
+	}
+	if c := byName(); c["緑茶"] == 0 {
+		t.Fatalf("after two windows %v", c)
+	}
+	for _, c := range mustCategories(t, k) {
+		if c.Name == "緑茶" && c.SortOrder != 7 {
+			t.Fatalf("window b undid window a's order: %d", c.SortOrder)
+		}
+	}
+	r = k.post("/admin/categories/"+tea, url.Values{"name": {"緑茶"}, "sort_order": {"9"}, "base": {base}})
+	if r.status != http.StatusConflict {
+		t.Fatalf("stale category: %d", r.status)
+	}
+	mustContain(t, r.body, "「表示順」はこの画面を開いた後に変更されています（現在の値：7）。", `value="9"`)
+	tools := strconv.FormatInt(cats["茶器"], 10)
+	if r := k.post("/admin/categories/"+tools+"/delete", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", r.status)
 	}
-	cats, _ = k.db.Categories(ctx, false)
-	if len(cats) != 1 || cats[0].Name != "茶器" {
-		t.Fatalf("after delete %+v", cats)
+	cats = byName()
+	if _, ok := cats["茶器"]; ok || len(cats) != 5 || cats["緑茶"] == 0 {
+		t.Fatalf("after delete %v", cats)
 	}
 	if ps, _ := k.db.Products(ctx, false); len(ps) != 15 {
 		t.Fatalf("deleting a category took products: %d left", len(ps))

@@ -439,7 +439,7 @@ func (srv *Server) checkoutComplete(c echo.Context) error {
 	m := views.OrderComplete{Number: strconv.FormatInt(o.Number, 10), Email: o.Email, PaymentMethod: shop.PaymentMethodLabel(o.PaymentMethod), Total: o.Total}
 	if o.PaymentMethod == shop.PayBank {
 		m.BankDetails = st.BankDetails
-		m.BankDeadline = jp.LongDate(o.CreatedAt.AddDate(0, 0, int(st.BankTransferDays)))
+		m.BankDeadline = jp.LongDate(shop.TransferDeadline(o, st))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusOK, views.CheckoutCompletePage(srv.page(c, "ご注文完了"), m))

@@ -43,7 +43,7 @@ func finishAtAmazon(t *testing.T, k *kit, processURL string) response {
 	return k.follow(r.location)
 }
 
-func stockOf(t *testing.T, k *kit, id int64) int64 {
+func stockOf(t testing.TB, k *kit, id int64) int64 {
 	t.Helper()
 	p, err := k.db.Product(context.Background(), id)
 	if err != nil {

@@ -54,7 +54,7 @@ var (
 	digestRe   = regexp.MustCompile(`name="digest" value="([^"]+)"`)
 )
 
-func confirmForm(t *testing.T, body string) url.Values {
+func confirmForm(t testing.TB, body string) url.Values {
 	t.Helper()
 	tm, cm, dm := totalRe.FindStringSubmatch(body), checkoutRe.FindStringSubmatch(body), digestRe.FindStringSubmatch(body)
 	if tm == nil || cm == nil || dm == nil {

@@ -5,9 +5,11 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -57,10 +59,13 @@ var errTooMuchInput = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "form 
 // errTooManyPosts is a client over the POST limit (429).
 var errTooManyPosts = echo.NewHTTPError(http.StatusTooManyRequests, "too many posts")
 
-// limitForms parses every form up front and refuses one whose values pass
-// the caps of its area (storefront or admin) with 413, before any handler
-// runs.
-func (srv *Server) limitForms(next echo.HandlerFunc) echo.HandlerFunc {
+// checkForms parses every form up front, before any handler runs, and
+//   - refuses one whose values pass the caps of its area (storefront or
+//     admin) with 413;
+//   - refuses invalid UTF-8 in any value (form or query) with 400;
+//   - cleans control characters out of every value (shop.CleanText), so
+//     no handler sees them.
+func (srv *Server) checkForms(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if srv.isMounted(req.URL.Path) {
@@ -82,10 +87,61 @@ func (srv *Server) limitForms(next echo.HandlerFunc) echo.HandlerFunc {
 				if n++; n > lim.MaxValues || len(v) > lim.MaxValueBytes {
 					return errTooMuchInput
 				}
+				if !utf8.ValidString(v) {
+					return errInvalidText
+				}
 			}
+		}
+		cleanValues(req.Form)
+		cleanValues(req.PostForm)
+		if req.MultipartForm != nil {
+			cleanValues(req.MultipartForm.Value)
+		}
+		if q := req.URL.Query(); cleanValues(q) { // c.QueryParam reads the URL, not req.Form
+			req.URL.RawQuery = q.Encode()
 		}
 		return next(c)
 	}
+}
+
+// errInvalidText is a value that is not UTF-8 text (400): our pages are
+// UTF-8, so only a broken or forged request sends one.
+var errInvalidText = echo.NewHTTPError(http.StatusBadRequest, "form value is not UTF-8")
+
+// multilineFields are the textareas: newlines and tabs stay in them.
+// Every other field is one line. A new <textarea> adds its name here.
+var multilineFields = map[string]bool{
+	"notes":              true, // 備考 (checkout), 注意書き (Amazon Pay設定)
+	"description":        true, // 商品説明
+	"bank_details":       true, // 振込先
+	"body":               true, // メール定型文の本文
+	"private_key":        true, // Amazon Pay プライベートキー (PEM)
+	"shipping_lead_time": true, // 発送の時期 (ショップ設定)
+	"return_policy":      true, // 返品・キャンセルについて (ショップ設定)
+	"csv":                true, // 商品CSVの取り込み: the checked text sent back
+}
+
+// multiline tells whether a field keeps its line breaks: the textareas
+// above, and each item of the shop pages (item_*, 特定商取引法に基づく表記 ...).
+func multiline(field string) bool {
+	return multilineFields[field] || strings.HasPrefix(field, "item_")
+}
+
+// cleanValues cleans every value in place and reports whether any changed.
+// Passwords are compared, never shown or stored as text: they stay as typed.
+func cleanValues(vals url.Values) bool {
+	changed := false
+	for k, vs := range vals {
+		if strings.Contains(k, "password") {
+			continue
+		}
+		for i, v := range vs {
+			if clean := shop.CleanText(v, multiline(k)); clean != v {
+				vs[i], changed = clean, true
+			}
+		}
+	}
+	return changed
 }
 
 // parseForm reads a form body (URL-encoded or multipart) and the query into
@@ -112,7 +168,7 @@ func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
 			Rate: rate.Limit(lim.Rate), Burst: lim.Burst, ExpiresIn: 10 * time.Minute}),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return shop.ClientNetwork(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, id string, err error) error {
-			srv.log.Warn("post limit reached", "client", id, "path", c.Request().URL.Path)
+			srv.log.Debug("post limit reached", "client", id, "path", c.Request().URL.Path)
 			c.Response().Header().Set("Retry-After", retryAfter)
 			return errTooManyPosts
 		},

@@ -85,6 +85,16 @@ func TestAdminFormsTakeLongTexts(t *testing.T) {
 	}
 }
 
+// postAs adds to the cart with an X-Forwarded-For header naming client.
+func (k *kit) postAs(client string, productID int64) response {
+	k.t.Helper()
+	form := url.Values{"product_id": {strconv.FormatInt(productID, 10)}, "quantity": {"1"}, "_csrf": {k.csrfToken()}}
+	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/cart/items", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", client)
+	return k.do(req)
+}
+
 // TestPostLimitPerAddress: past the burst, one address gets 429 with a
 // Japanese page and Retry-After; reading is not limited, and another
 // client behind the same trusted proxy is not held back.
@@ -96,27 +106,37 @@ func TestPostLimitPerAddress(t *testing.T) {
 		c.TrustedProxies = []*net.IPNet{loopback}
 	}})
 	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
-	post := func(client string) response {
-		form := url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}, "_csrf": {k.csrfToken()}}
-		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/cart/items", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Forwarded-For", client)
-		return k.do(req)
-	}
 	for i := range 5 {
-		if r := post("203.0.113.1"); r.status != http.StatusSeeOther {
+		if r := k.postAs("203.0.113.1", p.ID); r.status != http.StatusSeeOther {
 			t.Fatalf("post %d within the burst: %d", i+1, r.status)
 		}
 	}
-	r := post("203.0.113.1")
+	r := k.postAs("203.0.113.1", p.ID)
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
 		t.Fatalf("post past the burst: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
 	}
-	mustContain(t, r.body, "アクセスが集中しています", "1分ほど待ってから")
+	mustContain(t, r.body, "アクセスが集中しています", "少し時間をおいてから")
 	if r := k.get("/cart"); r.status != http.StatusOK {
 		t.Fatalf("reading the cart after the limit: %d", r.status)
 	}
-	if r := post("203.0.113.2"); r.status != http.StatusSeeOther {
+	if r := k.postAs("203.0.113.2", p.ID); r.status != http.StatusSeeOther {
 		t.Fatalf("another client: %d", r.status)
+	}
+}
+
+// TestForgedForwardedForIsIgnored: without a trusted proxy, X-Forwarded-For
+// cannot make one client look like many to the limits per address (the
+// login limit counts by the same address).
+func TestForgedForwardedForIsIgnored(t *testing.T) {
+	t.Parallel()
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) { c.PostLimit = handlers.PostLimit{Rate: 0.001, Burst: 3} }})
+	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
+	for i := range 3 {
+		if r := k.postAs("198.51.100."+strconv.Itoa(i+1), p.ID); r.status != http.StatusSeeOther {
+			t.Fatalf("post %d: %d", i+1, r.status)
+		}
+	}
+	if r := k.postAs("198.51.100.99", p.ID); r.status != http.StatusTooManyRequests {
+		t.Fatalf("a fourth post with a new forged address: %d, want 429", r.status)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -171,4 +172,36 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The dashboard counts the Amazon Pay orders whose deadline is near, as
+// 受注一覧's deadline filter lists them.
+func TestDashboardCountsPaymentDeadlines(t *testing.T) {
+	t.Parallel()
+	clock := &kitClock{t: time.Now()}
+	k := newKitWith(t, kitOptions{now: clock.now})
+	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
+	if r := payAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerTaro, 0)); r.location != "/checkout/complete" {
+		t.Fatalf("result: %d %s", r.status, r.location)
+	}
+	k.loginAdmin()
+	count := func() string {
+		t.Helper()
+		r := k.get("/admin")
+		page := r.body
+		i := strings.Index(page, "期限が近いAmazon Payの決済")
+		if i < 0 {
+			t.Fatalf("the dashboard lacks the deadline count: %d %s", r.status, r.location)
+		}
+		return regexp.MustCompile(`class="big">(\d+)<`).FindStringSubmatch(page[i:])[1]
+	}
+	if got := count(); got != "0" {
+		t.Fatalf("a fresh authorization counts %s", got)
+	}
+	clock.add(24 * 24 * time.Hour) // the 30-day authorization has 6 days left
+	k.loginAdmin()                 // the session did not last 24 days
+	if got := count(); got != "1" {
+		t.Fatalf("an authorization 6 days from its end counts %s", got)
+	}
+	mustContain(t, k.get("/admin/orders?deadline=near").body, "100001")
 }

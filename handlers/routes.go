@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,6 +13,7 @@ import (
 // routes is the whole URL surface of the shop in one screen.
 func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.POST(cspReportPath, srv.cspReport)
 	e.GET(static.Prefix+"*", srv.staticFiles(static.Prefix, http.FS(static.FS)))
 	e.GET(shop.UploadURLPrefix+"*", srv.staticFiles(shop.UploadURLPrefix, http.Dir(srv.cfg.UploadDir)))
 
@@ -101,13 +103,21 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mails/:id", srv.adminMail)
 	a.GET("/settings", srv.adminSettings)
 	a.POST("/settings", srv.adminSaveSettings)
+	a.GET("/shop-info", srv.adminShopInfo) // 店舗情報・メール設定
+	a.POST("/shop-info", srv.adminSaveShopInfo)
 	a.GET("/amazonpay", srv.adminAmazonPay)
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
 	a.GET("/orders", srv.adminOrders)
 	a.GET("/orders.csv", srv.adminOrdersCSV)
+	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ (?do=&id=...)
 	a.GET("/orders/:id", srv.adminOrder)
 	a.POST("/orders/:id/status", srv.adminOrderStatus)
 	a.POST("/orders/:id/payment", srv.adminOrderPayment)
+	a.POST("/orders/:id/shipment", srv.adminOrderShipment) // 送り状番号
+	a.GET("/orders/:id/mail", srv.adminOrderMail)          // 注文確認・配送通知・フリーメール (?kind=)
+	a.POST("/orders/:id/mail", srv.adminSendOrderMail)
+	a.POST("/orders/:id/amazonpay", srv.adminOrderAmazonPay) // 売上請求, オーソリキャンセル, 返金 ... (op=)
+	a.GET("/orders/:id/amazonpay/calls/:call", srv.adminOrderAmazonCall)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
@@ -122,6 +132,14 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/coupons/:id", srv.adminCouponUpdate)
 	a.GET("/jobs", srv.adminJobs) // 定期処理
 	a.POST("/jobs/:name/run", srv.adminRunJob)
+
+	// The local Amazon Pay, in emulator mode only: API and pages for all, its console for admins
+	if srv.cfg.AmazonPayEmulator != nil {
+		e.Any(EmulatorPath+"/*", srv.amazonPayEmulator, srv.emulatorMode)
+		e.GET(EmulatorPath+"/console", srv.amazonPayEmulatorToConsole, srv.emulatorMode)
+		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin"), srv.amazonPayEmulatorConsole, srv.emulatorMode)
+		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin")+"/*", srv.amazonPayEmulatorConsole, srv.emulatorMode)
+	}
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

@@ -31,9 +31,9 @@ type Config struct {
 	UploadDir string
 	// SMTP says how mail leaves the shop, for the dashboard.
 	SMTP string
-	// Mounts are handlers served under a path prefix with no CSRF check and
-	// no session, such as the Amazon Pay emulator. Keys end without "/".
-	Mounts map[string]http.Handler
+	// AmazonPayEmulator, if set, is the local Amazon Pay inside kago, served
+	// at EmulatorPath (amazonpay_emulator.go).
+	AmazonPayEmulator Emulator
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client. Empty: the connecting address is the client, and the header is
 	// ignored (anyone could write it to dodge the per-address limits).
@@ -69,19 +69,23 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "SAMEORIGIN",
 		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
 	}))
+	e.Use(srv.securityHeaders)
 	e.Use(middleware.BodyLimit("4M"))
 	if cfg.PostLimit == (PostLimit{}) {
 		cfg.PostLimit = DefaultPostLimit
 	}
 	e.Use(srv.limitPosts(cfg.PostLimit))
-	e.Use(srv.limitForms)
-	for prefix, h := range cfg.Mounts {
-		e.Any(prefix+"/*", echo.WrapHandler(http.StripPrefix(prefix, h)))
+	e.Use(srv.checkForms)
+	if cfg.AmazonPayEmulator != nil {
+		cfg.AmazonPayEmulator.SetConsoleAccess(consoleGranted)
 	}
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: csrfCookie, CookiePath: "/", CookieMaxAge: csrfMaxAge,
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
-		Skipper: func(c echo.Context) bool { return srv.isMounted(c.Request().URL.Path) },
+		Skipper: func(c echo.Context) bool {
+			// Browsers send CSP reports without a token; they change nothing.
+			return srv.isMounted(c.Request().URL.Path) || c.Request().URL.Path == cspReportPath
+		},
 	})
 	e.Use(csrf)
 	srv.routes(e)
@@ -102,6 +106,9 @@ func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
+// cspReportPath receives the browser's Content-Security-Policy reports.
+const cspReportPath = "/csp-report"
+
 // csrfMaxAge is the CSRF cookie's life in seconds (Echo's default).
 const csrfMaxAge = 86400
 
@@ -112,9 +119,15 @@ func hstsAge(secure bool) int {
 	return 0
 }
 
+// isMounted reports whether a path is the mounted emulator's: Amazon's
+// pages and API are posted to from other sites by nature, and its console
+// checks its own form token (amazonpay_emulator.go).
 func (srv *Server) isMounted(path string) bool {
-	for prefix := range srv.cfg.Mounts {
-		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+	if srv.cfg.AmazonPayEmulator == nil {
+		return false
+	}
+	for _, p := range []string{EmulatorPath, EmulatorConsolePath} {
+		if path == p || strings.HasPrefix(path, p+"/") {
 			return true
 		}
 	}
@@ -170,6 +183,9 @@ func (srv *Server) handleError(err error, c echo.Context) {
 				status, heading, message = http.StatusForbidden, "もう一度お試しください", "画面の有効期限が切れたか、不正な送信です。お手数ですが、前の画面に戻って再読み込みしてから、もう一度操作してください。"
 			} else {
 				heading, message = "リクエストを処理できません", "送信された内容を確認できませんでした。前の画面に戻ってもう一度お試しください。"
+				if he == errInvalidText {
+					message = "送信された内容に、文字として読み取れないデータが含まれています。前の画面に戻り、入力し直してからもう一度お試しください。"
+				}
 			}
 		case http.StatusRequestEntityTooLarge:
 			heading, message = "送信サイズが大きすぎます", "送信できるのは4MBまでです。ファイルを小さくしてもう一度お試しください。"
@@ -177,7 +193,7 @@ func (srv *Server) handleError(err error, c echo.Context) {
 				message = "入力された内容が長すぎるか、項目が多すぎます。前の画面に戻って内容を短くしてから、もう一度お試しください。"
 			}
 		case http.StatusTooManyRequests:
-			heading, message = "アクセスが集中しています", "短い時間にたくさんの送信がありました。1分ほど待ってから、もう一度お試しください。"
+			heading, message = "アクセスが集中しています", "短い時間にたくさんの送信がありました。少し時間をおいてから、もう一度お試しください。"
 		}
 	case errors.Is(err, shop.ErrNotFound):
 		status, heading, message = http.StatusNotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。"
@@ -187,7 +203,7 @@ func (srv *Server) handleError(err error, c echo.Context) {
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		message += "（お問い合わせ番号：" + c.Response().Header().Get(echo.HeaderXRequestID) + "）"
 	}
-	page := views.Page{Title: heading, ShopName: srv.shopName(c.Request().Context()), StaticCSS: static.URL("kago.css")}
+	page := views.Page{Title: heading, ShopName: srv.shopName(c.Request().Context()), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js")}
 	if rerr := render(c, status, views.ErrorPage(page, heading, message)); rerr != nil {
 		_ = c.String(status, message)
 	}

@@ -113,7 +113,7 @@ func (srv *Server) signOut(c echo.Context, sc sessionCookie) error {
 // Browsers that send Sec-Fetch-Site are checked by that header instead.
 func (srv *Server) rotateCSRF(c echo.Context) {
 	h := c.Response().Header()
-	kept := h.Values("Set-Cookie")[:0:0]
+	var kept []string
 	for _, v := range h.Values("Set-Cookie") {
 		if !strings.HasPrefix(v, csrfCookie+"=") {
 			kept = append(kept, v)
@@ -209,7 +209,7 @@ func csrfToken(c echo.Context) string {
 // page builds the shared part of a storefront page.
 func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
-	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"),
+	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js"),
 		Meta: views.Meta{Type: "website", Favicon: static.URL("favicon.svg"), PostalJS: static.URL("postal.js")}}
 	if st, err := srv.shop.Settings(ctx); err == nil {
 		p.ShopName, p.Meta.Description = st.ShopName, st.ShopDescription

@@ -19,26 +19,31 @@ func TestStorefrontCategoriesSearchAndPages(t *testing.T) {
 	ctx := context.Background()
 	k.loginAdmin()
 	k.get("/admin/categories")
-	k.post("/admin/categories", url.Values{"name": {"茶器"}, "sort_order": {"1"}})
+	k.post("/admin/categories", url.Values{"name": {"特選"}, "sort_order": {"1"}})
 	k.post("/admin/categories", url.Values{"name": {"空の棚"}, "sort_order": {"2"}})
+	var special string
 	cats, _ := k.db.Categories(ctx, false)
-	tools := strconv.FormatInt(cats[0].ID, 10)
-	// 湯呑み and 急須 go on the 茶器 shelf by CSV.
+	for _, c := range cats {
+		if c.Name == "特選" {
+			special = strconv.FormatInt(c.ID, 10)
+		}
+	}
+	// 湯呑み and 急須 also go on the 特選 shelf, by CSV.
 	var ids []string
 	for _, name := range []string{"美濃焼 湯呑み（藍）", "常滑焼 急須 300ml"} {
 		ids = append(ids, strconv.FormatInt(k.product(func(p store.Product) bool { return p.Name == name }).ID, 10))
 	}
 	k.get("/admin/products/import")
-	r := k.importFile([]byte("商品ID,商品名,販売価格,税率,在庫数,カテゴリ\n"+ids[0]+",美濃焼 湯呑み（藍）,2420,10,30,茶器\n"+ids[1]+",常滑焼 急須 300ml,5500,10,12,茶器\n"), "1")
-	mustContain(t, r.body, "取り込みました")
+	r := k.importFile([]byte("商品ID,商品名,販売価格,税率,在庫数,カテゴリ\n"+ids[0]+",美濃焼 湯呑み（藍）,2420,10,30,茶器|特選\n"+ids[1]+",常滑焼 急須 300ml,5500,10,12,特選|茶器\n"), "1")
+	mustContain(t, r.body, "取り込みました", "カテゴリ：茶器 → 茶器、特選")
 
 	r = k.get("/")
-	mustContain(t, r.body, `aria-label="カテゴリ"`, "すべての商品", "茶器", "（2）", `role="search"`, `name="q"`)
+	mustContain(t, r.body, `aria-label="カテゴリ"`, "すべての商品", "日本茶", "茶器", "特選", "（2）", "（4）", `role="search"`, `name="q"`)
 	if strings.Contains(r.body, "空の棚") {
 		t.Error("an empty category is on the storefront")
 	}
-	r = k.get("/?category=" + tools)
-	mustContain(t, r.body, "<title>茶器 | かご屋 デモショップ</title>", "美濃焼 湯呑み（藍）", "常滑焼 急須 300ml", "2件の商品")
+	r = k.get("/?category=" + special)
+	mustContain(t, r.body, "<title>特選 | かご屋 デモショップ</title>", "美濃焼 湯呑み（藍）", "常滑焼 急須 300ml", "2件の商品")
 	if strings.Contains(r.body, "宇治抹茶 30g缶") {
 		t.Error("the category shows a product off its shelf")
 	}

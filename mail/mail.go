@@ -5,10 +5,15 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
+	"os"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -18,12 +23,14 @@ import (
 
 // Message is a plain-text mail to write to the outbox.
 type Message struct {
-	Kind    string // what the mail is, e.g. "thanks", "order_copy", "test"
-	From    string
-	To      string
-	Subject string
-	Body    string
-	OrderID int64 // the order the mail is about; 0 when none
+	Kind     string // what the mail is, e.g. "thanks", "order_copy", "test"
+	From     string
+	FromName string // the sender's display name (差出人名); empty for none
+	ReplyTo  string // where replies go (返信先); empty: to From
+	To       string
+	Subject  string
+	Body     string
+	OrderID  int64 // the order the mail is about; 0 when none
 }
 
 // SMTPConfig is where mail goes; an empty Host means "keep it in the outbox".
@@ -56,8 +63,23 @@ func (o *Outbox) Enqueue(tx *store.Tx, m Message) (store.Mail, error) {
 	if o.deliver {
 		status = store.MailQueued
 	}
-	return tx.EnqueueMail(store.Mail{Kind: m.Kind, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Status: status,
-		OrderID: sql.NullInt64{Int64: m.OrderID, Valid: m.OrderID != 0}})
+	sm := store.Mail{Kind: m.Kind, From: m.From, FromName: m.FromName, ReplyTo: m.ReplyTo, To: m.To,
+		Subject: m.Subject, Body: m.Body, Status: status,
+		OrderID: sql.NullInt64{Int64: m.OrderID, Valid: m.OrderID != 0}}
+	sm.MessageID = NewMessageID(sm)
+	return tx.EnqueueMail(sm)
+}
+
+// NewMessageID makes a mail's one Message-ID (RFC 5322 3.6.4, without the
+// angle brackets): 128 random bits at the sender's domain.
+func NewMessageID(m store.Mail) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	domain := "kago.invalid"
+	if at := strings.LastIndex(m.From, "@"); at >= 0 && at < len(m.From)-1 {
+		domain = strings.Trim(m.From[at+1:], "<> ")
+	}
+	return hex.EncodeToString(b) + "@" + domain
 }
 
 // Sender delivers one message; SMTP in production, a real in-process SMTP
@@ -119,37 +141,58 @@ func (s *SMTPSender) Send(ctx context.Context, m store.Mail) error {
 		return err
 	}
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8))
-	if err := msg.From(m.From); err != nil {
+	from, err := netmail.ParseAddress(m.From)
+	if err != nil {
 		return fmt.Errorf("from: %w", err)
+	}
+	from.Name = m.FromName
+	msg.FromMailAddress(from)
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return fmt.Errorf("reply-to: %w", err)
+		}
 	}
 	if err := msg.To(m.To); err != nil {
 		return fmt.Errorf("to: %w", err)
 	}
 	msg.Subject(m.Subject)
-	msg.SetDate()
-	msg.SetMessageID()
+	// The same Date and Message-ID on every attempt: a retry after a crash
+	// mid-delivery is the same mail, and mail programs can tell.
+	msg.SetDateWithValue(m.CreatedAt)
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	return client.DialAndSendWithContext(ctx, msg)
 }
 
-// Worker delivers queued mail with retry and backoff; safe to run on several
-// instances because each mail is claimed with a conditional update. The
-// scheduler (package jobs) runs DeliverDue.
+// Worker delivers queued mail with retry and backoff. Each mail is claimed
+// with a conditional UPDATE and a lease before it is sent, and a send is
+// cut off before its lease ends, so two workers (or instances) never send
+// one mail at the same time. The scheduler (package jobs) runs DeliverDue.
 type Worker struct {
 	db     *store.DB
 	sender Sender
 	log    *slog.Logger
 	now    func() time.Time
+	owner  string
 }
 
 // NewWorker returns a worker sending through sender.
 func NewWorker(db *store.DB, sender Sender, log *slog.Logger) *Worker {
-	return &Worker{db: db, sender: sender, log: log, now: db.Now}
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return &Worker{db: db, sender: sender, log: log, now: db.Now, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))}
 }
 
-// claimFor is how long a claimed mail is left alone before another worker may
-// retry it (a worker that died mid-send).
-const claimFor = 2 * time.Minute
+// claimFor is the lease on a claimed mail: after it another worker may
+// retry the mail (the first one died mid-send). sendFor cuts a delivery off
+// well before the lease ends.
+const (
+	claimFor = 2 * time.Minute
+	sendFor  = claimFor - 30*time.Second
+)
 
 // DeliverDue sends every mail that is due now and returns how many were
 // sent. After a failed delivery it stops (the server is likely down) and
@@ -159,7 +202,7 @@ const claimFor = 2 * time.Minute
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
-		m, err := w.db.ClaimMail(ctx, claimFor)
+		m, err := w.db.ClaimMail(ctx, w.owner, claimFor, NewMessageID)
 		if errors.Is(err, store.ErrNotFound) {
 			n, last, err := w.db.MailsAwaitingRetry(ctx)
 			if err == nil && n > 0 {
@@ -170,10 +213,13 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, fmt.Errorf("mail claim: %w", err)
 		}
-		if err := w.sender.Send(ctx, m); err != nil {
+		sendCtx, cancel := context.WithTimeout(ctx, sendFor)
+		err = w.sender.Send(sendCtx, m)
+		cancel()
+		if err != nil {
 			at := w.now().Add(Backoff(m.Attempts))
-			w.log.Warn("mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_at", at, "err", err)
-			if rerr := w.db.RetryMailAt(context.WithoutCancel(ctx), m.ID, at, err.Error()); rerr != nil {
+			w.log.Warn("mail delivery failed", "mail_id", m.ID, "message_id", m.MessageID, "attempt", m.Attempts, "retry_at", at, "err", err)
+			if rerr := w.db.RetryMailAt(context.WithoutCancel(ctx), m.ID, w.owner, at, err.Error()); rerr != nil {
 				return sent, errors.Join(err, rerr)
 			}
 			return sent, fmt.Errorf("mail %d (attempt %d): %w", m.ID, m.Attempts, err)

@@ -1,6 +1,8 @@
 package mail
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -10,36 +12,59 @@ type Template struct {
 	Label   string // how the admin names it
 	Subject string
 	Body    string
+	// Extra names the placeholders this kind has beyond OrderPlaceholders.
+	Extra []string
+	// Manual kinds are written by the merchant from 受注明細, starting from
+	// this text and edited before sending (seed 000, 9-1-2 Ⓙ Ⓚ Ⓜ).
+	Manual bool
+}
+
+// Placeholders lists every name a template of this kind may use, each
+// written {name}: the order's and the kind's own.
+func (t Template) Placeholders() []string {
+	return append(slices.Clone(OrderPlaceholders), t.Extra...)
 }
 
 // Mail kinds.
 const (
-	KindThanks    = "thanks"     // 自動返信メール（サンクスメール）
-	KindOrderCopy = "order_copy" // 受注通知用コピーメール (the thanks mail, copied)
+	KindThanks       = "thanks"        // 自動返信メール（サンクスメール）
+	KindOrderCopy    = "order_copy"    // 受注通知用コピーメール (the thanks mail, copied)
+	KindOrderConfirm = "order_confirm" // 注文確認メール
+	KindShipping     = "shipping"      // 配送通知メール
+	KindCancel       = "cancel"        // キャンセルのお知らせ
+	KindFree         = "free"          // フリーメール
 )
 
 // CopySubjectPrefix starts the subject of the shop's copy of a thanks mail.
 const CopySubjectPrefix = "【受注通知用コピーメール】"
 
-// Placeholders are the names a template may use, each written {name}.
-var Placeholders = []string{"店舗名", "注文番号", "注文日時", "お名前", "メールアドレス", "お支払い方法", "お支払い案内",
-	"注文内容", "商品合計", "送料", "手数料", "値引き", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "注意書き"}
+// OrderPlaceholders are the names every order mail may use.
+var OrderPlaceholders = []string{"店舗名", "注文番号", "注文日時", "お名前", "メールアドレス", "ご注文者", "お支払い方法", "お支払い案内",
+	"注文内容", "商品合計", "送料", "手数料", "値引き", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "署名"}
 
-// Builtins are the texts a new shop starts with, in the order the admin lists them.
-var Builtins = []Template{{
-	Kind:    KindThanks,
-	Label:   "自動返信メール（サンクスメール）",
-	Subject: "【{店舗名}】ご注文ありがとうございます（注文番号：{注文番号}）",
-	Body: `{お名前} 様
+// ShippingPlaceholders are the shipping mail's own names: the parcel.
+var ShippingPlaceholders = []string{"発送日", "配送業者", "送り状番号", "お問い合わせURL"}
 
-このたびは{店舗名}をご利用いただき、誠にありがとうございます。
-下記の内容でご注文を承りました。
+// FreeMailMarker stands where the merchant writes the message of a フリーメール;
+// a free mail still carrying it is not sent.
+const FreeMailMarker = "（ここにお客様へのご連絡内容を入力してください。）"
 
-━━━━━━━━━━━━━━━━━━━━━━
+// orderDetail is the block of an order that the thanks and the
+// confirmation mail share.
+const orderDetail = `━━━━━━━━━━━━━━━━━━━━━━
 ■ご注文番号：{注文番号}
 ■ご注文日時：{注文日時}
 ■お支払い方法：{お支払い方法}
 {お支払い案内}
+
+■ご注文者
+{ご注文者}
+
+■お届け先
+{お届け先}
+■配送方法：{配送方法}
+■お届け希望日時：{お届け希望日時}
+
 ■ご注文内容
 {注文内容}
 ──────────────
@@ -50,17 +75,117 @@ var Builtins = []Template{{
 合計金額　　：{合計金額}
 {税率別内訳}
 
-■お届け先
-{お届け先}
-■配送方法：{配送方法}
-■お届け希望日時：{お届け希望日時}
 ■備考
 {備考}
 ━━━━━━━━━━━━━━━━━━━━━━
-{注意書き}
+`
+
+// Builtins are the texts a new shop starts with, in the order the admin lists them.
+var Builtins = []Template{{
+	Kind:    KindThanks,
+	Label:   "自動返信メール（サンクスメール）",
+	Subject: "【{店舗名}】ご注文ありがとうございます（注文番号：{注文番号}）",
+	Extra:   []string{"注意書き"},
+	Body: `{お名前} 様
+
+このたびは{店舗名}をご利用いただき、誠にありがとうございます。
+下記の内容でご注文を承りました。
+
+` + orderDetail + `{注意書き}
 ご不明な点がございましたら、このメールにご返信ください。
 
-{店舗名}
+{署名}
+`,
+}, {
+	Kind:    KindOrderConfirm,
+	Label:   "注文確認メール",
+	Subject: "【{店舗名}】ご注文内容のご確認（注文番号：{注文番号}）",
+	Manual:  true,
+	Body: `{お名前} 様
+
+このたびは{店舗名}をご利用いただき、誠にありがとうございます。
+ご注文の内容を確認いたしましたので、あらためてお知らせいたします。
+
+` + orderDetail + `
+ご不明な点がございましたら、このメールにご返信ください。
+
+{署名}
+`,
+}, {
+	Kind:    KindShipping,
+	Label:   "配送通知メール",
+	Subject: "【{店舗名}】商品を発送いたしました（注文番号：{注文番号}）",
+	Extra:   ShippingPlaceholders,
+	Manual:  true,
+	Body: `{お名前} 様
+
+このたびは{店舗名}をご利用いただき、誠にありがとうございます。
+ご注文の商品を発送いたしましたので、お知らせいたします。
+
+━━━━━━━━━━━━━━━━━━━━━━
+■発送日：{発送日}
+■配送業者：{配送業者}
+■送り状番号：{送り状番号}
+■お荷物の状況：{お問い合わせURL}
+
+■ご注文番号：{注文番号}
+■ご注文日時：{注文日時}
+
+■お届け先
+{お届け先}
+■お届け希望日時：{お届け希望日時}
+
+■ご注文内容
+{注文内容}
+──────────────
+合計金額　　：{合計金額}
+{税率別内訳}
+━━━━━━━━━━━━━━━━━━━━━━
+
+商品の到着まで、今しばらくお待ちください。
+
+{署名}
+`,
+}, {
+	Kind:    KindCancel,
+	Label:   "キャンセルのお知らせ",
+	Subject: "【{店舗名}】ご注文キャンセルのお知らせ（注文番号：{注文番号}）",
+	Body: `{お名前} 様
+
+{店舗名}をご利用いただき、誠にありがとうございます。
+下記のご注文のキャンセルを承りましたので、お知らせいたします。
+
+━━━━━━━━━━━━━━━━━━━━━━
+■ご注文番号：{注文番号}
+■ご注文日時：{注文日時}
+■お支払い方法：{お支払い方法}
+
+■ご注文内容
+{注文内容}
+──────────────
+合計金額　　：{合計金額}
+━━━━━━━━━━━━━━━━━━━━━━
+
+すでにお支払いいただいた代金は、お支払い方法に応じてご返金いたします。
+またのご利用を心よりお待ちしております。
+
+{署名}
+`,
+}, {
+	Kind:    KindFree,
+	Label:   "フリーメール",
+	Subject: "【{店舗名}】ご注文についてのご連絡（注文番号：{注文番号}）",
+	Manual:  true,
+	Body: `{お名前} 様
+
+{店舗名}をご利用いただき、誠にありがとうございます。
+
+` + FreeMailMarker + `
+
+■ご注文番号：{注文番号}
+■ご注文日時：{注文日時}
+
+{署名}
 `,
 }}
 
@@ -74,12 +199,50 @@ func Builtin(kind string) (Template, bool) {
 	return Template{}, false
 }
 
-// Render fills {placeholders} from vars; unknown names are left as written
-// so a typo is visible in the preview rather than silently dropped.
-func Render(text string, vars map[string]string) string {
-	pairs := make([]string, 0, 2*len(vars))
-	for k, v := range vars {
-		pairs = append(pairs, "{"+k+"}", v)
+var placeholderRe = regexp.MustCompile(`\{([^{}\r\n]*)\}`)
+
+// UnknownPlaceholders lists the {names} in text that are not among names,
+// each once, as written.
+func UnknownPlaceholders(text string, names []string) []string {
+	var out []string
+	for _, m := range placeholderRe.FindAllStringSubmatch(text, -1) {
+		if !slices.Contains(names, m[1]) && !slices.Contains(out, m[0]) {
+			out = append(out, m[0])
+		}
 	}
-	return strings.NewReplacer(pairs...).Replace(text)
+	return out
+}
+
+// Render fills {placeholders} from vars; unknown names are left as written
+// (templates are checked when saved, so they show up in the preview).
+//
+// A line whose placeholders all came out empty, and which holds nothing
+// else but spaces or a label ending in 「：」, is left out: a COD fee line
+// of a bank-transfer order or an empty 注意書き leaves no blank line, and
+// 「■お荷物の状況：」 disappears when the carrier has no tracking page.
+func Render(text string, vars map[string]string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		names := placeholderRe.FindAllStringSubmatch(line, -1)
+		empty := len(names) > 0
+		for _, m := range names {
+			if v, ok := vars[m[1]]; !ok || v != "" {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			rest := strings.TrimSpace(placeholderRe.ReplaceAllString(line, ""))
+			if rest == "" || strings.HasSuffix(rest, "：") {
+				continue
+			}
+		}
+		b.WriteString(placeholderRe.ReplaceAllStringFunc(line, func(ph string) string {
+			if v, ok := vars[ph[1:len(ph)-1]]; ok {
+				return v
+			}
+			return ph
+		}))
+	}
+	return b.String()
 }

@@ -66,7 +66,7 @@ func (s *Shop) EnsureAdmin(ctx context.Context, email, password string) (FirstAd
 		return FirstAdmin{}, errors.New("admin e-mail is not a valid address")
 	}
 	res := FirstAdmin{Email: email}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	ensure := func(tx *store.Tx) error {
 		n, err := tx.CountAdmins()
 		if err != nil {
 			return err
@@ -97,6 +97,12 @@ func (s *Shop) EnsureAdmin(ctx context.Context, email, password string) (FirstAd
 		_, err = tx.InsertAdmin(email, string(hash))
 		res.Created = err == nil
 		return err
+	}
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := ensure(tx); err != nil {
+			return err
+		}
+		return defaultCopyAddress(tx)
 	})
 	return res, err
 }

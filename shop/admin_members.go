@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"kago/documents"
 	"kago/model"
 	"kago/store"
 )
@@ -178,9 +179,11 @@ func (m *Members) ExportMembersCSV(ctx context.Context, f store.MemberFilter, w 
 		if mem.Linked() {
 			linked = "連携済み"
 		}
+		text := documents.Text
 		return cw.Write([]string{strconv.FormatInt(mem.ID, 10), MemberStatusLabel(mem.Status), MemberSourceLabel(mem.Source),
-			cell(mem.LoginID), cell(mem.Email), cell(a.FamilyName), cell(a.GivenName), cell(a.FamilyKana), cell(a.GivenKana), cell(a.Phone),
-			cell(a.PostalCode), cell(a.Prefecture), cell(a.City), cell(a.Address1), cell(a.Address2), strconv.FormatInt(mem.Points, 10),
+			text(mem.LoginID), text(mem.Email), text(a.FamilyName), text(a.GivenName), text(a.FamilyKana), text(a.GivenKana),
+			documents.KeepDigits(a.Phone), documents.KeepDigits(a.PostalCode), text(a.Prefecture), text(a.City), text(a.Address1),
+			text(a.Address2), strconv.FormatInt(mem.Points, 10),
 			when(mem.CreatedAt), when(mem.WithdrawnAt), linked, when(mem.AmazonLinkedAt)})
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kago/amazonpay"
+	"kago/model"
 	"kago/store"
 )
 
@@ -340,7 +341,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 			ChargeAmount: amazonpay.PtrJPY(order.Total), PresentmentCurrency: amazonpay.CurrencyJPY},
 		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantReferenceID: payment.MerchantReference, MerchantStoreName: truncateRunes(st.ShopName, 50),
 			NoteToBuyer: truncateRunes("ご注文番号 "+strconv.FormatInt(order.Number, 10), 255)},
-	})
+	}, callTag(order.ID, 0))
 	if err != nil {
 		reason := amazonpay.ReasonCode(err)
 		if reason == "" || isRetryable(err) {
@@ -349,7 +350,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 			s.log.Warn("amazon pay update not confirmed", "order_id", order.ID, "err", err)
 			return "", order, Invalid(msgAmazonUnavailable)
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, reason, err.Error(), ""); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, actorCustomer, reason, err.Error(), ""); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
@@ -359,7 +360,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		for _, c := range cs.Constraints {
 			reason = c.ConstraintID // what keeps the session from going on, as Amazon names it
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, actorCustomer, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
@@ -394,7 +395,7 @@ func (s *Shop) CompleteAmazonOrder(ctx context.Context, sessionID string) (store
 		return store.Order{}, err
 	}
 	if won {
-		if err := s.completeAmazon(ctx, p); err != nil {
+		if err := s.completeAmazon(ctx, p, actorCustomer); err != nil {
 			return store.Order{}, err
 		}
 	} else if err := s.waitAmazon(ctx, p.OrderID); err != nil {
@@ -444,10 +445,11 @@ func (s *Shop) waitAmazon(ctx context.Context, orderID int64) error {
 	return nil
 }
 
-// completeAmazon runs after this request won the claim: it calls Amazon and
-// records the answer as Amazon gave it. Whatever happens the payment leaves
-// 'completing'.
-func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error {
+// completeAmazon runs after this request (the buyer's return, or the
+// recovery job: actor) won the claim: it calls Amazon and records the
+// answer as Amazon gave it, the charge permission and the charge in the
+// ledger. Whatever happens the payment leaves 'completing'.
+func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment, actor model.Actor) error {
 	a, err := s.AmazonPaySettings(ctx)
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, err)
@@ -463,18 +465,19 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error 
 		if ok, err := s.reserveAgain(ctx, p.OrderID); err != nil {
 			return s.releaseAmazon(ctx, p.OrderID, err)
 		} else if !ok {
-			return s.failAmazonOrder(ctx, p.OrderID, ReasonReservationLapsed, "", "")
+			return s.failAmazonOrder(ctx, p.OrderID, actor, ReasonReservationLapsed, "", "")
 		}
 	}
 	// The key is built from the checkout session ID, which Amazon made
 	// unique, not from the shop's order number (AMAZON-PAY.md section 9).
 	key := amazonpay.IdempotencyKey("complete", p.CheckoutSessionID)
-	cs, err := client.CompleteCheckoutSession(ctx, p.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(p.Amount)}, key)
+	tag := callTag(p.OrderID, 0)
+	cs, err := client.CompleteCheckoutSession(ctx, p.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(p.Amount)}, key, tag)
 	if reason := amazonpay.ReasonCode(err); err != nil && reason != "" && !isRetryable(err) {
 		// Refused: ask Amazon what the session is. A canceled one says why
 		// (BuyerCanceled, Declined, Expired, AmazonCanceled); a completed
 		// one means an earlier answer was lost.
-		got, gerr := client.GetCheckoutSession(ctx, p.CheckoutSessionID)
+		got, gerr := client.GetCheckoutSession(ctx, p.CheckoutSessionID, tag)
 		switch {
 		case gerr != nil:
 			return s.releaseAmazon(ctx, p.OrderID, gerr)
@@ -486,39 +489,41 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment) error 
 			if r == "" {
 				r = reason
 			}
-			return s.failAmazonOrder(ctx, p.OrderID, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
+			return s.failAmazonOrder(ctx, p.OrderID, actor, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
 		case got.StatusDetails.State == amazonpay.StateCompleted:
 			cs, err = got, nil
 		default:
-			return s.failAmazonOrder(ctx, p.OrderID, reason, err.Error(), got.StatusDetails.State)
+			return s.failAmazonOrder(ctx, p.OrderID, actor, reason, err.Error(), got.StatusDetails.State)
 		}
 	}
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, err)
 	}
 	p.ChargePermissionID, p.ChargeID = cs.ChargePermissionID, cs.ChargeID
-	// What Amazon holds now: the charge's state, or the permission's when
-	// the sale method made no charge (Confirm). Unknown until read.
-	p.AmazonState, p.Instrument = "", ""
-	if perm, err := client.GetChargePermission(ctx, p.ChargePermissionID); err == nil {
+	// What Amazon holds now, for the ledger: the permission and the charge
+	// (none for Confirm). An object Amazon did not answer for is recorded
+	// as not read yet (state ""), never guessed; 最新の状態に更新 reads it.
+	objs := amazonObjects{permission: &model.ChargePermission{ID: p.ChargePermissionID}}
+	if perm, err := client.GetChargePermission(ctx, p.ChargePermissionID, tag); err == nil {
 		p.Instrument = paymentDescriptor(perm.PaymentPreferences)
-		if p.ChargeID == "" {
-			p.AmazonState = perm.StatusDetails.State
-		}
+		objs.permission = permissionFrom(perm, s.db.Now())
 	} else {
+		p.Instrument = ""
 		s.log.Warn("amazon pay permission not read after completion", "order_id", p.OrderID, "err", err)
 	}
 	if p.ChargeID != "" {
-		if ch, err := client.GetCharge(ctx, p.ChargeID); err == nil {
-			p.AmazonState = ch.StatusDetails.State
-			if ch.StatusDetails.State == amazonpay.StateDeclined {
-				return s.failAmazonOrder(ctx, p.OrderID, ch.StatusDetails.ReasonCode, ch.StatusDetails.ReasonDescription, ch.StatusDetails.State)
+		ch := model.Charge{ID: p.ChargeID, PermissionID: p.ChargePermissionID, Amount: p.Amount}
+		if got, err := client.GetCharge(ctx, p.ChargeID, tag); err == nil {
+			if got.StatusDetails.State == amazonpay.StateDeclined {
+				return s.failAmazonOrder(ctx, p.OrderID, actor, got.StatusDetails.ReasonCode, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
 			}
+			ch = chargeFrom(got, s.db.Now())
 		} else {
 			s.log.Warn("amazon pay charge not read after completion", "order_id", p.OrderID, "err", err)
 		}
+		objs.charges = []model.Charge{ch}
 	}
-	return s.finishAmazonOrder(ctx, p, a)
+	return s.finishAmazonOrder(ctx, p, a, objs, actor)
 }
 
 // TestPayment tells whether a payment was made in the emulator or Amazon's
@@ -554,27 +559,30 @@ func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) er
 	return ErrAmazonPending
 }
 
-// finishAmazonOrder records a completed payment and completes the order in
-// one transaction: status, payment, history, mails, and the ordered lines
-// leave the cart.
-func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings) error {
-	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+// finishAmazonOrder records a completed payment through the recorder and
+// completes the order in one transaction: the completion record, the
+// order's status, the permission and charge as Amazon reported them, the
+// events, the mails, and the ordered lines leave the cart.
+func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings, objs amazonObjects, actor model.Actor) error {
+	return s.record(ctx, p.OrderID, actor, func(r *recorder) error {
+		tx := r.tx
 		p.State = store.AmazonDone
 		if err := tx.UpdateAmazonPayment(p); err != nil {
 			return err
 		}
-		if err := tx.SetOrderStatus(p.OrderID, store.OrderPending, store.OrderNew); err != nil {
-			return err
-		}
-		if err := tx.SetPaymentStatus(p.OrderID, p.AmazonState); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("Amazonリファレンス ID %s / %s / %s", p.ChargePermissionID, SaleMethodLabel(p.SaleMethod), amazonStateOrUnknown(p.AmazonState))
-		if err := tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済完了", detail); err != nil {
-			return err
-		}
 		o, err := tx.Order(p.OrderID)
 		if err != nil {
+			return err
+		}
+		if err := r.orderStatus(o, store.OrderNew, nil); err != nil {
+			return err
+		}
+		complete := model.Operation{Kind: model.OpComplete}
+		if err := r.event(model.Event{Kind: model.EventAmazonOperation, Operation: model.OpComplete, Result: model.OpSucceeded,
+			ObjectID: p.ChargePermissionID, Amount: p.Amount}); err != nil {
+			return err
+		}
+		if err := r.saveAmazon(objs, complete); err != nil {
 			return err
 		}
 		kv, err := tx.Settings()
@@ -602,37 +610,29 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 // testPaymentNote heads the notes of a thanks mail for a test payment.
 const testPaymentNote = "【テスト決済】このご注文はAmazon Payのテスト環境でのお支払いです。実際の請求は発生しません。\n"
 
-// amazonStateOrUnknown names a state the shop could not read yet.
-func amazonStateOrUnknown(state string) string {
-	if state == "" {
-		return "状態未確認（「最新の状態に更新」で確認）"
-	}
-	return state
-}
-
 // failAmazonOrder keeps the order as 決済失敗 with the reason and gives its
 // stock back; the shopper's cart is untouched. amazonState is the state
-// Amazon reported for the session or charge ("" when Amazon reported none).
-func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, reason, detail, amazonState string) error {
+// Amazon reported for the session or charge ("" when Amazon reported none);
+// actor is who brought the failure about.
+func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, actor model.Actor, reason, detail, amazonState string) error {
 	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		p, err := tx.AmazonPayment(orderID)
 		if err != nil {
 			return err
 		}
-		return failAmazonOrderTx(tx, p, reason, detail, amazonState)
+		return failAmazonOrderTx(tx, p, actor, reason, detail, amazonState)
 	})
 }
 
-func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, reason, detail, amazonState string) error {
+// failAmazonOrderTx is failAmazonOrder inside the caller's transaction: the
+// recorder writes the status change and the completion's failed outcome.
+func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, actor model.Actor, reason, detail, amazonState string) error {
 	if p.State == store.AmazonFailed || p.State == store.AmazonDone {
 		return nil
 	}
 	stockHeld := !p.StockReleased
 	p.State, p.ReasonCode, p.ReasonText, p.AmazonState, p.StockReleased = store.AmazonFailed, reason, truncateRunes(detail, 500), amazonState, true
 	if err := tx.UpdateAmazonPayment(p); err != nil {
-		return err
-	}
-	if err := tx.SetOrderStatus(p.OrderID, store.OrderPending, store.OrderFailed); err != nil {
 		return err
 	}
 	if err := tx.SetPaymentStatus(p.OrderID, store.AmazonFailed); err != nil {
@@ -646,7 +646,21 @@ func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, reason, detail, amaz
 	if err := returnOrderBenefits(tx, p.OrderID); err != nil {
 		return err
 	}
-	return tx.AddOrderHistory(p.OrderID, "Amazon Pay", "決済失敗", reason)
+	// The stock is back (now, or when the reservation lapsed): it never goes
+	// back again for this order.
+	if _, err := tx.ClaimStockReturn(p.OrderID); err != nil {
+		return err
+	}
+	o, err := tx.Order(p.OrderID)
+	if err != nil {
+		return err
+	}
+	r := &recorder{tx: tx, orderID: p.OrderID, actor: actor}
+	if err := r.orderStatus(o, store.OrderFailed, nil); err != nil {
+		return err
+	}
+	return r.event(model.Event{Kind: model.EventAmazonOperation, Operation: model.OpComplete, Result: model.OpFailed, ReasonCode: reason,
+		Amount: p.Amount})
 }
 
 func returnOrderStock(tx *store.Tx, orderID int64) error {
@@ -775,7 +789,7 @@ func (s *Shop) RecoverAmazonOrders(ctx context.Context, olderThan time.Duration)
 		if !won {
 			continue
 		}
-		err = s.completeAmazon(ctx, p)
+		err = s.completeAmazon(ctx, p, actorSystem)
 		switch {
 		case errors.Is(err, ErrAmazonPending):
 		case err != nil:

@@ -314,7 +314,8 @@ func (s *deps) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 		return s.amazon.client, nil
 	}
 	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKeyPEM: []byte(a.PrivateKeyPEM), Sandbox: a.Environment != EnvLive,
-		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay}
+		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay,
+		Observer: s.observeAmazon}
 	if a.Environment == EnvEmulator {
 		if s.amazon.env.EmulatorURL == "" {
 			return nil, fmt.Errorf("amazon pay: emulator mode without an emulator URL")
@@ -357,6 +358,21 @@ func (s *Shop) EmulatorMerchant(ctx context.Context) (merchantID, storeID, publi
 		return err
 	})
 	return emulatorMerchantID, emulatorStoreID, emulatorPublicKeyID, publicKeyPEM, err
+}
+
+// EmulatorKey returns the private key of the shop's emulator merchant
+// account (made by EmulatorMerchant on first use). The shop signs its
+// registration with a separately running emulator with it: only the owner
+// of the key can change the account there.
+func (s *Shop) EmulatorKey(ctx context.Context) (*rsa.PrivateKey, error) {
+	if _, _, _, _, err := s.EmulatorMerchant(ctx); err != nil {
+		return nil, err
+	}
+	kv, err := s.db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return amazonpay.ParsePrivateKey([]byte(kv[apPrefix+"emulator_key"]))
 }
 
 // IPNURL is the address Amazon posts notifications to (shown to copy).

@@ -41,8 +41,8 @@ type ProductList struct {
 	Pages    int // at least 1
 }
 
-// Query bounds and normalises a list query. A page number past the end or
-// below 1 is clamped, a search is cut at 100 characters.
+// list returns page (1-based) of size products matching q. A page number
+// past the end or below 1 is clamped, a search is cut at 100 characters.
 func (c *Catalog) list(ctx context.Context, q model.ProductQuery, page, size int) (ProductList, error) {
 	if r := []rune(strings.TrimSpace(q.Text)); len(r) > 100 {
 		q.Text = string(r[:100])
@@ -309,6 +309,9 @@ func (c *Catalog) CreateProduct(ctx context.Context, in ProductInput, images []I
 	}
 	p := f.Product
 	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := categoriesExist(tx, f.Categories); err != nil {
+			return err
+		}
 		if p, err = tx.InsertProduct(p); err != nil {
 			return err
 		}
@@ -351,6 +354,9 @@ func (c *Catalog) UpdateProduct(ctx context.Context, id int64, in ProductInput, 
 		if err != nil {
 			return err
 		}
+		if err := categoriesExist(tx, f.Categories); err != nil {
+			return err
+		}
 		current := productValues(cur, curCats)
 		write, conflicts := mergeForm(in.Base, typed, current)
 		if len(conflicts) > 0 {
@@ -381,25 +387,50 @@ func (c *Catalog) UpdateProduct(ctx context.Context, id int64, in ProductInput, 
 	return saved, nil
 }
 
+// categoriesExist checks, inside the write, that no chosen category was
+// deleted after the form was checked.
+func categoriesExist(tx *store.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	cats, err := tx.Categories()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(cats, func(c model.Category) bool { return c.ID == id }) {
+			return &InputError{Fields: map[string]string{"categories": "カテゴリを選び直してください（削除されたカテゴリがあります）。"}}
+		}
+	}
+	return nil
+}
+
 // DuplicateProduct copies a product (複製) as an unpublished draft with no
 // stock, its categories and copies of its pictures, and returns the copy.
 func (c *Catalog) DuplicateProduct(ctx context.Context, id int64) (store.Product, error) {
-	d, err := c.Detail(ctx, id, false)
+	images, err := c.db.ProductImages(ctx, id)
 	if err != nil {
 		return store.Product{}, err
 	}
-	paths, err := c.copyImages(d.Images)
+	paths, err := c.copyImages(images)
 	if err != nil {
 		return store.Product{}, err
 	}
-	p := d.Product
-	name := []rune(p.Name + "（コピー）")
-	p.Name, p.Published, p.Stock, p.ImagePath = string(name[:min(len(name), 100)]), false, 0, ""
+	var p store.Product
 	err = c.db.WithTx(ctx, func(tx *store.Tx) error {
+		if p, err = tx.Product(id); err != nil {
+			return err
+		}
+		cats, err := tx.ProductCategoryIDs(id)
+		if err != nil {
+			return err
+		}
+		name := []rune(p.Name + "（コピー）")
+		p.Name, p.Published, p.Stock, p.ImagePath = string(name[:min(len(name), 100)]), false, 0, ""
 		if p, err = tx.InsertProduct(p); err != nil {
 			return err
 		}
-		if err := tx.SetProductCategories(p.ID, d.CategoryIDs); err != nil {
+		if err := tx.SetProductCategories(p.ID, cats); err != nil {
 			return err
 		}
 		return addImages(tx, p.ID, paths)
@@ -426,12 +457,23 @@ func (c *Catalog) SetPublished(ctx context.Context, id int64, published bool) (s
 	return p, err
 }
 
-// CategoryInput is the category form as typed.
+// CategoryInput is the category form as typed; Base (CategoryBase) is
+// set on the forms of existing categories.
 type CategoryInput struct {
 	Name, SortOrder string
+	Base            string
 }
 
-// SaveCategory creates (id 0) or renames a category. Names are unique.
+func categoryValues(c model.Category) map[string]string {
+	return map[string]string{"name": c.Name, "sort_order": strconv.Itoa(c.SortOrder)}
+}
+
+// CategoryBase fingerprints a category for its form (lost updates).
+func CategoryBase(c model.Category) string { return FormBase(categoryValues(c)) }
+
+// SaveCategory creates (id 0) or renames a category. Names are unique. A
+// rename writes only what the form changed and refuses a field changed
+// meanwhile in another window (*StaleFormError).
 func (c *Catalog) SaveCategory(ctx context.Context, id int64, in CategoryInput) (model.Category, error) {
 	cat := model.Category{ID: id, Name: strings.TrimSpace(in.Name)}
 	fields := map[string]string{}
@@ -453,6 +495,30 @@ func (c *Catalog) SaveCategory(ctx context.Context, id int64, in CategoryInput) 
 			var err error
 			cat, err = tx.InsertCategory(cat)
 			return err
+		}
+		cats, err := tx.Categories()
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(cats, func(c model.Category) bool { return c.ID == id })
+		if i < 0 {
+			return ErrNotFound
+		}
+		typed, current := categoryValues(cat), categoryValues(cats[i])
+		write, conflicts := mergeForm(in.Base, typed, current)
+		if len(conflicts) > 0 {
+			return staleForm(conflicts, current, func(field, value string) (string, string) {
+				if field == "name" {
+					return "カテゴリ名", value
+				}
+				return "表示順", value
+			})
+		}
+		if !slices.Contains(write, "name") {
+			cat.Name = cats[i].Name
+		}
+		if !slices.Contains(write, "sort_order") {
+			cat.SortOrder = cats[i].SortOrder
 		}
 		return tx.UpdateCategory(cat)
 	})

@@ -3,13 +3,16 @@ package shop
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
@@ -120,9 +123,9 @@ type ImportReport struct {
 	Rows                         []ImportRow
 	New, Updated, Unchanged, Bad int
 	Applied                      bool
-	// Text is the file as UTF-8, for the confirmation form after a clean
-	// dry run.
-	Text string
+	// Token names the file a clean dry run kept for 取り込む
+	// (ImportCheckedCSV); the form carries it instead of the file.
+	Token string
 }
 
 // Clean tells whether the file may be imported as it is.
@@ -132,11 +135,45 @@ func (r ImportReport) Clean() bool { return len(r.FileErrors) == 0 && r.Bad == 0
 // and every row is good, writes it in one transaction: new rows become
 // products, rows with a 商品ID update only the fields whose value differs
 // from the stored one. A dry run (apply false) or a file with any bad row
-// writes nothing. Only a database failure is returned as an error.
+// writes no product; a clean dry run keeps the file for a day under
+// ImportReport.Token. Only a database failure is returned as an error.
 func (c *Catalog) ImportProductsCSV(ctx context.Context, data []byte, apply bool) (ImportReport, error) {
 	var rep ImportReport
+	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		rep, err = importCSV(tx, data, apply)
+		return err
+	})
+	return rep, err
+}
+
+// ImportCheckedCSV imports the file a clean dry run kept under token, in
+// the transaction that takes it: checked again against the products as
+// they are now, and written only if still clean.
+func (c *Catalog) ImportCheckedCSV(ctx context.Context, token string) (ImportReport, error) {
+	var rep ImportReport
+	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+		body, err := tx.TakeProductImport(token)
+		if errors.Is(err, store.ErrNotFound) {
+			rep.FileErrors = []string{"確認したファイルが見つかりません（取り込み済みか、確認から1日以上たっています）。もう一度ファイルを選んでください。"}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rep, err = importCSV(tx, []byte(body), true)
+		return err
+	})
+	return rep, err
+}
+
+// keepChecked is how long a checked file waits for 取り込む.
+const keepChecked = 24 * time.Hour
+
+func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
+	var rep ImportReport
 	text, enc, msg := decodeCSVText(data)
-	rep.Encoding, rep.Text = enc, text
+	rep.Encoding = enc
 	if msg != "" {
 		rep.FileErrors = append(rep.FileErrors, msg)
 		return rep, nil
@@ -159,8 +196,7 @@ func (c *Catalog) ImportProductsCSV(ctx context.Context, data []byte, apply bool
 		rep.FileErrors = append(rep.FileErrors, fmt.Sprintf("一度に取り込めるのは%d行までです（このファイルは%d行）。ファイルを分けてください。", MaxImportRows, len(records)-1))
 		return rep, nil
 	}
-	errApplied := errors.New("dry run")
-	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := func() error {
 		cats, err := tx.Categories()
 		if err != nil {
 			return err
@@ -303,8 +339,12 @@ func (c *Catalog) ImportProductsCSV(ctx context.Context, data []byte, apply bool
 			rep.addRow(row)
 			plan = append(plan, planned{row: len(rep.Rows) - 1, f: f, columns: columns, cats: changedCats})
 		}
-		if !apply || !rep.Clean() {
-			return errApplied
+		switch {
+		case !rep.Clean():
+			return nil
+		case !apply:
+			rep.Token = newToken()
+			return tx.PutProductImport(rep.Token, text, tx.Now().Add(-keepChecked))
 		}
 		for _, pl := range plan {
 			id := pl.f.ID
@@ -328,11 +368,15 @@ func (c *Catalog) ImportProductsCSV(ctx context.Context, data []byte, apply bool
 		}
 		rep.Applied = true
 		return nil
-	})
-	if errors.Is(err, errApplied) {
-		err = nil
-	}
+	}()
 	return rep, err
+}
+
+// newToken is a random ID for a kept file.
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // productFieldOrder is the order fields are reported in.

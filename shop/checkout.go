@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"kago/jp"
-	"kago/mail"
 	"kago/store"
 )
 
@@ -664,7 +662,7 @@ func giveUpReplacedOrder(tx *store.Tx, orderID int64) error {
 	}
 	switch p.State {
 	case store.AmazonPending:
-		return failAmazonOrderTx(tx, p, ReasonShopperChangedOrder, "", "")
+		return failAmazonOrderTx(tx, p, actorCustomer, ReasonShopperChangedOrder, "", "")
 	case store.AmazonCompleting:
 		return Invalid(msgReplacedPaying)
 	}
@@ -697,105 +695,6 @@ func newOrder(checkoutID string, d Draft, q Quote) store.Order {
 		o.Lines = append(o.Lines, store.OrderLine{ProductID: l.ProductID, Name: l.Name, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Quantity: l.Quantity})
 	}
 	return o
-}
-
-// enqueueThanks writes the thanks mail to the buyer and its copy to the
-// shop, in the order's transaction: both exist exactly when the order does.
-// A test payment (test) is marked in the subject and the notes whatever the
-// template says.
-func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string, test bool) error {
-	tmpl, err := mailTemplateTx(tx, mail.KindThanks)
-	if err != nil {
-		return err
-	}
-	vars := OrderMailVars(o, st)
-	if test {
-		notes = testPaymentNote + notes
-	}
-	if notes != "" {
-		vars["注意書き"] = notes + "\n"
-	}
-	subject, body := mail.Render(tmpl.Subject, vars), mail.Render(tmpl.Body, vars)
-	if test {
-		subject = "【テスト決済】" + subject
-	}
-	if _, err := s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindThanks, From: st.SenderEmail, To: o.Email, Subject: subject, Body: body, OrderID: o.ID}); err != nil {
-		return err
-	}
-	_, err = s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindOrderCopy, From: st.SenderEmail, To: st.NotifyEmail,
-		Subject: mail.CopySubjectPrefix + subject, Body: body, OrderID: o.ID})
-	return err
-}
-
-// OrderMailVars are the placeholder values of an order's mails.
-func OrderMailVars(o store.Order, st Settings) map[string]string {
-	var lines strings.Builder
-	for _, l := range o.Lines {
-		mark := ""
-		if l.TaxRate == TaxReduced {
-			mark = "※"
-		}
-		fmt.Fprintf(&lines, "%s%s\n　%s × %d = %s\n", mark, l.Name, jp.Yen(l.UnitPrice), l.Quantity, jp.Yen(l.Subtotal()))
-	}
-	if o.Total8 > 0 {
-		lines.WriteString("（※は軽減税率8%対象商品です）\n")
-	}
-	var rates []string
-	if o.Total10 > 0 {
-		rates = append(rates, fmt.Sprintf("（10%%対象 %s 内消費税 %s）", jp.Yen(o.Total10), jp.Yen(o.Tax10)))
-	}
-	if o.Total8 > 0 {
-		rates = append(rates, fmt.Sprintf("（8%%対象 %s 内消費税 %s）", jp.Yen(o.Total8), jp.Yen(o.Tax8)))
-	}
-	fee := ""
-	if o.CODFee > 0 {
-		fee = "代引き手数料：" + jp.Yen(o.CODFee)
-	}
-	guide := ""
-	switch o.PaymentMethod {
-	case PayBank:
-		guide = "下記口座へ合計金額をお振り込みください。ご入金を確認後、商品を発送いたします。\n" + st.BankDetails + "\n"
-	case PayCOD:
-		guide = "商品お届け時に配達員へ合計金額をお支払いください。\n"
-	}
-	dest := o.Buyer
-	if !o.Destination.SameAsBuyer {
-		dest = o.Destination.Address
-	}
-	when := "指定なし"
-	if o.DeliveryDate != "" || o.DeliveryTime != "" {
-		label, _ := DeliveryTimeLabel(o.DeliveryTime)
-		date := o.DeliveryDate
-		if date == "" {
-			date = "日付指定なし"
-		}
-		when = date + " " + label
-	}
-	notes := o.Notes
-	if notes == "" {
-		notes = "なし"
-	}
-	return map[string]string{
-		"店舗名":     st.ShopName,
-		"注文番号":    fmt.Sprint(o.Number),
-		"注文日時":    o.CreatedAt.In(Japan).Format("2006年01月02日 15:04"),
-		"お名前":     o.Buyer.FullName(),
-		"メールアドレス": o.Email,
-		"お支払い方法":  PaymentMethodLabel(o.PaymentMethod),
-		"お支払い案内":  guide,
-		"注文内容":    strings.TrimRight(lines.String(), "\n"),
-		"商品合計":    jp.Yen(o.Subtotal),
-		"送料":      jp.Yen(o.ShippingFee),
-		"手数料":     fee,
-		"値引き":     discountLine(o),
-		"合計金額":    jp.Yen(o.Total),
-		"税率別内訳":   strings.Join(rates, "\n"),
-		"お届け先":    FormatAddress(dest),
-		"配送方法":    DeliveryMethodLabel(o.DeliveryMethod),
-		"お届け希望日時": when,
-		"備考":      notes,
-		"注意書き":    "",
-	}
 }
 
 // FormatAddress writes an address the way a Japanese label reads.

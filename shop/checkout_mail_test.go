@@ -1,9 +1,11 @@
 package shop_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	netmail "net/mail"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +32,10 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := shop.New(db, mail.NewOutbox(cfg), log, t.TempDir())
 	if _, err := s.SeedDemo(ctx, "/static/"); err != nil {
+		t.Fatal(err)
+	}
+	// The first admin's address receives the shop's copies.
+	if _, err := s.EnsureAdmin(ctx, "owner@example.jp", "correct-horse-battery"); err != nil {
 		t.Fatal(err)
 	}
 	products, _ := db.Products(ctx, true)
@@ -63,10 +69,31 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	thanks, copyMail := got[0], got[1]
 	num := "（注文番号：" + itoa(o.Number) + "）"
 	if thanks.To[0] != "taro@example.jp" || !strings.Contains(thanks.Subject, num) || !strings.Contains(thanks.Body, "判図 太郎") ||
-		!strings.Contains(thanks.Body, "代引き手数料：330円") || !strings.Contains(thanks.Body, "8%対象") {
+		!strings.Contains(thanks.Body, "代引き手数料：330円") || !strings.Contains(thanks.Body, "8%対象") ||
+		!strings.Contains(strings.ReplaceAll(thanks.Body, "\r\n", "\n"), "■ご注文者\n判図 太郎（ハンズ　タロウ） 様") {
 		t.Fatalf("thanks mail %q\n%s", thanks.Subject, thanks.Body)
 	}
-	if copyMail.To[0] != "orders@example.com" || !strings.HasPrefix(copyMail.Subject, "【受注通知用コピーメール】") || copyMail.Body != thanks.Body {
+	// The sender carries the shop's name; replies go to the sender.
+	if h := header(t, thanks.Raw, "From"); !strings.Contains(h, "shop@example.com") || !strings.Contains(h, "=?") {
+		t.Errorf("From %q: no display name", h)
+	}
+	if copyMail.To[0] != "owner@example.jp" || !strings.HasPrefix(copyMail.Subject, "【受注通知用コピーメール】") || copyMail.Body != thanks.Body {
 		t.Fatalf("copy mail %q to %v", copyMail.Subject, copyMail.To)
 	}
+	// Each mail went out with the Message-ID the outbox keeps for it.
+	stored, _ := db.OrderMails(ctx, o.ID)
+	if len(stored) != 2 || thanks.MessageID != "<"+stored[0].MessageID+">" || copyMail.MessageID != "<"+stored[1].MessageID+">" ||
+		thanks.MessageID == copyMail.MessageID {
+		t.Fatalf("Message-IDs sent %s and %s, stored %+v", thanks.MessageID, copyMail.MessageID, stored)
+	}
+}
+
+// header reads one header of a raw message, decoded as it was sent.
+func header(t *testing.T, raw []byte, name string) string {
+	t.Helper()
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Header.Get(name)
 }

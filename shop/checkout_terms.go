@@ -34,7 +34,7 @@ func (d Draft) Terms(st Settings, saleMethod string) PurchaseTerms {
 	case d.Form.PaymentMethod == PayCOD:
 		t.PaymentTiming = "商品のお届け時に、配達員に現金でお支払いください（代引き手数料がかかります）。"
 	default:
-		t.PaymentTiming = fmt.Sprintf("前払いです。ご注文日から%d日以内に、ご注文後にお送りするメールに記載の口座へお振り込みください。振込手数料はお客様のご負担となります。", st.BankTransferDays)
+		t.PaymentTiming = fmt.Sprintf("前払いです。ご注文日から%d日以内に、ご注文後にお送りするメールに記載の口座へお振り込みください。振込手数料はお客様のご負担となります。", st.TransferDays)
 	}
 	return t
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"kago/model"
 	"kago/store"
 )
 
@@ -26,8 +27,16 @@ var demoProducts = []store.Product{
 	{Name: "ギフトボックス（3点用）", Description: "お茶とお菓子を3点まで詰められる化粧箱です。", Price: 330, TaxRate: TaxStandard, Stock: 500, ImagePath: "demo/giftbox.svg"},
 }
 
-// SeedDemo fills an empty catalog with the demo products; it does nothing
-// when the shop already has products. It reports how many it added.
+// demoCategories are the demo shop's shelves; demoShelf puts each demo
+// product (by index) on one.
+var (
+	demoCategories = []string{"日本茶", "和菓子", "茶器", "手ぬぐい・ギフト"}
+	demoShelf      = []int{0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3}
+)
+
+// SeedDemo fills an empty catalog with the demo products and their
+// categories; it does nothing when the shop already has products. It
+// reports how many products it added.
 func (s *Shop) SeedDemo(ctx context.Context, staticPrefix string) (int, error) {
 	added := 0
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
@@ -35,10 +44,22 @@ func (s *Shop) SeedDemo(ctx context.Context, staticPrefix string) (int, error) {
 		if err != nil || n > 0 {
 			return err
 		}
+		var shelves []int64
+		for i, name := range demoCategories {
+			c, err := tx.InsertCategory(model.Category{Name: name, SortOrder: (i + 1) * 10})
+			if err != nil {
+				return err
+			}
+			shelves = append(shelves, c.ID)
+		}
 		for i, p := range demoProducts {
 			p.Published, p.SortOrder = true, (i+1)*10
 			p.ImagePath = staticPrefix + p.ImagePath
-			if _, err := tx.InsertProduct(p); err != nil {
+			p, err := tx.InsertProduct(p)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetProductCategories(p.ID, []int64{shelves[demoShelf[i]]}); err != nil {
 				return err
 			}
 			added++

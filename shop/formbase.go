@@ -68,13 +68,12 @@ func mergeForm(base string, typed, current map[string]string) (write, conflicts 
 }
 
 // StaleFormError refuses a form whose fields were changed by someone else
-// since it was opened. Current holds the stored values of those fields in
-// canonical text, and Base is the fingerprint of everything stored now, so
-// the form shown again saves the typed values on the next try.
+// since it was opened. Fields names each with the value stored now; Base is
+// the fingerprint of everything stored now, so the form shown again (with
+// what the owner typed) saves on the next try.
 type StaleFormError struct {
 	InputError
-	Current map[string]string
-	Base    string
+	Base string
 }
 
 // staleForm builds the refusal: one message per field, naming the value
@@ -82,11 +81,10 @@ type StaleFormError struct {
 func staleForm(conflicts []string, current map[string]string, label func(field, value string) (string, string)) *StaleFormError {
 	e := &StaleFormError{InputError: InputError{
 		Message: "この画面を開いた後に、ほかの操作（ご注文や別の画面での編集）で内容が変わりました。赤字の項目の現在の値を確かめて、もう一度「保存する」を押してください。",
-		Fields:  map[string]string{}}, Current: map[string]string{}, Base: FormBase(current)}
+		Fields:  map[string]string{}}, Base: FormBase(current)}
 	for _, f := range conflicts {
 		name, shown := label(f, current[f])
 		e.Fields[f] = "「" + name + "」はこの画面を開いた後に変更されています（現在の値：" + shown + "）。"
-		e.Current[f] = current[f]
 	}
 	return e
 }

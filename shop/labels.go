@@ -39,9 +39,11 @@ func PaymentStatusLabel(s string) string {
 	case PaymentCOD:
 		return "代引き（配達時に集金）"
 	case store.AmazonPending:
-		return "未記入（決済待ち）"
+		return "決済待ち"
 	case store.AmazonFailed:
 		return "決済失敗"
+	case PaymentUnread:
+		return "状態未確認（最新の状態に更新で確認）"
 	}
 	return AmazonPayStatusLabel(s, "")
 }

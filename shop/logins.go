@@ -63,7 +63,6 @@ func (l *Logins) Guard(ctx context.Context, kind, account, address string, check
 		return nil
 	})
 	if errors.Is(err, errLimited) {
-		l.log.Warn("login refused: limit reached", "kind", kind, "address", address)
 		return ErrLoginLimited
 	}
 	if err != nil {
@@ -74,10 +73,21 @@ func (l *Logins) Guard(ctx context.Context, kind, account, address string, check
 	err = l.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		switch {
 		case failed:
-			if err := tx.LoginFailed(acct, accountLimit); err != nil {
-				return err
+			// One line when a key locks, not one per refused attempt: a
+			// flood of attempts does not flood the log.
+			for _, k := range []struct {
+				key, what string
+				lim       store.LoginLimit
+			}{{acct, "account", accountLimit}, {addr, "address", addressLimit}} {
+				locked, err := tx.LoginFailed(k.key, k.lim)
+				if err != nil {
+					return err
+				}
+				if locked {
+					l.log.Warn("login locked", "kind", kind, "by", k.what, "address", address, "for", k.lim.Lock)
+				}
 			}
-			return tx.LoginFailed(addr, addressLimit)
+			return nil
 		case result == nil:
 			if err := tx.ResetLoginLimit(acct); err != nil {
 				return err

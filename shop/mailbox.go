@@ -17,7 +17,7 @@ func (s *Shop) SendTestMail(ctx context.Context) (store.Mail, error) {
 	var m store.Mail
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		m, err = s.outbox.Enqueue(tx, mail.Message{
-			Kind: "test", From: st.SenderEmail, To: st.NotifyEmail,
+			Kind: "test", From: st.SenderEmail, FromName: st.senderName(), To: st.CopyAddress(),
 			Subject: "【" + st.ShopName + "】テストメール",
 			Body:    st.ShopName + " の管理画面から送信したテストメールです。\nこのメールが届いていれば、メールの送信設定は正しく動作しています。\n",
 		})
@@ -33,30 +33,3 @@ func (s *Shop) Mails(ctx context.Context, beforeID int64, limit int) ([]store.Ma
 
 // Mail returns one outbox message.
 func (s *Shop) Mail(ctx context.Context, id int64) (store.Mail, error) { return s.db.Mail(ctx, id) }
-
-// Dashboard is the admin's overview.
-type Dashboard struct {
-	PublishedProducts int
-	LowStock          []store.Product
-	MailsQueued       int
-}
-
-// LowStockLimit is the stock at or below which the dashboard warns.
-const LowStockLimit = 5
-
-// Dashboard gathers the overview.
-func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
-	var d Dashboard
-	products, err := s.db.Products(ctx, true)
-	if err != nil {
-		return d, err
-	}
-	d.PublishedProducts = len(products)
-	for _, p := range products {
-		if p.Stock <= LowStockLimit {
-			d.LowStock = append(d.LowStock, p)
-		}
-	}
-	d.MailsQueued, err = s.db.CountMails(ctx, store.MailQueued)
-	return d, err
-}

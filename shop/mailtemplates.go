@@ -3,13 +3,12 @@ package shop
 import (
 	"context"
 	"errors"
-	"regexp"
-	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
-	"kago/jp"
 	"kago/mail"
+	"kago/model"
 	"kago/store"
 )
 
@@ -91,23 +90,14 @@ const (
 	MaxMailBody    = 10000
 )
 
-var placeholderRe = regexp.MustCompile(`\{([^{}\r\n]*)\}`)
-
-// UnknownPlaceholders lists the {names} in text that mail.Placeholders
-// does not have, each once, as written.
-func UnknownPlaceholders(text string) []string {
-	var out []string
-	for _, m := range placeholderRe.FindAllStringSubmatch(text, -1) {
-		if !slices.Contains(mail.Placeholders, m[1]) && !slices.Contains(out, m[0]) {
-			out = append(out, m[0])
-		}
+// CheckMailTemplate normalises a typed subject and body of a kind (line
+// ends, spaces around the subject) and checks them; a placeholder the kind
+// does not have is refused by name. Fields: "subject", "body".
+func CheckMailTemplate(kind, subject, body string) (string, string, error) {
+	t, ok := mail.Builtin(kind)
+	if !ok {
+		return subject, body, ErrNotFound
 	}
-	return out
-}
-
-// CheckMailTemplate normalises a typed subject and body (line ends, spaces
-// around the subject) and checks them. Fields: "subject", "body".
-func CheckMailTemplate(subject, body string) (string, string, error) {
 	subject = strings.TrimSpace(subject)
 	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
 	fields := map[string]string{}
@@ -126,7 +116,7 @@ func CheckMailTemplate(subject, body string) (string, string, error) {
 		fields["body"] = "本文は10000文字以内で入力してください。"
 	}
 	for field, text := range map[string]string{"subject": subject, "body": body} {
-		if bad := UnknownPlaceholders(text); len(bad) > 0 && fields[field] == "" {
+		if bad := mail.UnknownPlaceholders(text, t.Placeholders()); len(bad) > 0 && fields[field] == "" {
 			fields[field] = "使えない差し込み項目があります：" + strings.Join(bad, "、") + "。下の「使える差し込み項目」から選んでください。"
 		}
 	}
@@ -145,7 +135,7 @@ func (s *Shop) SaveMailTemplate(ctx context.Context, kind, subject, body, base s
 	if !ok {
 		return ErrNotFound
 	}
-	subject, body, err := CheckMailTemplate(subject, body)
+	subject, body, err := CheckMailTemplate(kind, subject, body)
 	if err != nil {
 		return err
 	}
@@ -186,43 +176,46 @@ func (s *Shop) ResetMailTemplate(ctx context.Context, kind string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.DeleteMailTemplate(kind) })
 }
 
-// PreviewMailTemplate renders a subject and body with a sample order of the
-// shop, so the merchant sees the mail a shopper would get.
-func (s *Shop) PreviewMailTemplate(ctx context.Context, subject, body string) (string, string, error) {
+// PreviewMailTemplate renders a subject and body of a kind for a sample
+// order of the shop through the path the real mails take, so the merchant
+// sees the mail a shopper would get.
+func (s *Shop) PreviewMailTemplate(ctx context.Context, kind, subject, body string) (string, string, error) {
+	t, ok := mail.Builtin(kind)
+	if !ok {
+		return "", "", ErrNotFound
+	}
 	st, err := s.Settings(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	vars := sampleMailVars(st)
-	return mail.Render(subject, vars), mail.Render(body, vars), nil
+	t.Subject, t.Body = subject, body
+	o, sh := SampleOrder(s.db.Now())
+	notes := ""
+	if kind == mail.KindThanks {
+		notes = "※Amazon Payの注意書きをサンクスメールに表示する設定では、ここに注意書きが入ります。"
+	}
+	ps, pb := s.renderOrderMail(t, o, st, sh, s.db.Now(), notes)
+	return ps, pb, nil
 }
 
-// sampleMailVars fills every placeholder for a made-up order paid on
-// delivery: 煎茶 ×2 at the reduced rate and a 手ぬぐい at the standard one.
-func sampleMailVars(st Settings) map[string]string {
-	const tea, towel, shipping, fee = 1080 * 2, 1100, 880, 330
-	subtotal := int64(tea + towel)
-	total10 := int64(towel + shipping + fee)
-	return map[string]string{
-		"店舗名":     st.ShopName,
-		"注文番号":    "100001",
-		"注文日時":    "2025/04/01 10:30",
-		"お名前":     "山田 太郎",
-		"メールアドレス": "taro@example.com",
-		"お支払い方法":  PaymentMethodLabel(PayCOD),
-		"お支払い案内":  "商品のお届け時に、配達員へ代金をお支払いください。",
-		"注文内容": "煎茶 やぶきた 100g ※軽減税率対象\n　1,080円 × 2 = 2,160円\n" +
-			"手ぬぐい 茶畑柄\n　1,100円 × 1 = 1,100円",
-		"商品合計":    jp.Yen(subtotal),
-		"送料":      jp.Yen(shipping),
-		"手数料":     "代引き手数料：" + jp.Yen(fee),
-		"値引き":     "（会員のポイント・クーポン値引きがあるご注文では、ここに値引き額が入ります）",
-		"合計金額":    jp.Yen(subtotal + shipping + fee),
-		"税率別内訳":   "（10%対象 " + jp.Yen(total10) + " 内消費税 " + jp.Yen(TaxIncluded(total10, 10)) + "）\n（8%対象 " + jp.Yen(tea) + " 内消費税 " + jp.Yen(TaxIncluded(tea, 8)) + "）",
-		"お届け先":    "山田 花子 様\n〒530-0001 大阪府大阪市北区梅田1-1\nTEL 06-0000-0000",
-		"配送方法":    "宅配便",
-		"お届け希望日時": "2025/04/05 午前中",
-		"備考":      "のし紙（御礼）をお願いします。",
-		"注意書き":    "※このメールの内容はプレビュー用の見本です。",
-	}
+// SampleOrder is a made-up bank-transfer order placed at now, the preview's
+// buyer: 煎茶 ×2 at the reduced rate and a 手ぬぐい at the standard one, sent
+// as a gift to another address, with a parcel at ヤマト運輸.
+func SampleOrder(now time.Time) (store.Order, model.Shipment) {
+	const tea, towel, shipping = 1080, 1100, 880
+	o := store.Order{ID: 0, Number: 100001, Status: store.OrderNew, PaymentMethod: PayBank, PaymentStatus: PaymentUnpaid,
+		Email: "taro@example.com", CreatedAt: now,
+		Buyer: store.Address{FamilyName: "山田", GivenName: "太郎", FamilyKana: "ヤマダ", GivenKana: "タロウ", Phone: "0312345678",
+			PostalCode: "100-0001", Prefecture: "東京都", City: "千代田区", Address1: "千代田1-1"},
+		Destination: store.Destination{Address: store.Address{FamilyName: "山田", GivenName: "花子", Phone: "0600000000",
+			PostalCode: "530-0001", Prefecture: "大阪府", City: "大阪市北区", Address1: "梅田1-1", Address2: "かごマンション101"}},
+		DeliveryMethod: DeliveryTakkyubin, DeliveryDate: now.In(Japan).AddDate(0, 0, firstDeliveryDay).Format(time.DateOnly),
+		DeliveryTime: "am", Notes: "のし紙（御礼）をお願いします。",
+		Lines: []store.OrderLine{{LineNo: 1, Name: "煎茶 やぶきた 100g", UnitPrice: tea, TaxRate: TaxReduced, Quantity: 2},
+			{LineNo: 2, Name: "手ぬぐい 茶畑柄", UnitPrice: towel, TaxRate: TaxStandard, Quantity: 1}},
+		Subtotal: 2*tea + towel, ShippingFee: shipping}
+	o.Total = o.Subtotal + o.ShippingFee
+	o.Total10, o.Total8 = towel+shipping, 2*tea
+	o.Tax10, o.Tax8 = TaxIncluded(o.Total10, TaxStandard), TaxIncluded(o.Total8, TaxReduced)
+	return o, model.Shipment{Carrier: model.CarrierYamato, TrackingNumber: "123456789013"}
 }

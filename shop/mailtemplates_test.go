@@ -3,6 +3,7 @@ package shop_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ func TestMailTemplateEditAndReset(t *testing.T) {
 	ctx := context.Background()
 	builtin, _ := mail.Builtin(mail.KindThanks)
 	got, err := s.MailTemplate(ctx, mail.KindThanks)
-	if err != nil || got != builtin {
+	if err != nil || !reflect.DeepEqual(got, builtin) {
 		t.Fatalf("fresh shop: %+v %v", got, err)
 	}
 	if err := s.SaveMailTemplate(ctx, mail.KindThanks, "  【{店舗名}】ご注文承りました  ", "{お名前} 様\r\nありがとうございます。\r\n{注文内容}\r\n", ""); err != nil {
@@ -33,7 +34,7 @@ func TestMailTemplateEditAndReset(t *testing.T) {
 		inTx, err = shop.MailTemplateTx(tx, mail.KindThanks)
 		return err
 	})
-	if err != nil || inTx != got {
+	if err != nil || !reflect.DeepEqual(inTx, got) {
 		t.Fatalf("inside a transaction: %+v %v", inTx, err)
 	}
 	list, err := s.MailTemplates(ctx)
@@ -43,7 +44,7 @@ func TestMailTemplateEditAndReset(t *testing.T) {
 	if err := s.ResetMailTemplate(ctx, mail.KindThanks); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.EditedMailTemplate(ctx, mail.KindThanks); got.Custom || got.Template != builtin {
+	if got, _ := s.EditedMailTemplate(ctx, mail.KindThanks); got.Custom || !reflect.DeepEqual(got.Template, builtin) {
 		t.Fatalf("after reset: %+v", got)
 	}
 	if err := s.ResetMailTemplate(ctx, mail.KindThanks); err != nil {
@@ -72,7 +73,7 @@ func TestCheckMailTemplate(t *testing.T) {
 		{"unknown in body", "件名", "{氏名} 様 {注文番号} {金額} {氏名}", "body", "使えない差し込み項目があります：{氏名}、{金額}。"},
 		{"unknown in subject", "{ショップ名}より", "本文", "subject", "{ショップ名}"},
 	} {
-		_, _, err := shop.CheckMailTemplate(tc.subject, tc.body)
+		_, _, err := shop.CheckMailTemplate(mail.KindThanks, tc.subject, tc.body)
 		ie, ok := shop.AsInputError(err)
 		if !ok || !strings.Contains(ie.Fields[tc.field], tc.want) {
 			t.Errorf("%s: got %v, want %q on %s", tc.name, err, tc.want, tc.field)
@@ -80,11 +81,12 @@ func TestCheckMailTemplate(t *testing.T) {
 	}
 	subject := strings.Repeat("件", 200)
 	body := strings.Repeat("本", 10000)
-	if _, _, err := shop.CheckMailTemplate(subject, body); err != nil {
+	if _, _, err := shop.CheckMailTemplate(mail.KindThanks, subject, body); err != nil {
 		t.Errorf("at the limits: %v", err)
 	}
-	all := "{" + strings.Join(mail.Placeholders, "}{") + "} JSON は {\n} のように書きます"
-	if _, _, err := shop.CheckMailTemplate("件名", all); err != nil {
+	thanks, _ := mail.Builtin(mail.KindThanks)
+	all := "{" + strings.Join(thanks.Placeholders(), "}{") + "} JSON は {\n} のように書きます"
+	if _, _, err := shop.CheckMailTemplate(mail.KindThanks, "件名", all); err != nil {
 		t.Errorf("every placeholder and a brace across lines: %v", err)
 	}
 }
@@ -92,20 +94,32 @@ func TestCheckMailTemplate(t *testing.T) {
 func TestPreviewFillsEveryPlaceholder(t *testing.T) {
 	t.Parallel()
 	s, _ := newShop(t)
-	all := "{" + strings.Join(mail.Placeholders, "}|{") + "}"
-	subject, body, err := s.PreviewMailTemplate(context.Background(), "【{店舗名}】", all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if subject != "【"+shop.DefaultSettings().ShopName+"】" {
-		t.Errorf("subject %q", subject)
-	}
-	for _, part := range strings.Split(body, "|") {
-		if part == "" || strings.ContainsAny(part, "{}") {
-			t.Errorf("placeholder left unfilled: %q", part)
+	for _, tmpl := range mail.Builtins {
+		all := "{" + strings.Join(tmpl.Placeholders(), "}\n{") + "}"
+		subject, body, err := s.PreviewMailTemplate(context.Background(), tmpl.Kind, "【{店舗名}】", all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if subject != "【"+shop.DefaultSettings().ShopName+"】" {
+			t.Errorf("%s: subject %q", tmpl.Kind, subject)
+		}
+		if strings.ContainsAny(body, "{}") {
+			t.Errorf("%s: placeholder left unfilled:\n%s", tmpl.Kind, body)
+		}
+		// Every placeholder but the COD fee (the sample is paid by
+		// transfer) and a member's discount (the sample has none) gives a
+		// line.
+		if got, want := strings.Count(body, "\n")+1, len(tmpl.Placeholders())-2; got < want {
+			t.Errorf("%s: %d lines for %d placeholders:\n%s", tmpl.Kind, got, want, body)
+		}
+		for _, want := range []string{"4,140円", "（8%対象 2,160円 内消費税 160円）", "山田 太郎（ヤマダ　タロウ） 様", "お振込期限："} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: sample lacks %q:\n%s", tmpl.Kind, want, body)
+			}
 		}
 	}
-	if !strings.Contains(body, "4,470円") || !strings.Contains(body, "内消費税 160円") {
-		t.Errorf("sample total missing: %s", body)
+	_, _, err := s.PreviewMailTemplate(context.Background(), "nope", "a", "b")
+	if !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("unknown kind: %v", err)
 	}
 }

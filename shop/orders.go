@@ -2,15 +2,14 @@ package shop
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"kago/model"
 	"kago/store"
 )
 
@@ -48,6 +47,8 @@ var PaymentMethods = []string{PayBank, PayCOD, PayAmazon}
 // OrderSearchInput is the order search as it arrives in the query string.
 type OrderSearchInput struct {
 	Tab, Number, Name, Email, From, To, Status, Payment string
+	Paid                                                string // 入金状況: unpaid or paid
+	Deadline                                            string // "near": Amazon Pay deadlines within DeadlineNear
 	After, Before                                       string // page cursors
 }
 
@@ -121,6 +122,19 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 		}
 		q.Filter.PaymentMethod = in.Payment
 	}
+	if in.Paid != "" {
+		if in.Paid != PaymentUnpaid && in.Paid != PaymentPaid {
+			fields["paid"] = "入金状況の指定が正しくありません。"
+		}
+		q.Filter.PaymentStatus = in.Paid
+	}
+	switch in.Deadline {
+	case "":
+	case "near":
+		q.Filter.DeadlineWithin = DeadlineNear
+	default:
+		fields["deadline"] = "期限の指定が正しくありません。"
+	}
 	q.Cursor.After, err = parseCursor(in.After)
 	if err == nil {
 		q.Cursor.Before, err = parseCursor(in.Before)
@@ -175,68 +189,6 @@ func (s *Shop) SearchOrders(ctx context.Context, q OrderSearch) (store.OrderPage
 	return s.db.SearchOrders(ctx, q.Filter, q.Cursor, OrdersPerPage)
 }
 
-// csvHeader names the export's columns.
-var csvHeader = []string{"注文番号", "受注日時", "注文者", "注文者カナ", "メールアドレス", "電話番号",
-	"お届け先氏名", "お届け先郵便番号", "お届け先住所", "お届け先電話番号",
-	"お支払い方法", "入金・決済状況", "受注ステータス", "商品合計", "送料", "代引き手数料", "合計金額", "Amazonリファレンス ID"}
-
-// OrdersCSVFilename names an export made at t: orders_20250401-103000.csv
-// in Japan time.
-func OrdersCSVFilename(t time.Time) string {
-	return "orders_" + t.In(orderTZ).Format("20060102-150405") + ".csv"
-}
-
-// ExportOrdersCSV writes every order of a search as CSV for Excel: UTF-8
-// with a byte-order mark, CRLF line ends, one row per order, newest first.
-// Rows are written as they are read, never all held at once.
-func (s *Shop) ExportOrdersCSV(ctx context.Context, f store.OrderFilter, w io.Writer) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
-	err := s.db.EachOrder(ctx, f, func(o store.Order) error {
-		b, d := o.Buyer, o.Destination.Address
-		if o.Destination.SameAsBuyer {
-			d = b
-		}
-		reference := ""
-		if o.PaymentMethod == PayAmazon {
-			p, err := s.db.AmazonPayment(ctx, o.ID)
-			if err != nil {
-				return err
-			}
-			reference = p.ChargePermissionID
-		}
-		return cw.Write([]string{
-			strconv.FormatInt(o.Number, 10), o.CreatedAt.In(orderTZ).Format("2006/01/02 15:04:05"),
-			cell(b.FullName()), cell(strings.TrimSpace(b.FamilyKana + " " + b.GivenKana)), cell(o.Email), cell(b.Phone),
-			cell(d.FullName()), cell(d.PostalCode), cell(d.Street()), cell(d.Phone),
-			PaymentMethodLabel(o.PaymentMethod), PaymentStatusLabel(o.PaymentStatus), OrderStatusLabel(o.Status),
-			strconv.FormatInt(o.Subtotal, 10), strconv.FormatInt(o.ShippingFee, 10), strconv.FormatInt(o.CODFee, 10),
-			strconv.FormatInt(o.Total, 10), reference,
-		})
-	})
-	if err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// cell makes text a shopper typed safe to open in a spreadsheet: a value
-// that starts like a formula is written with a leading apostrophe.
-func cell(s string) string {
-	s = strings.TrimSpace(s)
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // ErrOrderChanged is a change that lost a race with another one.
 var ErrOrderChanged = Invalid("他の操作で状態が変わりました。画面を再読み込みしてください。")
 
@@ -263,6 +215,13 @@ type OrderDetail struct {
 	PaymentCheck bool
 	// Amazon is the Amazon Pay side of the order, if it was paid so.
 	Amazon *store.AmazonPayment
+	// Payment is its Amazon Pay ledger, operations and timeline, once
+	// completed at Amazon.
+	Payment *PaymentPanel
+	// Events are the order's changes recorded as events, oldest first.
+	Events []model.Event
+	// Shipment is the order's parcel, once it has a tracking number.
+	Shipment *model.Shipment
 }
 
 // OrderDetail reads an order with its history and mails.
@@ -278,12 +237,23 @@ func (s *Shop) OrderDetail(ctx context.Context, id int64) (OrderDetail, error) {
 	if d.Mails, err = s.db.OrderMails(ctx, id); err != nil {
 		return d, err
 	}
+	if d.Events, err = s.db.Events(ctx, id); err != nil {
+		return d, err
+	}
 	if o.PaymentMethod == PayAmazon {
 		p, err := s.db.AmazonPayment(ctx, id)
 		if err != nil {
 			return d, err
 		}
 		d.Amazon = &p
+		if d.Payment, err = s.AmazonPay.Panel(ctx, o, p); err != nil {
+			return d, err
+		}
+	}
+	if sh, ok, err := s.OrderShipment(ctx, id); err != nil {
+		return d, err
+	} else if ok {
+		d.Shipment = &sh
 	}
 	return d, nil
 }
@@ -300,20 +270,25 @@ func paymentCheckable(o store.Order) bool {
 // ChangeOrderStatus moves an order to another status if the rules allow it
 // from the status it has now.
 func (s *Shop) ChangeOrderStatus(ctx context.Context, orderID int64, to, actor string) error {
-	return s.ChangeOrderStatusFrom(ctx, orderID, "", to, actor)
+	return s.ChangeOrderStatusFrom(ctx, orderID, StatusChange{To: to}, actor)
 }
 
 // ChangeOrderStatusFrom moves an order from the status the merchant saw
-// (from; empty for whatever it is now) to another. A cancel puts every
+// (ch.From; empty for whatever it is now) to ch.To. A cancel puts every
 // line's quantity back in stock, in the same transaction as the change and
-// its history row, so two cancels can never return stock twice.
-// ErrOrderChanged when the order is no longer in from.
-func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, to, actor string) error {
+// its history row, so two cancels can never return stock twice. The
+// change's parcel and mail (StatusChange) are written in that transaction
+// too. ErrOrderChanged when the order is no longer in ch.From.
+func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch StatusChange, actor string) error {
+	from, to := ch.From, ch.To
 	if !slices.Contains([]string{store.OrderNew, store.OrderShipped, store.OrderCompleted, store.OrderCanceled}, to) {
 		return Invalid("変更後の受注ステータスを選んでください。")
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+	if err := ch.check(); err != nil {
+		return err
+	}
+	return s.record(ctx, orderID, AdminActor(actor), func(r *recorder) error {
+		o, err := r.tx.Order(orderID)
 		if err != nil {
 			return err
 		}
@@ -323,35 +298,61 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, from, t
 		if !slices.Contains(orderTransitions[o.Status], to) {
 			return Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(to) + "」には変更できません。")
 		}
-		if err := tx.SetOrderStatus(o.ID, o.Status, to); err != nil {
+		var items []model.EventItem
+		if to == store.OrderCanceled && o.Status != store.OrderFailed {
+			if items, err = r.returnStock(o); err != nil {
+				return err
+			}
+		}
+		if err := r.orderStatus(o, to, items); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return ErrOrderChanged
 			}
 			return err
 		}
-		detail := OrderStatusLabel(o.Status) + " → " + OrderStatusLabel(to)
 		if to == store.OrderCanceled && o.Status != store.OrderFailed {
-			returned := make([]string, 0, len(o.Lines))
-			for _, l := range o.Lines {
-				if err := tx.ReturnStock(l.ProductID, l.Quantity); err != nil {
-					return err
-				}
-				returned = append(returned, l.Name+" ×"+strconv.FormatInt(l.Quantity, 10))
-			}
-			if len(returned) > 0 {
-				detail += "（在庫に戻しました：" + strings.Join(returned, "、") + "）"
-			}
-			if err := s.Members.ReturnOrderBenefits(tx, o.ID); err != nil {
+			if err := s.Members.ReturnOrderBenefits(r.tx, o.ID); err != nil {
 				return err
 			}
 		}
 		if to == store.OrderCompleted {
-			if err := s.Members.OrderFulfilled(tx, o.ID); err != nil {
+			if err := s.Members.OrderFulfilled(r.tx, o.ID); err != nil {
 				return err
 			}
 		}
-		return tx.AddOrderHistory(o.ID, actor, "受注ステータス変更", detail)
+		return s.afterStatusChange(r.tx, o, ch, actor)
 	})
+}
+
+// ChangeStatus makes a status change from 受注明細, running its Amazon Pay
+// operation first (ch.Payment, the CancelOffer's Op): the order is
+// canceled only when Amazon took the operation. It returns the
+// operation's message ("" without one).
+func (s *Shop) ChangeStatus(ctx context.Context, orderID int64, ch StatusChange, actor string) (string, error) {
+	msg := ""
+	if ch.Payment != "" {
+		if ch.To != store.OrderCanceled {
+			return "", Invalid("Amazon Payの操作を選べるのはキャンセルのときだけです。")
+		}
+		// The status is checked before Amazon is asked, so the money never
+		// goes back for a cancel that cannot happen.
+		o, err := s.db.Order(ctx, orderID)
+		if err != nil {
+			return "", err
+		}
+		if o.Status != ch.From {
+			return "", ErrOrderChanged
+		}
+		if !slices.Contains(orderTransitions[o.Status], ch.To) {
+			return "", Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(ch.To) + "」には変更できません。")
+		}
+		msg, err = s.AmazonPay.Run(ctx, OperationInput{OrderID: orderID, Op: ch.Payment, ChargeID: ch.PaymentCharge, FullRefund: true,
+			Version: ch.PaymentVersion, Actor: AdminActor(actor)})
+		if err != nil {
+			return "", err
+		}
+	}
+	return msg, s.ChangeOrderStatusFrom(ctx, orderID, ch, actor)
 }
 
 // MarkPaid records that a bank transfer arrived (入金チェック).
@@ -365,8 +366,8 @@ func (s *Shop) MarkUnpaid(ctx context.Context, orderID int64, actor string) erro
 }
 
 func (s *Shop) setPaid(ctx context.Context, orderID int64, from, to, actor string) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+	return s.record(ctx, orderID, AdminActor(actor), func(r *recorder) error {
+		o, err := r.tx.Order(orderID)
 		if err != nil {
 			return err
 		}
@@ -376,9 +377,6 @@ func (s *Shop) setPaid(ctx context.Context, orderID int64, from, to, actor strin
 		if o.PaymentStatus != from {
 			return ErrOrderChanged
 		}
-		if err := tx.SetPaymentStatus(o.ID, to); err != nil {
-			return err
-		}
-		return tx.AddOrderHistory(o.ID, actor, "入金チェック", PaymentStatusLabel(from)+" → "+PaymentStatusLabel(to))
+		return r.paymentCheck(o, from, to)
 	})
 }

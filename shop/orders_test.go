@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"kago/model"
 	"kago/shop"
 	"kago/store"
 )
@@ -75,13 +77,13 @@ func stockOf(t *testing.T, db *store.DB, id int64) int64 {
 	return p.Stock
 }
 
-func history(t *testing.T, db *store.DB, orderID int64) []store.HistoryEntry {
+func events(t *testing.T, db *store.DB, orderID int64) []model.Event {
 	t.Helper()
-	h, err := db.OrderHistory(context.Background(), orderID)
+	e, err := db.Events(context.Background(), orderID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h
+	return e
 }
 
 func TestOrderStatusTransitions(t *testing.T) {
@@ -100,7 +102,7 @@ func TestOrderStatusTransitions(t *testing.T) {
 	}
 	mustFailInput(s.ChangeOrderStatus(ctx, o.ID, store.OrderCompleted, "a@example.com"), "「新規受付」から「受注完了」には変更できません。")
 	mustFailInput(s.ChangeOrderStatus(ctx, o.ID, "lost", "a@example.com"), "受注ステータスを選んでください")
-	if err := s.ChangeOrderStatusFrom(ctx, o.ID, store.OrderShipped, store.OrderCompleted, "a@example.com"); !errors.Is(err, shop.ErrOrderChanged) {
+	if err := s.ChangeOrderStatusFrom(ctx, o.ID, shop.StatusChange{From: store.OrderShipped, To: store.OrderCompleted}, "a@example.com"); !errors.Is(err, shop.ErrOrderChanged) {
 		t.Fatalf("stale from: %v", err)
 	}
 	if err := s.ChangeOrderStatus(ctx, 99999, store.OrderShipped, "a@example.com"); !errors.Is(err, store.ErrNotFound) {
@@ -115,10 +117,10 @@ func TestOrderStatusTransitions(t *testing.T) {
 	if err := s.ChangeOrderStatus(ctx, o.ID, store.OrderCompleted, "a@example.com"); !errors.Is(err, shop.ErrOrderChanged) {
 		t.Fatalf("again to the same status: %v", err)
 	}
-	h := history(t, db, o.ID)
-	if len(h) != 3 || h[1].Detail != "新規受付 → 発送済み" || h[2].Detail != "発送済み → 受注完了" ||
-		h[2].Actor != "a@example.com" || h[2].Action != "受注ステータス変更" {
-		t.Fatalf("history: %+v", h)
+	h := events(t, db, o.ID)
+	if len(h) != 2 || h[0].Kind != model.EventOrderStatus || h[0].From != store.OrderNew || h[0].To != store.OrderShipped ||
+		h[1].From != store.OrderShipped || h[1].To != store.OrderCompleted || h[1].Actor != shop.AdminActor("a@example.com") {
+		t.Fatalf("events: %+v", h)
 	}
 	if got, _ := db.Order(ctx, o.ID); got.Status != store.OrderCompleted {
 		t.Fatalf("status %s", got.Status)
@@ -146,7 +148,7 @@ func TestCancelReturnsStockOnce(t *testing.T) {
 		errs := make([]error, 2)
 		for i := range errs {
 			wg.Go(func() {
-				errs[i] = s.ChangeOrderStatusFrom(ctx, o.ID, from, store.OrderCanceled, "admin"+string(rune('1'+i)))
+				errs[i] = s.ChangeOrderStatusFrom(ctx, o.ID, shop.StatusChange{From: from, To: store.OrderCanceled}, "admin"+string(rune('1'+i)))
 			})
 		}
 		wg.Wait()
@@ -172,15 +174,15 @@ func TestCancelReturnsStockOnce(t *testing.T) {
 				t.Fatalf("round %d: %s stock %d, want %d (returned once)", round, p.Name, got, before[i])
 			}
 		}
-		h := history(t, db, o.ID)
+		h := events(t, db, o.ID)
 		last := h[len(h)-1]
-		if last.Action != "受注ステータス変更" || !strings.HasPrefix(last.Detail, shop.OrderStatusLabel(from)+" → キャンセル（在庫に戻しました：") ||
-			!strings.Contains(last.Detail, ps[0].Name+" ×2") {
-			t.Fatalf("history %+v", last)
+		if last.Kind != model.EventOrderStatus || last.From != from || last.To != store.OrderCanceled || len(last.Items) != 2 ||
+			last.Items[0] != (model.EventItem{Name: ps[0].Name, Quantity: 2}) {
+			t.Fatalf("event %+v", last)
 		}
 		cancels := 0
 		for _, e := range h {
-			if strings.Contains(e.Detail, "→ キャンセル") {
+			if e.To == store.OrderCanceled {
 				cancels++
 			}
 		}
@@ -211,9 +213,10 @@ func TestPaymentCheck(t *testing.T) {
 	if err := s.MarkUnpaid(ctx, bank.ID, "b@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	h := history(t, db, bank.ID)
-	if len(h) != 3 || h[1].Detail != "入金待ち → 入金済み" || h[2].Detail != "入金済み → 入金待ち" || h[2].Actor != "b@example.com" {
-		t.Fatalf("history %+v", h)
+	h := events(t, db, bank.ID)
+	if len(h) != 2 || h[0].Kind != model.EventPaymentCheck || h[0].From != shop.PaymentUnpaid || h[0].To != shop.PaymentPaid ||
+		h[1].To != shop.PaymentUnpaid || h[1].Actor != shop.AdminActor("b@example.com") {
+		t.Fatalf("events %+v", h)
 	}
 	cod := placeOrder(t, db, shop.PayCOD, 1, ps...)
 	if _, ok := shop.AsInputError(s.MarkPaid(ctx, cod.ID, "a@example.com")); !ok {
@@ -245,6 +248,9 @@ func TestParseOrderSearch(t *testing.T) {
 	if !f.From.Equal(time.Date(2025, 3, 31, 15, 0, 0, 0, time.UTC)) || !f.Until.Equal(time.Date(2025, 4, 30, 15, 0, 0, 0, time.UTC)) {
 		t.Fatalf("dates %v – %v", f.From, f.Until)
 	}
+	if q, err := shop.ParseOrderSearch(shop.OrderSearchInput{Deadline: "near"}); err != nil || q.Filter.DeadlineWithin != shop.DeadlineNear {
+		t.Fatalf("deadline filter: %+v %v", q.Filter, err)
+	}
 	q, err = shop.ParseOrderSearch(shop.OrderSearchInput{Status: store.OrderShipped})
 	if err != nil || q.Tab.Key != "active" || len(q.Filter.Statuses) != 1 || q.Filter.Statuses[0] != store.OrderShipped {
 		t.Fatalf("status in the open tab: %+v %v", q, err)
@@ -266,6 +272,7 @@ func TestParseOrderSearch(t *testing.T) {
 		{shop.OrderSearchInput{Status: store.OrderCompleted}, "status"},
 		{shop.OrderSearchInput{Tab: "canceled", Status: store.OrderNew}, "status"},
 		{shop.OrderSearchInput{Payment: "card"}, "payment"},
+		{shop.OrderSearchInput{Deadline: "soon"}, "deadline"},
 		{shop.OrderSearchInput{After: "x'--"}, "page"},
 		{shop.OrderSearchInput{Before: "0"}, "page"},
 		{shop.OrderSearchInput{After: "5", Before: "9"}, "page"},
@@ -310,7 +317,7 @@ func TestExportOrdersCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if !strings.HasPrefix(out, "\uFEFF注文番号,受注日時,注文者,") || !strings.Contains(out, "\r\n") {
+	if !strings.HasPrefix(out, "\uFEFF注文番号,明細番号,受注日時,") || !strings.Contains(out, "\r\n") {
 		t.Fatalf("no BOM, header or CRLF: %q", out[:min(len(out), 80)])
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF"))).ReadAll()
@@ -320,15 +327,30 @@ func TestExportOrdersCSV(t *testing.T) {
 	if len(rows) != 3 { // header, the gift order, b; a is canceled and not in 受注一覧
 		t.Fatalf("%d rows: %q", len(rows), rows)
 	}
+	header := rows[0]
+	col := func(row []string, name string) string {
+		t.Helper()
+		i := slices.Index(header, name)
+		if i < 0 {
+			t.Fatalf("no column %s in %q", name, header)
+		}
+		return row[i]
+	}
 	gift, cod := rows[1], rows[2]
-	if gift[4] != "'=cmd@example.com" || gift[6] != "'=HYPERLINK(\"x\") 花子" || gift[8] != "大阪府大阪市北区梅田1-1" {
+	if col(gift, "メールアドレス") != "'=cmd@example.com" || col(gift, "お届け先氏名") != "'=HYPERLINK(\"x\") 花子" ||
+		col(gift, "お届け先住所") != "大阪府大阪市北区梅田1-1" || col(gift, "お届け先電話番号") != `="03-0000-0000"` {
 		t.Fatalf("gift row %q", gift)
 	}
-	want := []string{itoa(b.Number), b.CreatedAt.In(time.FixedZone("JST", 9*3600)).Format("2006/01/02 15:04:05"), "山田 太郎", "ヤマダ タロウ",
-		"taro@example.com", "090-1234-5678", "山田 太郎", "100-0001", "東京都千代田区千代田1-1 かごビル3F", "090-1234-5678",
-		"代金引換", "代引き（配達時に集金）", "新規受付", itoa(b.Subtotal), "880", "330", itoa(b.Total), ""}
-	if strings.Join(cod, "|") != strings.Join(want, "|") {
-		t.Fatalf("COD row\n got %q\nwant %q", cod, want)
+	for name, want := range map[string]string{"注文番号": itoa(b.Number), "明細番号": "1",
+		"受注日時": b.CreatedAt.In(time.FixedZone("JST", 9*3600)).Format("2006/01/02 15:04:05"), "注文者": "山田 太郎",
+		"注文者カナ": "ヤマダ タロウ", "メールアドレス": "taro@example.com", "注文者電話番号": `="090-1234-5678"`, "注文者郵便番号": `="100-0001"`,
+		"お届け先氏名": "山田 太郎", "お届け先郵便番号": `="100-0001"`, "お届け先住所": "東京都千代田区千代田1-1 かごビル3F",
+		"お支払い方法": "代金引換", "入金・決済状況": "代引き（配達時に集金）", "受注ステータス": "新規受付", "商品ID": itoa(ps[0].ID),
+		"商品名": ps[0].Name, "数量": "3", "小計（税込）": itoa(b.Subtotal), "商品合計": itoa(b.Subtotal), "送料": "880",
+		"代引き手数料": "330", "合計金額": itoa(b.Total), "Amazonリファレンス ID": "", "送り状番号": ""} {
+		if got := col(cod, name); got != want {
+			t.Errorf("COD row %s = %q, want %q", name, got, want)
+		}
 	}
 }
 

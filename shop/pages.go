@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -117,8 +118,9 @@ func pageFrom(slug string, st Settings, stored string, custom bool) ShopPage {
 	return p
 }
 
-// defaultLaw fills the particulars from the settings where they say it;
-// the rest are placeholders in 【】 the shop must replace.
+// defaultLaw fills the particulars from the settings where they say it (the
+// same 振込期限, 引渡時期 and 返品 texts the order pages show); the rest are
+// placeholders in 【】 the shop must replace.
 func defaultLaw(st Settings) map[string]string {
 	shipping := "全国一律" + jp.Yen(st.ShippingFlatFee)
 	if st.ShippingMode == ShippingRegion {
@@ -127,18 +129,25 @@ func defaultLaw(st Settings) map[string]string {
 	if st.FreeShippingOver > 0 {
 		shipping += "。商品合計" + jp.Yen(st.FreeShippingOver) + "以上のご注文は送料無料です"
 	}
+	address, phone := "【〒000-0000 所在地（番地・建物名まで）】", "【000-0000-0000】（受付時間：平日10:00〜17:00）"
+	if st.Address != "" { // 店舗情報・メール設定
+		address = strings.TrimSpace("〒" + st.PostalCode + " " + st.Address)
+	}
+	if st.Phone != "" {
+		phone = st.Phone
+	}
 	return map[string]string{
 		"seller":       st.ShopName + "【事業者の正式名称（法人名または個人事業主の氏名）に書き換えてください】",
 		"manager":      "【運営統括責任者の氏名】",
-		"address":      "【〒000-0000 所在地（番地・建物名まで）】",
-		"phone":        "【000-0000-0000】（受付時間：平日10:00〜17:00）",
+		"address":      address,
+		"phone":        phone,
 		"email":        st.SenderEmail,
 		"price":        "各商品のページに税込価格で表示しています。",
 		"fees":         "送料：" + shipping + "。\n代金引換手数料：" + jp.Yen(st.CODFee) + "。\n銀行振込の振込手数料はお客様のご負担となります。",
 		"payment":      "銀行振込（前払い）、代金引換、Amazon Pay",
-		"payment_time": "銀行振込：ご注文から7日以内にお振り込みください。\n代金引換：商品お受け取りの際にお支払いください。\nAmazon Pay：ご注文時にお支払いが確定します。",
-		"delivery":     "ご注文（銀行振込の場合はご入金の確認）から3営業日以内に発送します。お届け希望日のご指定があれば、その日にお届けします。",
-		"returns":      "商品到着後8日以内にご連絡ください。お客様のご都合による返品は、未開封・未使用の商品に限り承ります（返送料はお客様のご負担となります）。食品は衛生上の理由により、お客様のご都合による返品をお受けできません。",
+		"payment_time": "銀行振込：ご注文から" + strconv.Itoa(st.TransferDays) + "日以内にお振り込みください。\n代金引換：商品お受け取りの際にお支払いください。\nAmazon Pay：ご注文時にお支払いが確定します。",
+		"delivery":     st.ShippingLeadTime,
+		"returns":      st.ReturnPolicy,
 		"defects":      "商品の破損・汚損・品違いの場合は、商品到着後8日以内にご連絡ください。送料当店負担で交換または返金いたします。",
 		"quantity":     "各商品の在庫数の範囲でご注文いただけます。",
 	}

@@ -30,8 +30,6 @@ type Settings struct {
 	// ShopDescription introduces the shop to search engines and link
 	// previews (meta description, OGP).
 	ShopDescription string
-	SenderEmail     string // 送信元メールアドレス
-	NotifyEmail     string // 受注通知先メールアドレス
 
 	CartType           string           // ゼロステップ or ３ステップ
 	ShippingMode       string           // 全国一律 or 地域別
@@ -40,7 +38,6 @@ type Settings struct {
 	FreeShippingOver   int64            // この金額以上で送料無料 (0: none)
 	CODFee             int64            // 代引き手数料
 	BankDetails        string           // 振込先
-	BankTransferDays   int64            // 振込期限: days after the order
 
 	// What the final confirmation screen must show (特定商取引法 12条の6).
 	ShippingLeadTime string // 引渡時期
@@ -49,6 +46,21 @@ type Settings struct {
 	// ReservationMinutes is how long an Amazon Pay order waiting for the
 	// buyer holds its stock (決済待ちの在庫確保時間).
 	ReservationMinutes int64
+
+	// 店舗情報・メール設定 (shop/shopinfo.go: a form and keys of its own).
+	SenderName         string // 差出人名; empty: the shop name
+	SenderEmail        string // 送信元メールアドレス
+	ReplyTo            string // 返信先; empty: the sender address
+	NotifyEmail        string // 控えの送信先 (受注通知用コピーメール); the first admin's by default
+	PostalCode         string // 所在地の郵便番号
+	Address            string // 所在地
+	Phone              string // 電話番号
+	URL                string // ショップのURL; empty: the address the shop is served at
+	InvoiceNumber      string // 登録番号 (インボイス制度), T and 13 digits
+	TransferDays       int    // お振込期限: days after the order
+	YamatoBillingCode  string // ヤマト運輸 ご請求先顧客コード (B2クラウド)
+	YamatoFreightCode  string // ヤマト運輸 運賃管理番号
+	SagawaCustomerCode string // 佐川急便 お客様コード (e飛伝)
 
 	PointsRate         int64  // ポイント付与率: percent of the goods paid for, given as points (0: none)
 	MemberRegistration string // 会員登録処理のタイミング: RegisterAtOrder or RegisterAtCompletion
@@ -66,19 +78,19 @@ const (
 // DefaultSettings is what a new shop starts with.
 func DefaultSettings() Settings {
 	return Settings{
-		ShopName:        "かご屋 デモショップ",
-		ShopDescription: "静岡の深蒸し煎茶、宇治抹茶、季節の和菓子と茶器をお届けする小さなお茶屋です。",
-		SenderEmail:     "shop@example.com",
-		NotifyEmail:     "orders@example.com",
-		CartType:        CartZeroStep,
-		ShippingMode:    ShippingFlat,
-		ShippingFlatFee: 880,
+		ShopName:          "かご屋 デモショップ",
+		ShopDescription:   "静岡の深蒸し煎茶、宇治抹茶、季節の和菓子と茶器をお届けする小さなお茶屋です。",
+		SenderEmail:       "shop@example.com",
+		TransferDays:      defaultTransferDays,
+		YamatoFreightCode: "01",
+		CartType:          CartZeroStep,
+		ShippingMode:      ShippingFlat,
+		ShippingFlatFee:   880,
 		ShippingRegionFees: map[string]int64{"北海道": 1320, "東北": 990, "関東": 880, "信越": 880, "北陸": 880, "東海": 880,
 			"近畿": 880, "中国": 990, "四国": 990, "九州": 1100, "沖縄": 1650},
 		FreeShippingOver: 8000,
 		CODFee:           330,
 		BankDetails:      "かご銀行 本店営業部 普通 1234567 カ）カゴヤ",
-		BankTransferDays: 7,
 		ShippingLeadTime: "ご注文の確認後（銀行振込の場合はご入金の確認後）、3営業日以内に発送いたします。お届け希望日のご指定がある場合は、その日に合わせてお届けします。",
 		ReturnPolicy: "商品到着後8日以内に限り、未開封・未使用の商品の返品を承ります。お客様のご都合による返品の送料はお客様のご負担となります。" +
 			"不良品・誤配送の場合は、当店負担で交換または返金いたします。ご注文のキャンセルは、発送前に限りメールで承ります。",
@@ -93,8 +105,6 @@ func (st Settings) values() map[string]string {
 	return map[string]string{
 		"shop_name":            st.ShopName,
 		"shop_description":     st.ShopDescription,
-		"sender_email":         st.SenderEmail,
-		"notify_email":         st.NotifyEmail,
 		"cart_type":            st.CartType,
 		"shipping_mode":        st.ShippingMode,
 		"shipping_flat_fee":    strconv.FormatInt(st.ShippingFlatFee, 10),
@@ -102,7 +112,6 @@ func (st Settings) values() map[string]string {
 		"free_shipping_over":   strconv.FormatInt(st.FreeShippingOver, 10),
 		"cod_fee":              strconv.FormatInt(st.CODFee, 10),
 		"bank_details":         st.BankDetails,
-		"bank_transfer_days":   strconv.FormatInt(st.BankTransferDays, 10),
 		"shipping_lead_time":   st.ShippingLeadTime,
 		"return_policy":        st.ReturnPolicy,
 		"reservation_minutes":  strconv.FormatInt(st.ReservationMinutes, 10),
@@ -125,8 +134,6 @@ func settingsFrom(kv map[string]string) Settings {
 	}
 	str(&st.ShopName, "shop_name")
 	str(&st.ShopDescription, "shop_description")
-	str(&st.SenderEmail, "sender_email")
-	str(&st.NotifyEmail, "notify_email")
 	str(&st.CartType, "cart_type")
 	str(&st.ShippingMode, "shipping_mode")
 	num(&st.ShippingFlatFee, "shipping_flat_fee")
@@ -141,12 +148,12 @@ func settingsFrom(kv map[string]string) Settings {
 	num(&st.FreeShippingOver, "free_shipping_over")
 	num(&st.CODFee, "cod_fee")
 	str(&st.BankDetails, "bank_details")
-	num(&st.BankTransferDays, "bank_transfer_days")
 	str(&st.ShippingLeadTime, "shipping_lead_time")
 	str(&st.ReturnPolicy, "return_policy")
 	num(&st.ReservationMinutes, "reservation_minutes")
 	num(&st.PointsRate, "points_rate")
 	str(&st.MemberRegistration, "member_registration")
+	readShopInfo(&st, kv)
 	return st
 }
 
@@ -161,27 +168,26 @@ func (s *deps) Settings(ctx context.Context) (Settings, error) {
 
 // SettingsInput is the settings form as typed; amounts are text.
 type SettingsInput struct {
-	ShopName, SenderEmail, NotifyEmail string
-	ShopDescription                    string
-	CartType, ShippingMode             string
-	ShippingFlatFee                    string
-	ShippingRegionFees                 map[string]string
-	FreeShippingOver, CODFee           string
-	BankDetails, BankTransferDays      string
-	ShippingLeadTime, ReturnPolicy     string
-	ReservationMinutes                 string
-	PointsRate, MemberRegistration     string
+	ShopName                       string
+	ShopDescription                string
+	CartType, ShippingMode         string
+	ShippingFlatFee                string
+	ShippingRegionFees             map[string]string
+	FreeShippingOver, CODFee       string
+	BankDetails                    string
+	ShippingLeadTime, ReturnPolicy string
+	ReservationMinutes             string
+	PointsRate, MemberRegistration string
 	// Base fingerprints the settings the form was opened with (FormBase).
 	Base string
 }
 
 // Input turns settings back into form values, with their base.
 func (st Settings) Input() SettingsInput {
-	in := SettingsInput{ShopName: st.ShopName, SenderEmail: st.SenderEmail, NotifyEmail: st.NotifyEmail, CartType: st.CartType,
+	in := SettingsInput{ShopName: st.ShopName, CartType: st.CartType,
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
-		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, BankTransferDays: strconv.FormatInt(st.BankTransferDays, 10),
-		ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10),
+		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10),
 		ShopDescription: st.ShopDescription, PointsRate: strconv.FormatInt(st.PointsRate, 10), MemberRegistration: st.MemberRegistration,
 		Base: FormBase(st.values())}
 	for r, f := range st.ShippingRegionFees {
@@ -201,13 +207,6 @@ func (in SettingsInput) parse() (Settings, error) {
 	st.ShopDescription = strings.Join(strings.Fields(in.ShopDescription), " ")
 	if utf8.RuneCountInString(st.ShopDescription) > 160 {
 		fields["shop_description"] = "ショップの紹介文は160文字以内で入力してください。"
-	}
-	st.SenderEmail, st.NotifyEmail = strings.TrimSpace(in.SenderEmail), strings.TrimSpace(in.NotifyEmail)
-	if !ValidEmail(st.SenderEmail) {
-		fields["sender_email"] = "メールアドレスの形式が正しくありません。"
-	}
-	if !ValidEmail(st.NotifyEmail) {
-		fields["notify_email"] = "メールアドレスの形式が正しくありません。"
 	}
 	st.CartType = in.CartType
 	if st.CartType != CartZeroStep && st.CartType != CartThreeStep {
@@ -241,7 +240,6 @@ func (in SettingsInput) parse() (Settings, error) {
 		}
 		return v
 	}
-	st.BankTransferDays = count("bank_transfer_days", "お振込期限の日数", in.BankTransferDays, 1, 30)
 	st.ReservationMinutes = count("reservation_minutes", "在庫確保時間", in.ReservationMinutes, 5, 1440)
 	text := func(dst *string, field, label, raw string) {
 		*dst = strings.TrimSpace(raw)
@@ -314,14 +312,15 @@ var settingLabels = map[string]string{
 	"shop_name": "店舗名", "shop_description": "ショップの紹介文", "sender_email": "送信元メールアドレス",
 	"notify_email": "受注通知先メールアドレス", "cart_type": "カートの種類", "shipping_mode": "送料の設定方法",
 	"shipping_flat_fee": "全国一律の送料", "shipping_region_fees": "地域別の送料", "free_shipping_over": "送料無料になる金額",
-	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先",
+	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先", "bank_transfer_days": "お振込期限",
+	"shipping_lead_time": "発送の時期", "return_policy": "返品・キャンセルについて", "reservation_minutes": "決済待ちの在庫確保時間",
 	"points_rate": "ポイント付与率", "member_registration": "会員登録処理のタイミング",
 	apPrefix + "environment": "接続先", apPrefix + "sale_method": "売上方式", apPrefix + "button_color": "ボタン色",
 	apPrefix + "allow_increase": "増額の利用", apPrefix + "product_type": "Amazon画面での選択項目",
 	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",
 	apPrefix + "notes_on_payment": "注意書きの表示（支払方法選択画面）", apPrefix + "notes_on_thanks": "注意書きの表示（サンクスメール）",
 	apPrefix + "enabled_takkyubin": "宅配便での利用", apPrefix + "merchant_id": "出品者ID", apPrefix + "store_id": "ストアID",
-	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー",
+	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー", apPrefix + "reference_prefix": "注文番号の接頭辞",
 }
 
 // FreeShippingShortfall is how much more a goods subtotal needs for free

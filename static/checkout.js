@@ -1,7 +1,6 @@
 // Kago: the order pages. The summary follows the shopper's choices as they
 // make them (prefecture, ship-to, payment method) by asking the server for
 // the quote; without JavaScript the page offers 「金額を再計算」 instead.
-// The confirm form is sent once.
 (function () {
   "use strict";
   function ready(fn) {
@@ -57,14 +56,6 @@
       };
       form.addEventListener("change", function (e) {
         if (e.target && watched.indexOf(e.target.name) >= 0) { update(); }
-      });
-    }
-    var place = document.querySelector("form[data-once-form]");
-    if (place) {
-      place.addEventListener("submit", function (e) {
-        var b = place.querySelector("[data-once]");
-        if (b.disabled) { e.preventDefault(); return; }
-        setTimeout(function () { b.disabled = true; b.textContent = "送信中…"; }, 0);
       });
     }
   });

@@ -62,3 +62,10 @@ func (tx *Tx) SetAdminPassword(id int64, passwordHash string) error {
 	}
 	return mustAffect(res)
 }
+
+// FirstAdminEmail is the e-mail address of the admin created first.
+func (tx *Tx) FirstAdminEmail() (string, error) {
+	var email string
+	err := tx.queryRow(`SELECT email FROM admins ORDER BY id LIMIT 1`).Scan(&email)
+	return email, mapErr(err)
+}

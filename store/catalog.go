@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"kago/model"
 )
@@ -76,7 +78,7 @@ func (tx *Tx) PatchProduct(p Product, columns []string) error {
 	for _, c := range columns {
 		v, ok := value[c]
 		if !ok {
-			panic("store: PatchProduct: unknown column " + c)
+			return fmt.Errorf("store: PatchProduct: unknown column %q", c)
 		}
 		sets = append(sets, c+" = ?")
 		args = append(args, v)
@@ -338,4 +340,25 @@ func (tx *Tx) PutPage(slug, body string) error {
 	_, err := tx.exec(`INSERT INTO pages (slug, body, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`, slug, body, unix(tx.now))
 	return err
+}
+
+// PutProductImport keeps a checked product CSV under id and drops those
+// kept since before olderThan.
+func (tx *Tx) PutProductImport(id, body string, olderThan time.Time) error {
+	if _, err := tx.exec(`DELETE FROM product_imports WHERE created_at < ?`, unix(olderThan)); err != nil {
+		return err
+	}
+	_, err := tx.exec(`INSERT INTO product_imports (id, body, created_at) VALUES (?, ?, ?)`, id, body, unix(tx.now))
+	return err
+}
+
+// TakeProductImport returns a kept CSV and deletes it (ErrNotFound when it
+// was taken already or dropped).
+func (tx *Tx) TakeProductImport(id string) (string, error) {
+	var body string
+	if err := tx.queryRow(`SELECT body FROM product_imports WHERE id = ?`, id).Scan(&body); err != nil {
+		return "", mapErr(err)
+	}
+	_, err := tx.exec(`DELETE FROM product_imports WHERE id = ?`, id)
+	return body, err
 }

@@ -35,11 +35,15 @@ func (tx *Tx) ReserveLoginAttempt(key string, lim LoginLimit) (bool, error) {
 }
 
 // LoginFailed records that a reserved attempt failed: a full counter locks
-// the key for lim.Lock from now.
-func (tx *Tx) LoginFailed(key string, lim LoginLimit) error {
-	_, err := tx.exec(`UPDATE login_limits SET locked_until = ? WHERE key = ? AND failures >= ?`,
-		unix(tx.now.Add(lim.Lock)), key, lim.Failures)
-	return err
+// the key for lim.Lock from now. It reports whether this failure locked it.
+func (tx *Tx) LoginFailed(key string, lim LoginLimit) (bool, error) {
+	res, err := tx.exec(`UPDATE login_limits SET locked_until = ? WHERE key = ? AND failures >= ? AND locked_until <= ?`,
+		unix(tx.now.Add(lim.Lock)), key, lim.Failures, unix(tx.now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ReleaseLoginAttempt gives back a reserved attempt that did not fail.

@@ -20,6 +20,8 @@ type Mail struct {
 	ID            int64
 	Kind          string
 	From, To      string
+	FromName      string // 差出人名, shown with From
+	ReplyTo       string // 返信先; empty: replies go to From
 	Subject, Body string
 	Status        string
 	Attempts      int
@@ -28,15 +30,20 @@ type Mail struct {
 	CreatedAt     time.Time
 	SentAt        time.Time
 	OrderID       sql.NullInt64 // the order the mail is about, if any
+	// MessageID is the mail's one Message-ID (without <>), the same on
+	// every delivery attempt; "" for mail written before it existed.
+	MessageID string
 }
 
-const mailColumns = `id, kind, from_addr, to_addr, subject, body, status, attempts, next_attempt_at, last_error, created_at, sent_at, order_id`
+const mailColumns = `id, kind, from_addr, to_addr, subject, body, status, attempts, next_attempt_at, last_error, created_at, sent_at, order_id,
+	from_name, reply_to, message_id`
 
 func scanMail(s scanner) (Mail, error) {
 	var m Mail
 	var next, created int64
 	var sent sql.NullInt64
-	err := s.Scan(&m.ID, &m.Kind, &m.From, &m.To, &m.Subject, &m.Body, &m.Status, &m.Attempts, &next, &m.LastError, &created, &sent, &m.OrderID)
+	err := s.Scan(&m.ID, &m.Kind, &m.From, &m.To, &m.Subject, &m.Body, &m.Status, &m.Attempts, &next, &m.LastError, &created, &sent, &m.OrderID,
+		&m.FromName, &m.ReplyTo, &m.MessageID)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromUnix(next), fromUnix(created), nullUnix(sent)
 	return m, mapErr(err)
 }
@@ -49,26 +56,44 @@ func (tx *Tx) EnqueueMail(m Mail) (Mail, error) {
 		return m, err
 	}
 	m.ID, m.CreatedAt, m.NextAttemptAt = id, tx.now, tx.now
-	_, err = tx.exec(`INSERT INTO mails (`+mailColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, NULL, ?)`,
-		m.ID, m.Kind, m.From, m.To, m.Subject, m.Body, m.Status, unix(m.NextAttemptAt), unix(m.CreatedAt), m.OrderID)
+	_, err = tx.exec(`INSERT INTO mails (`+mailColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, NULL, ?, ?, ?, ?)`,
+		m.ID, m.Kind, m.From, m.To, m.Subject, m.Body, m.Status, unix(m.NextAttemptAt), unix(m.CreatedAt), m.OrderID, m.FromName, m.ReplyTo,
+		m.MessageID)
 	return m, err
 }
 
-// ClaimMail takes the oldest due queued mail (or one whose claim has lapsed)
-// for delivery. The conditional UPDATE makes it safe with several workers.
-func (db *DB) ClaimMail(ctx context.Context, claimFor time.Duration) (Mail, error) {
+// ClaimMail takes the oldest due queued mail, or one whose claim has lapsed
+// (a worker died mid-send), for owner for the lease. Each candidate is
+// taken with a conditional UPDATE that re-checks it is still due, so two
+// workers (or instances) never hold one mail at once. A mail without a
+// Message-ID gets newMessageID(mail) in the same transaction.
+func (db *DB) ClaimMail(ctx context.Context, owner string, lease time.Duration, newMessageID func(Mail) string) (Mail, error) {
 	var m Mail
 	err := db.WithTx(ctx, func(tx *Tx) error {
-		var err error
-		m, err = scanMail(tx.queryRow(`SELECT `+mailColumns+` FROM mails
-			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`, unix(tx.now)))
-		if err != nil {
-			return err
+		now := unix(tx.now)
+		for {
+			var err error
+			m, err = scanMail(tx.queryRow(`SELECT `+mailColumns+` FROM mails
+				WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`, now))
+			if err != nil {
+				return err
+			}
+			if m.MessageID == "" {
+				m.MessageID = newMessageID(m)
+			}
+			res, err := tx.exec(`UPDATE mails SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?, claimed_by = ?,
+					message_id = ?
+				WHERE id = ? AND status IN ('queued', 'sending') AND next_attempt_at <= ?`,
+				unix(tx.now.Add(lease)), owner, m.MessageID, m.ID, now)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 1 {
+				m.Status, m.Attempts = MailSending, m.Attempts+1
+				return err
+			}
+			// Taken meanwhile by another worker: look again.
 		}
-		m.Status, m.Attempts = MailSending, m.Attempts+1
-		_, err = tx.exec(`UPDATE mails SET status = 'sending', attempts = ?, next_attempt_at = ? WHERE id = ?`,
-			m.Attempts, unix(tx.now.Add(claimFor)), m.ID)
-		return err
 	})
 	return m, err
 }
@@ -76,15 +101,17 @@ func (db *DB) ClaimMail(ctx context.Context, claimFor time.Duration) (Mail, erro
 // MarkMailSent records a delivery.
 func (db *DB) MarkMailSent(ctx context.Context, id int64) error {
 	return db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE mails SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`, unix(tx.now), id)
+		_, err := tx.exec(`UPDATE mails SET status = 'sent', sent_at = ?, last_error = '', claimed_by = '' WHERE id = ?`, unix(tx.now), id)
 		return err
 	})
 }
 
-// RetryMailAt puts a mail back in the queue after a failed attempt.
-func (db *DB) RetryMailAt(ctx context.Context, id int64, at time.Time, lastError string) error {
+// RetryMailAt puts owner's claimed mail back in the queue after a failed
+// attempt; nothing happens when owner no longer holds it.
+func (db *DB) RetryMailAt(ctx context.Context, id int64, owner string, at time.Time, lastError string) error {
 	return db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE mails SET status = 'queued', next_attempt_at = ?, last_error = ? WHERE id = ?`, unix(at), lastError, id)
+		_, err := tx.exec(`UPDATE mails SET status = 'queued', next_attempt_at = ?, last_error = ?, claimed_by = ''
+			WHERE id = ? AND status = 'sending' AND claimed_by = ?`, unix(at), lastError, id, owner)
 		return err
 	})
 }
@@ -122,6 +149,14 @@ func (db *DB) Mails(ctx context.Context, beforeID int64, limit int) ([]Mail, err
 func (db *DB) CountMails(ctx context.Context, status string) (int, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status = ?`, status).Scan(&n)
+	return n, mapErr(err)
+}
+
+// CountFailingMails counts the mails still waiting for delivery whose last
+// attempt failed (the SMTP server refused them or could not be reached).
+func (db *DB) CountFailingMails(ctx context.Context) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT count(*) FROM mails WHERE status IN ('queued', 'sending') AND last_error <> ''`).Scan(&n)
 	return n, mapErr(err)
 }
 

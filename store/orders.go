@@ -249,3 +249,29 @@ func (db *DB) OrderHistory(ctx context.Context, orderID int64) ([]HistoryEntry, 
 	}
 	return out, rows.Err()
 }
+
+// ClaimStockReturn marks that an order's stock went back; true when this
+// call marked it, false when it had been marked already. Stock goes back
+// at most once per order, whichever way it is canceled.
+func (tx *Tx) ClaimStockReturn(orderID int64) (bool, error) {
+	res, err := tx.exec(`UPDATE orders SET stock_returned = 1, updated_at = ? WHERE id = ? AND stock_returned = 0`, unix(tx.now), orderID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// StockReturned tells whether an order's stock went back.
+func (db *DB) StockReturned(ctx context.Context, orderID int64) (bool, error) {
+	var back bool
+	err := db.queryRow(ctx, `SELECT stock_returned FROM orders WHERE id = ?`, orderID).Scan(&back)
+	return back, mapErr(err)
+}
+
+// StockReturned tells, inside the writer, whether an order's stock went back.
+func (tx *Tx) StockReturned(orderID int64) (bool, error) {
+	var back bool
+	err := tx.queryRow(`SELECT stock_returned FROM orders WHERE id = ?`, orderID).Scan(&back)
+	return back, mapErr(err)
+}

@@ -30,6 +30,10 @@ type OrderFilter struct {
 	Email         string    // the e-mail address, exactly
 	From, Until   time.Time // created_at in [From, Until)
 	PaymentMethod string
+	// DeadlineWithin: Amazon Pay orders whose deadline (capture or
+	// authorization) is past or at most this far ahead.
+	DeadlineWithin time.Duration
+	PaymentStatus  string // payment_status, exactly (入金待ち, 入金済み ...)
 }
 
 // OrderCursor picks a page of the list, which runs newest first: After an ID
@@ -108,6 +112,13 @@ func (f OrderFilter) where(now time.Time) (where string, args []any, idCol strin
 	}
 	if f.PaymentMethod != "" {
 		conds, args = append(conds, "payment_method = ?"), append(args, f.PaymentMethod)
+	}
+	if f.DeadlineWithin > 0 {
+		conds = append(conds, "id IN (SELECT order_id FROM amazon_charge_permissions WHERE deadline_at > 0 AND deadline_at <= ?)")
+		args = append(args, unix(now.Add(f.DeadlineWithin)))
+	}
+	if f.PaymentStatus != "" {
+		conds, args = append(conds, "payment_status = ?"), append(args, f.PaymentStatus)
 	}
 	return strings.Join(conds, " AND "), args, idCol
 }
@@ -212,9 +223,10 @@ func scanSummaries(rows *sql.Rows) ([]OrderSummary, error) {
 // a test can make chunks small).
 var exportChunk = 500
 
-// EachOrder calls fn for every order that matches f, newest first, without
-// its lines. It reads in short keyset chunks, so memory stays flat and no
-// read transaction stays open while fn writes to a slow client.
+// EachOrder calls fn for every order that matches f, newest first, with its
+// lines. It reads in short keyset chunks (orders, then the chunk's lines in
+// one query), so memory stays flat and no read transaction stays open while
+// fn writes to a slow client.
 func (db *DB) EachOrder(ctx context.Context, f OrderFilter, fn func(Order) error) error {
 	last := int64(1<<63 - 1)
 	for {
@@ -225,6 +237,9 @@ func (db *DB) EachOrder(ctx context.Context, f OrderFilter, fn func(Order) error
 		}
 		chunk, err := scanOrders(rows)
 		if err != nil {
+			return err
+		}
+		if err := db.fillLines(ctx, chunk); err != nil {
 			return err
 		}
 		for _, o := range chunk {
@@ -250,4 +265,32 @@ func scanOrders(rows *sql.Rows) ([]Order, error) {
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// fillLines reads the lines of the given orders in one query.
+func (db *DB) fillLines(ctx context.Context, orders []Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	at := make(map[int64]int, len(orders))
+	args := make([]any, len(orders))
+	for i, o := range orders {
+		at[o.ID], args[i] = i, o.ID
+	}
+	rows, err := db.query(ctx, `SELECT order_id, line_no, product_id, name, unit_price, tax_rate, quantity FROM order_lines
+		WHERE order_id IN (?`+strings.Repeat(", ?", len(orders)-1)+`) ORDER BY order_id, line_no`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var l OrderLine
+		if err := rows.Scan(&id, &l.LineNo, &l.ProductID, &l.Name, &l.UnitPrice, &l.TaxRate, &l.Quantity); err != nil {
+			return mapErr(err)
+		}
+		o := &orders[at[id]]
+		o.Lines = append(o.Lines, l)
+	}
+	return rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"kago/store"
 )
@@ -162,12 +163,20 @@ func TestOutboxClaimIsExclusive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := db.ClaimMail(ctx, 60e9)
-	if err != nil || m.Attempts != 1 {
+	msgID := func(store.Mail) string { return "given@example.com" }
+	m, err := db.ClaimMail(ctx, "worker-a", time.Minute, msgID)
+	if err != nil || m.Attempts != 1 || m.MessageID != "given@example.com" {
 		t.Fatalf("claim: %+v %v", m, err)
 	}
-	if _, err := db.ClaimMail(ctx, 60e9); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.ClaimMail(ctx, "worker-b", time.Minute, msgID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second claim while the first holds it: %v", err)
+	}
+	// Only the holder puts it back in the queue.
+	if err := db.RetryMailAt(ctx, m.ID, "worker-b", db.Now(), "not mine"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Mail(ctx, m.ID); got.Status != store.MailSending || got.MessageID != "given@example.com" {
+		t.Fatalf("after another worker's retry: %+v", got)
 	}
 }
 

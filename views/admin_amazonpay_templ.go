@@ -340,7 +340,7 @@ func AdminAmazonPay(p AdminPage, f AmazonPaySettingsForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" readonly onclick=\"this.select()\"><p class=\"help\">セラーセントラルの「連携設定」→「インスタント通知の設定」にこのURLを登録してください。</p></div><h2 class=\"form-section\">決済の設定</h2><span class=\"label\">売上方式</span><div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" readonly data-select-all><p class=\"help\">セラーセントラルの「連携設定」→「インスタント通知の設定」にこのURLを登録してください。</p></div><h2 class=\"form-section\">決済の設定</h2><span class=\"label\">売上方式</span><div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -392,7 +392,7 @@ func AdminMailTemplateEdit(p AdminPage, f MailTemplateForm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<button type=\"submit\" class=\"button danger\" onclick=\"return confirm('編集した文面を削除して初期値に戻します。よろしいですか？')\">初期値に戻す</button></form></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "<button type=\"submit\" class=\"button danger\" data-confirm=\"編集した文面を削除して初期値に戻します。よろしいですか？\">初期値に戻す</button></form></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

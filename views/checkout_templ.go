@@ -1782,7 +1782,7 @@ func CheckoutConfirmPage(p Page, m CheckoutPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 151, "<p class=\"help\"><a href=\"/law\" target=\"_blank\" rel=\"noopener\">特定商取引法に基づく表記</a>・<a href=\"/terms\" target=\"_blank\" rel=\"noopener\">ご利用規約</a>・<a href=\"/privacy\" target=\"_blank\" rel=\"noopener\">プライバシーポリシー</a></p></section><form method=\"post\" action=\"/checkout/place\" class=\"place-order\" data-once-form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 151, "<p class=\"help\"><a href=\"/law\" target=\"_blank\" rel=\"noopener\">特定商取引法に基づく表記</a>・<a href=\"/terms\" target=\"_blank\" rel=\"noopener\">ご利用規約</a>・<a href=\"/privacy\" target=\"_blank\" rel=\"noopener\">プライバシーポリシー</a></p></section><form method=\"post\" action=\"/checkout/place\" class=\"place-order\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1598,7 +1598,7 @@ func MyAmazonPage(p Page, nav MyPageNav, m MyAmazon) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 111, "に連携）</small></p><p>Amazonアカウントと連携しています。ログイン画面の「amazonでログイン」でログインでき、Amazon Payでのお支払い時には自動でログインします。</p><form method=\"post\" action=\"/mypage/amazon/unlink\" onsubmit=\"return confirm('Amazonアカウントとの連携を解除します。よろしいですか？');\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 111, "に連携）</small></p><p>Amazonアカウントと連携しています。ログイン画面の「amazonでログイン」でログインでき、Amazon Payでのお支払い時には自動でログインします。</p><form method=\"post\" action=\"/mypage/amazon/unlink\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1606,7 +1606,7 @@ func MyAmazonPage(p Page, nav MyPageNav, m MyAmazon) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<button type=\"submit\" class=\"button danger\">アカウントを解除する</button></form><p class=\"help\">解除した後も、もう一度「amazonでログイン」から連携できます。</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<button type=\"submit\" class=\"button danger\" data-confirm=\"Amazonアカウントとの連携を解除します。よろしいですか？\">アカウントを解除する</button></form><p class=\"help\">解除した後も、もう一度「amazonでログイン」から連携できます。</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1707,7 +1707,7 @@ func MyWithdrawPage(p Page, nav MyPageNav, m WithdrawForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 119, "<form method=\"post\" action=\"/mypage/withdraw\" novalidate onsubmit=\"return confirm('退会します。よろしいですか？');\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 119, "<form method=\"post\" action=\"/mypage/withdraw\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1719,7 +1719,7 @@ func MyWithdrawPage(p Page, nav MyPageNav, m WithdrawForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 120, "<button type=\"submit\" class=\"button danger\">退会する</button></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 120, "<button type=\"submit\" class=\"button danger\" data-confirm=\"退会します。よろしいですか？\">退会する</button></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

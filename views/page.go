@@ -18,6 +18,7 @@ type Page struct {
 	Flash     string // a success message after a redirect
 	Error     string // a message for the whole page
 	StaticCSS string // versioned stylesheet URL
+	StaticJS  string // versioned kago.js URL (confirm dialogs, send-once buttons)
 	// TestMode is set while Amazon Pay runs against the emulator or the
 	// sandbox: a banner says no real payment takes place.
 	TestMode bool
@@ -45,6 +46,7 @@ type AdminPage struct {
 	Flash     string
 	Error     string
 	StaticCSS string
+	StaticJS  string
 }
 
 // Yen and Comma are jp's, so pages, mails and documents print amounts alike.

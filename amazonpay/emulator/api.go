@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -218,13 +219,20 @@ func (e *Emulator) handleAPI(r *http.Request, p string) (op string, status int, 
 	}
 
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.readErr = nil
+	internal := errf(500, amazonpay.ReasonInternalServerError, "the emulator could not read or write its state")
 	var idemKey, fp string
 	if idem != "" {
 		idemKey = m.MerchantID + " " + idem
 		sum := sha256.Sum256([]byte(op + "\n" + id + "\n" + string(reqBody)))
 		fp = hex.EncodeToString(sum[:])
-		if rec := e.st.Idempotency[idemKey]; rec != nil {
-			e.mu.Unlock()
+		rec, err := e.idempotencyRecord(idemKey)
+		if err != nil {
+			e.log.Error("amazonpay emulator: idempotency record", "err", err)
+			return op, internal.Status, internal.body(), false
+		}
+		if rec != nil {
 			if rec.Fingerprint != fp {
 				a := errf(400, amazonpay.ReasonDuplicateIdempotencyKey, "the idempotency key was already used with a different request")
 				return op, a.Status, a.body(), false
@@ -234,6 +242,9 @@ func (e *Emulator) handleAPI(r *http.Request, p string) (op string, status int, 
 	}
 	c.now = e.now()
 	status, v, aerr := rt.handle(e, c)
+	if e.readErr != nil {
+		aerr = internal
+	}
 	if aerr == nil {
 		body, err = amazonJSON(v)
 		if err != nil {
@@ -244,10 +255,15 @@ func (e *Emulator) handleAPI(r *http.Request, p string) (op string, status int, 
 		status, body = aerr.Status, aerr.body()
 	}
 	if idemKey != "" && status < 500 && status != 429 {
-		e.st.Idempotency[idemKey] = &idemRecord{Fingerprint: fp, Status: status, Body: body}
-		e.dirty = true
+		e.unsavedIdem[idemKey] = &idemRecord{Fingerprint: fp, Status: status, Body: body}
 	}
-	e.mu.Unlock()
+	// The change is on disk before the answer leaves. If it cannot be
+	// written the caller gets a 500 and retries; the change stays pending
+	// (a retry with the key replays the answer) and the next write saves it.
+	if err := e.saveLocked(); err != nil {
+		e.log.Error("amazonpay emulator: saving state", "err", err)
+		return op, internal.Status, internal.body(), false
+	}
 	return op, status, body, f != nil && f.Drop == DropAfter
 }
 
@@ -266,49 +282,25 @@ func faultError(status int) *apiError {
 // authenticate checks the request signature and returns the merchant and the
 // release environment.
 func (e *Emulator) authenticate(r *http.Request, canonicalURI, pathEnv string, body []byte) (*merchantEntry, string, *apiError) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, "", errf(400, amazonpay.ReasonMissingHeader, "the authorization header is missing")
-	}
-	a, err := amazonpay.ParseAuthorization(h)
-	if err != nil {
-		return nil, "", errf(400, amazonpay.ReasonInvalidHeaderValue, "the authorization header is malformed")
-	}
-	if _, err := a.Algorithm.SaltLength(); err != nil {
-		return nil, "", errf(400, amazonpay.ReasonInvalidHeaderValue, "unknown signing algorithm %q", string(a.Algorithm))
-	}
-	for _, name := range []string{"x-amz-pay-date", "x-amz-pay-host", "x-amz-pay-region"} {
-		if r.Header.Get(name) == "" {
-			return nil, "", errf(400, amazonpay.ReasonMissingHeader, "the %s header is missing", name)
+	keyID, aerr := e.verifySignature(r, canonicalURI, body, func(keyID string) *rsa.PublicKey {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if m := e.byKey[keyID]; m != nil {
+			return m.pub
 		}
-	}
-	if !strings.EqualFold(r.Header.Get("x-amz-pay-region"), "jp") {
-		return nil, "", errf(400, amazonpay.ReasonInvalidHeaderValue, "x-amz-pay-region must be jp")
-	}
-	date, err := amazonpay.ParseTime(r.Header.Get("x-amz-pay-date"))
-	if err != nil {
-		return nil, "", errf(400, amazonpay.ReasonInvalidHeaderValue, "x-amz-pay-date is not a valid timestamp")
-	}
-	if skew := e.opts.Now().Sub(date); skew > e.opts.MaxSkew || skew < -e.opts.MaxSkew {
-		return nil, "", errf(400, amazonpay.ReasonInvalidHeaderValue, "x-amz-pay-date is more than %s away from the server time", e.opts.MaxSkew)
-	}
-	must := []string{"x-amz-pay-date", "x-amz-pay-host", "x-amz-pay-region"}
-	if r.Header.Get("x-amz-pay-idempotency-key") != "" {
-		must = append(must, "x-amz-pay-idempotency-key")
-	}
-	for _, name := range must {
-		if !slices.Contains(a.SignedHeaders, name) {
-			return nil, "", errf(403, amazonpay.ReasonInvalidRequestSignature, "SignedHeaders must include %s", name)
-		}
+		return nil
+	})
+	if aerr != nil {
+		return nil, "", aerr
 	}
 	e.mu.Lock()
-	m := e.byKey[a.PublicKeyID]
+	m := e.byKey[keyID]
 	e.mu.Unlock()
 	if m == nil {
-		return nil, "", errf(401, amazonpay.ReasonUnauthorizedAccess, "unknown public key ID %q", a.PublicKeyID)
+		return nil, "", errf(401, amazonpay.ReasonUnauthorizedAccess, "unknown public key ID %q", keyID)
 	}
 	var env string
-	upper := strings.ToUpper(a.PublicKeyID)
+	upper := strings.ToUpper(keyID)
 	switch {
 	case strings.HasPrefix(upper, "SANDBOX"):
 		env = amazonpay.ReleaseEnvironmentSandbox
@@ -319,7 +311,53 @@ func (e *Emulator) authenticate(r *http.Request, canonicalURI, pathEnv string, b
 	case pathEnv == "live":
 		env = amazonpay.ReleaseEnvironmentLive
 	default:
-		return nil, "", errf(401, amazonpay.ReasonUnauthorizedAccess, "public key ID %q does not name an environment: use /sandbox/v2 or /live/v2", a.PublicKeyID)
+		return nil, "", errf(401, amazonpay.ReasonUnauthorizedAccess, "public key ID %q does not name an environment: use /sandbox/v2 or /live/v2", keyID)
+	}
+	return m, env, nil
+}
+
+// verifySignature checks a request signed as Amazon Pay requests are
+// (AMAZON-PAY.md section 2) with the public key that lookup returns for its
+// PublicKeyId (nil: an unknown key), and returns that key ID.
+func (e *Emulator) verifySignature(r *http.Request, canonicalURI string, body []byte, lookup func(keyID string) *rsa.PublicKey) (string, *apiError) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", errf(400, amazonpay.ReasonMissingHeader, "the authorization header is missing")
+	}
+	a, err := amazonpay.ParseAuthorization(h)
+	if err != nil {
+		return "", errf(400, amazonpay.ReasonInvalidHeaderValue, "the authorization header is malformed")
+	}
+	if _, err := a.Algorithm.SaltLength(); err != nil {
+		return "", errf(400, amazonpay.ReasonInvalidHeaderValue, "unknown signing algorithm %q", string(a.Algorithm))
+	}
+	for _, name := range []string{"x-amz-pay-date", "x-amz-pay-host", "x-amz-pay-region"} {
+		if r.Header.Get(name) == "" {
+			return "", errf(400, amazonpay.ReasonMissingHeader, "the %s header is missing", name)
+		}
+	}
+	if !strings.EqualFold(r.Header.Get("x-amz-pay-region"), "jp") {
+		return "", errf(400, amazonpay.ReasonInvalidHeaderValue, "x-amz-pay-region must be jp")
+	}
+	date, err := amazonpay.ParseTime(r.Header.Get("x-amz-pay-date"))
+	if err != nil {
+		return "", errf(400, amazonpay.ReasonInvalidHeaderValue, "x-amz-pay-date is not a valid timestamp")
+	}
+	if skew := e.opts.Now().Sub(date); skew > e.opts.MaxSkew || skew < -e.opts.MaxSkew {
+		return "", errf(400, amazonpay.ReasonInvalidHeaderValue, "x-amz-pay-date is more than %s away from the server time", e.opts.MaxSkew)
+	}
+	must := []string{"x-amz-pay-date", "x-amz-pay-host", "x-amz-pay-region"}
+	if r.Header.Get("x-amz-pay-idempotency-key") != "" {
+		must = append(must, "x-amz-pay-idempotency-key")
+	}
+	for _, name := range must {
+		if !slices.Contains(a.SignedHeaders, name) {
+			return "", errf(403, amazonpay.ReasonInvalidRequestSignature, "SignedHeaders must include %s", name)
+		}
+	}
+	pub := lookup(a.PublicKeyID)
+	if pub == nil {
+		return "", errf(401, amazonpay.ReasonUnauthorizedAccess, "unknown public key ID %q", a.PublicKeyID)
 	}
 	hs := make([]amazonpay.Header, 0, len(a.SignedHeaders))
 	for _, name := range a.SignedHeaders {
@@ -329,17 +367,17 @@ func (e *Emulator) authenticate(r *http.Request, canonicalURI, pathEnv string, b
 		} else {
 			vs := r.Header.Values(name)
 			if len(vs) == 0 {
-				return nil, "", errf(403, amazonpay.ReasonInvalidRequestSignature, "signed header %s is missing", name)
+				return "", errf(403, amazonpay.ReasonInvalidRequestSignature, "signed header %s is missing", name)
 			}
 			v = strings.Join(vs, ",")
 		}
 		hs = append(hs, amazonpay.Header{Name: name, Value: v})
 	}
 	canonical := amazonpay.CanonicalRequest(r.Method, canonicalURI, amazonpay.CanonicalQuery(r.URL.Query()), hs, body)
-	if err := amazonpay.VerifyString(m.pub, a.Algorithm, amazonpay.StringToSign(a.Algorithm, canonical), a.Signature); err != nil {
-		return nil, "", errf(403, amazonpay.ReasonInvalidRequestSignature, "the request signature does not match")
+	if err := amazonpay.VerifyString(pub, a.Algorithm, amazonpay.StringToSign(a.Algorithm, canonical), a.Signature); err != nil {
+		return "", errf(403, amazonpay.ReasonInvalidRequestSignature, "the request signature does not match")
 	}
-	return m, env, nil
+	return a.PublicKeyID, nil
 }
 
 // decode parses a JSON body strictly: unknown fields are refused

@@ -11,7 +11,7 @@ import (
 // a new charge is 422 InvalidChargePermissionStatus (AMAZON-PAY.md section 9).
 
 func (e *Emulator) findPermission(c *apiCall, id string) (*permission, *apiError) {
-	p := e.st.Permissions[id]
+	p := e.permissionByID(id)
 	if p == nil || p.MerchantID != c.m.MerchantID || p.Env != c.env {
 		return nil, notFound("ChargePermission", id)
 	}
@@ -70,7 +70,7 @@ func (e *Emulator) closePermissionAPI(c *apiCall) (int, any, *apiError) {
 func (e *Emulator) newPermissionID() string {
 	for {
 		id := "S03-" + randomDigits(7) + "-" + randomDigits(7)
-		if e.st.Permissions[id] == nil {
+		if e.permissionByID(id) == nil {
 			return id
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // get only. Every other call is 422 InvalidChargeStatus.
 
 func (e *Emulator) findCharge(c *apiCall, id string) (*charge, *apiError) {
-	ch := e.st.Charges[id]
+	ch := e.chargeByID(id)
 	if ch == nil || ch.MerchantID != c.m.MerchantID || ch.Env != c.env {
 		return nil, notFound("Charge", id)
 	}
@@ -227,7 +227,7 @@ func (e *Emulator) startPending(ch *charge, decline bool, now time.Time) {
 func (e *Emulator) scheduleCharge(ch *charge) {
 	id := ch.ID
 	e.schedule(e.opts.PendingDelay, func(now time.Time) {
-		if c := e.st.Charges[id]; c != nil {
+		if c := e.chargeByID(id); c != nil {
 			e.settleCharge(c, now)
 		}
 	})

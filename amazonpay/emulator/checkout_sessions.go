@@ -13,7 +13,7 @@ var knownScopes = []string{"name", "email", "phoneNumber", "billingAddress", "sh
 // session is deleted 30 days after its creation (AMAZON-PAY.md section 9):
 // from then on it is not found.
 func (e *Emulator) findSession(c *apiCall) (*session, *apiError) {
-	s := e.st.Sessions[c.id]
+	s := e.sessionByID(c.id)
 	if s == nil || s.SignIn || s.MerchantID != c.m.MerchantID || s.Env != c.env || sessionGone(s, c.now) {
 		return nil, notFound("CheckoutSession", c.id)
 	}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"kago/amazonpay"
@@ -20,26 +23,49 @@ type Snapshot struct {
 	Refunds     []amazonpay.Refund
 }
 
-// Snapshot returns all objects, newest first, after settling what is due.
-func (e *Emulator) Snapshot() Snapshot {
+// Snapshot returns every object, newest first, after settling what is due.
+// It reads the whole state database: it is for tests and tools (the
+// console shows the newest objects only).
+func (e *Emulator) Snapshot() Snapshot { return e.snapshot(0) }
+
+// consoleRows is how many objects of each kind the console lists.
+const consoleRows = 100
+
+// snapshot returns the newest limit objects of each kind (all when 0).
+func (e *Emulator) snapshot(limit int) Snapshot {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	e.settleAllLocked()
 	now := e.now()
 	var s Snapshot
-	for _, v := range e.st.Sessions {
-		if !v.SignIn && !sessionGone(v, now) {
-			s.Sessions = append(s.Sessions, e.viewSession(v))
+	if err := e.saveLocked(); err != nil {
+		e.log.Error("amazonpay emulator: saving state", "err", err)
+		return s
+	}
+	keys, err := e.objectKeys(limit)
+	if err != nil {
+		e.log.Error("amazonpay emulator: reading state", "err", err)
+		return s
+	}
+	for _, k := range keys {
+		switch k.kind {
+		case kindSession:
+			if v := e.sessionByID(k.id); v != nil && !v.SignIn && !sessionGone(v, now) {
+				s.Sessions = append(s.Sessions, e.viewSession(v))
+			}
+		case kindPermission:
+			if v := e.permissionByID(k.id); v != nil {
+				s.Permissions = append(s.Permissions, e.viewPermission(v, now))
+			}
+		case kindCharge:
+			if v := e.chargeByID(k.id); v != nil {
+				s.Charges = append(s.Charges, e.viewCharge(v))
+			}
+		case kindRefund:
+			if v := e.refundByID(k.id); v != nil {
+				s.Refunds = append(s.Refunds, e.viewRefund(v))
+			}
 		}
-	}
-	for _, v := range e.st.Permissions {
-		s.Permissions = append(s.Permissions, e.viewPermission(v, now))
-	}
-	for _, v := range e.st.Charges {
-		s.Charges = append(s.Charges, e.viewCharge(v))
-	}
-	for _, v := range e.st.Refunds {
-		s.Refunds = append(s.Refunds, e.viewRefund(v))
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool {
 		return s.Sessions[i].CreationTimestamp.After(s.Sessions[j].CreationTimestamp.Time)
@@ -60,7 +86,7 @@ var (
 )
 
 func (e *Emulator) chargeForAction(id string) (*charge, time.Time, error) {
-	c := e.st.Charges[id]
+	c := e.chargeByID(id)
 	if c == nil {
 		return nil, time.Time{}, ErrNotFound
 	}
@@ -73,7 +99,7 @@ func (e *Emulator) chargeForAction(id string) (*charge, time.Time, error) {
 // (as Seller Central can), with notifications.
 func (e *Emulator) AmazonCapture(chargeID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, now, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return err
@@ -91,7 +117,7 @@ func (e *Emulator) AmazonCapture(chargeID string) error {
 // (Canceled AmazonCanceled).
 func (e *Emulator) AmazonCancel(chargeID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, now, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return err
@@ -109,7 +135,7 @@ func (e *Emulator) AmazonCancel(chargeID string) error {
 // is left of the captured amount) and returns the refund ID.
 func (e *Emulator) AmazonRefund(chargeID string, yen int64) (string, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, now, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return "", err
@@ -135,8 +161,8 @@ func (e *Emulator) AmazonRefund(chargeID string, yen int64) (string, error) {
 // AmazonClosed), canceling its open charges.
 func (e *Emulator) AmazonClose(permissionID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	p := e.st.Permissions[permissionID]
+	defer e.unlock()
+	p := e.permissionByID(permissionID)
 	if p == nil {
 		return ErrNotFound
 	}
@@ -153,7 +179,7 @@ func (e *Emulator) AmazonClose(permissionID string) error {
 // notification whose ObjectId is the charge ID.
 func (e *Emulator) Chargeback(chargeID string) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	c, _, err := e.chargeForAction(chargeID)
 	if err != nil {
 		return err
@@ -167,10 +193,47 @@ func (e *Emulator) Chargeback(chargeID string) error {
 	return nil
 }
 
+// consoleRoot returns where the console is, for its forms and redirects:
+// under the emulator's own base, its public URL + /console; when a host
+// serves it elsewhere (kago: /admin/amazonpay-emulator/console, where the
+// admin's cookie goes), that path. p is the request's path below the
+// emulator.
+func (e *Emulator) consoleRoot(r *http.Request, p string) string {
+	orig := r.URL.EscapedPath()
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		orig = u.EscapedPath()
+	}
+	prefix := strings.TrimSuffix(strings.TrimSuffix(orig, p), "/")
+	e.mu.Lock()
+	base, pub := e.basePath, e.publicURL
+	e.mu.Unlock()
+	if prefix == base && pub != "" {
+		return pub + "/console"
+	}
+	return prefix + "/console"
+}
+
+// serveConsole serves the console to those console_access.go lets in.
 func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string) {
+	if !e.consoleAllowed(r) {
+		e.errorPage(w, http.StatusForbidden, "コンソールは、エミュレーターと同じコンピューターから（ショップに組み込まれているときは、ログインしたショップの管理者だけが）使えます。", "", "")
+		return
+	}
+	root := e.consoleRoot(r, p)
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if strings.HasPrefix(p, "/console/api/") && !safe {
+		if err := e.checkConsoleWrite(r, false); err != nil {
+			status := http.StatusForbidden
+			if errors.Is(err, errNotJSON) {
+				status = http.StatusUnsupportedMediaType
+			}
+			writeJSON(w, status, map[string]string{"error": err.Error()})
+			return
+		}
+	}
 	switch {
-	case (p == "/" || p == "/console") && r.Method == http.MethodGet:
-		e.consolePage(w)
+	case (p == "/" || p == "/console") && safe:
+		e.consolePage(w, r, root)
 		return
 	case p == "/console/api/faults":
 		e.apiFaults(w, r)
@@ -204,7 +267,11 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), 400)
+		e.errorPage(w, http.StatusBadRequest, "フォームを読めませんでした。", "", root)
+		return
+	}
+	if err := e.checkConsoleWrite(r, true); err != nil {
+		e.errorPage(w, http.StatusForbidden, err.Error(), "", root)
 		return
 	}
 	f := r.PostForm
@@ -243,10 +310,10 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 		return
 	}
 	if err != nil {
-		e.errorPage(w, 400, err.Error(), "", e.base()+"/console")
+		e.errorPage(w, 400, err.Error(), "", root)
 		return
 	}
-	http.Redirect(w, r, e.base()+"/console", http.StatusSeeOther)
+	http.Redirect(w, r, root, http.StatusSeeOther)
 }
 
 func (e *Emulator) consoleAction(action, id string, yen int64) (string, error) {
@@ -261,6 +328,8 @@ func (e *Emulator) consoleAction(action, id string, yen int64) (string, error) {
 		return id, e.AmazonClose(id)
 	case "chargeback":
 		return id, e.Chargeback(id)
+	case "remove-merchant":
+		return id, e.RemoveMerchant(id)
 	}
 	return "", fmt.Errorf("emulator: unknown action %q", action)
 }
@@ -348,20 +417,22 @@ func (e *Emulator) apiNotifications(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, e.Deliveries())
 }
 
-func (e *Emulator) consolePage(w http.ResponseWriter) {
-	snap := e.Snapshot()
+func (e *Emulator) consolePage(w http.ResponseWriter, r *http.Request, root string) {
+	token := e.consoleToken(w, r, root)
+	snap := e.snapshot(consoleRows)
 	certURL, _ := e.SigningCertURL()
 	e.mu.Lock()
 	offset := e.st.ClockOffset
 	now := e.now()
 	dup := e.dupIPN
 	faults := append([]Fault(nil), e.faults...)
-	deliveries := make([]Delivery, 0, len(e.deliveries))
-	for i := len(e.deliveries) - 1; i >= 0 && len(deliveries) < 100; i-- {
-		deliveries = append(deliveries, e.deliveries[i])
-	}
 	base := e.publicURL
 	e.mu.Unlock()
+	deliveries, err := e.deliveries(consoleRows)
+	if err != nil {
+		e.log.Error("amazonpay emulator: reading notifications", "err", err)
+	}
+	slices.Reverse(deliveries)
 	ops := make([]string, 0, len(routes))
 	for _, r := range routes {
 		ops = append(ops, r.op)
@@ -370,7 +441,7 @@ func (e *Emulator) consolePage(w http.ResponseWriter) {
 		"Title": "コンソール", "Wide": true, "Base": base, "Now": now.In(jst).Format("2006-01-02 15:04:05 MST"),
 		"Offset": offset.String(), "Faults": faults, "Operations": ops, "Duplicate": dup, "CertURL": certURL,
 		"Merchants": e.Merchants(), "Permissions": snap.Permissions, "Charges": snap.Charges, "Refunds": snap.Refunds,
-		"Deliveries": deliveries, "Env": "Sandbox / Live",
+		"Deliveries": deliveries, "Env": "Sandbox / Live", "CSRF": token, "Console": root,
 	})
 }
 

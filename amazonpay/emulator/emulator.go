@@ -40,6 +40,7 @@ package emulator
 import (
 	"context"
 	"crypto/rsa"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,8 +84,9 @@ type Options struct {
 	// Now is the real clock; time.Now by default. The emulator's clock is Now
 	// plus what Advance added.
 	Now func() time.Time
-	// StateFile, if set, persists objects, idempotency records and the clock
-	// offset as JSON (loaded by New, written by the sweep and by Close).
+	// StateFile is the emulator's own SQLite database: objects, idempotency
+	// records, merchants and the clock, each change written before the
+	// answer (see persist.go). Empty: an in-memory database, gone at Close.
 	StateFile string
 	// Logger receives one line per API call and delivery; discarded if nil.
 	Logger *slog.Logger
@@ -96,13 +98,18 @@ type Options struct {
 	IPNRetryDelay time.Duration
 	// DuplicateNotifications sends every notification twice (as SNS may).
 	DuplicateNotifications bool
-	// SignatureVersion of notifications: "2" (SHA256withRSA, default) or "1".
+	// SignatureVersion of notifications: "1" (SHA1withRSA, the default, as
+	// Amazon's sandbox signs) or "2" (SHA256withRSA).
 	SignatureVersion string
 	// SNSKey signs notifications; a 2048-bit key is generated on first use
 	// when nil. Tests may share one key to save time.
 	SNSKey *rsa.PrivateKey
-	// SweepInterval is how often expiries and state persistence are checked
-	// in the background (default 10 s). Reads and Advance settle at once.
+	// ConsoleAccess decides who may use the console (see console_access.go);
+	// nil: clients on a loopback address only. SetConsoleAccess changes it.
+	ConsoleAccess func(*http.Request) bool
+	// SweepInterval is how often expiries are applied and what Amazon
+	// deletes is pruned in the background (default 10 s). Reads and Advance
+	// settle at once.
 	SweepInterval time.Duration
 }
 
@@ -126,19 +133,31 @@ type Emulator struct {
 	basePath string
 	log      *slog.Logger
 
-	mu         sync.Mutex
-	publicURL  string
-	byKey      map[string]*merchantEntry // by public key ID
-	byID       map[string]*merchantEntry // by merchant ID
-	st         *state
-	faults     []Fault
-	dupIPN     bool
-	deliveries []Delivery
-	inflight   int
-	idle       chan struct{}
-	timers     map[*time.Timer]struct{}
-	dirty      bool
-	closed     bool
+	mu        sync.Mutex
+	publicURL string
+	byKey     map[string]*merchantEntry // by public key ID
+	byID      map[string]*merchantEntry // by merchant ID
+	st        *state
+	faults    []Fault
+	dupIPN    bool
+	timers    map[*time.Timer]struct{}
+	closed    bool
+
+	consoleAccess func(*http.Request) bool
+	crossOrigin   *http.CrossOriginProtection
+
+	db           *sql.DB
+	stmt         statements
+	changed      map[objKey]any         // written at unlock; nil: deleted
+	unsavedIdem  map[string]*idemRecord // merchantID + " " + key
+	clockChanged bool
+	readErr      error // a failed read in the current request
+
+	outbox      []*outgoing   // notifications of the current change, saved with it
+	deliverySeq int64         // order of the notifications
+	undelivered int           // notifications waiting for delivery or a retry
+	idle        chan struct{} // closed while undelivered is 0
+	kick        chan struct{} // wakes the delivery worker
 
 	pki pki
 
@@ -174,7 +193,7 @@ func New(opts Options) (*Emulator, error) {
 		opts.IPNRetryDelay = DefaultIPNRetryDelay
 	}
 	if opts.SignatureVersion == "" {
-		opts.SignatureVersion = "2"
+		opts.SignatureVersion = "1"
 	}
 	if opts.SignatureVersion != "1" && opts.SignatureVersion != "2" {
 		return nil, fmt.Errorf("emulator: SignatureVersion %q: want 1 or 2", opts.SignatureVersion)
@@ -191,6 +210,13 @@ func New(opts Options) (*Emulator, error) {
 		dupIPN: opts.DuplicateNotifications,
 		timers: map[*time.Timer]struct{}{},
 		idle:   make(chan struct{}),
+		kick:   make(chan struct{}, 1),
+
+		changed:     map[objKey]any{},
+		unsavedIdem: map[string]*idemRecord{},
+
+		consoleAccess: opts.ConsoleAccess,
+		crossOrigin:   http.NewCrossOriginProtection(),
 	}
 	close(e.idle)
 	if e.log == nil {
@@ -204,15 +230,28 @@ func New(opts Options) (*Emulator, error) {
 	if opts.BasePath != "" {
 		e.basePath = "/" + strings.Trim(opts.BasePath, "/")
 	}
-	if opts.StateFile != "" {
-		if err := e.load(); err != nil {
-			return nil, err
-		}
+	db, err := openDB(opts.StateFile)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	if e.stmt, err = prepare(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := e.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := e.loadOutbox(); err != nil {
+		db.Close()
+		return nil, err
 	}
 	e.pki.key = opts.SNSKey
 	e.ctx, e.cancel = context.WithCancel(context.Background())
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.sweepLoop()
+	go e.deliverLoop()
 	return e, nil
 }
 
@@ -240,7 +279,7 @@ func (e *Emulator) PublicURL() string {
 }
 
 // Close stops the background sweep, pending timers and notification
-// deliveries, waits for them, and writes the state file if any.
+// deliveries, waits for them, writes what is left and closes the database.
 func (e *Emulator) Close() error {
 	e.mu.Lock()
 	if e.closed {
@@ -255,37 +294,72 @@ func (e *Emulator) Close() error {
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
-	if e.opts.StateFile != "" {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		return e.saveLocked()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	err := e.saveLocked()
+	if cerr := e.db.Close(); err == nil {
+		err = cerr
 	}
-	return nil
+	e.db = nil
+	return err
 }
 
-// RegisterMerchant adds (or replaces) a merchant account. Any client, the
-// official SDKs included, can then call the API with the key.
-func (e *Emulator) RegisterMerchant(m Merchant) error {
+// newMerchantEntry checks a merchant account and parses its key.
+func newMerchantEntry(m Merchant) (*merchantEntry, error) {
 	if m.MerchantID == "" || m.PublicKeyID == "" || m.StoreID == "" {
-		return errors.New("emulator: merchant needs merchantId, storeId and publicKeyId")
+		return nil, errors.New("emulator: merchant needs merchantId, storeId and publicKeyId")
 	}
 	pub, err := amazonpay.ParsePublicKey([]byte(m.PublicKeyPEM))
 	if err != nil {
-		return fmt.Errorf("emulator: merchant %s: %w", m.MerchantID, err)
+		return nil, fmt.Errorf("emulator: merchant %s: %w", m.MerchantID, err)
 	}
 	if m.IPNURL != "" {
 		if u, err := url.Parse(m.IPNURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("emulator: merchant %s: bad ipnUrl %q", m.MerchantID, m.IPNURL)
+			return nil, fmt.Errorf("emulator: merchant %s: bad ipnUrl %q", m.MerchantID, m.IPNURL)
 		}
+	}
+	return &merchantEntry{Merchant: m, pub: pub}, nil
+}
+
+// RegisterMerchant adds (or replaces) a merchant account and keeps it in the
+// state database. Any client, the official SDKs included, can then call the
+// API with the key.
+func (e *Emulator) RegisterMerchant(m Merchant) error {
+	me, err := newMerchantEntry(m)
+	if err != nil {
+		return err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if old := e.byID[m.MerchantID]; old != nil {
+	return e.putMerchantLocked(me)
+}
+
+func (e *Emulator) putMerchantLocked(me *merchantEntry) error {
+	if err := e.saveMerchant(me.Merchant); err != nil {
+		return fmt.Errorf("emulator: merchant %s: %w", me.MerchantID, err)
+	}
+	if old := e.byID[me.MerchantID]; old != nil {
 		delete(e.byKey, old.PublicKeyID)
 	}
-	me := &merchantEntry{Merchant: m, pub: pub}
-	e.byKey[m.PublicKeyID] = me
-	e.byID[m.MerchantID] = me
+	e.byKey[me.PublicKeyID] = me
+	e.byID[me.MerchantID] = me
+	return nil
+}
+
+// RemoveMerchant deletes a merchant's registration (its objects stay), so
+// that it can register again with another key.
+func (e *Emulator) RemoveMerchant(merchantID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.byID[merchantID]
+	if m == nil {
+		return fmt.Errorf("%w: merchant %q", ErrNotFound, merchantID)
+	}
+	if _, err := e.db.Exec(`DELETE FROM merchants WHERE merchant_id = ?`, merchantID); err != nil {
+		return fmt.Errorf("emulator: merchant %s: %w", merchantID, err)
+	}
+	delete(e.byKey, m.PublicKeyID)
+	delete(e.byID, merchantID)
 	return nil
 }
 
@@ -297,11 +371,13 @@ func (e *Emulator) SetIPNURL(merchantID, ipnURL string) error {
 	if m == nil {
 		return fmt.Errorf("emulator: unknown merchant %q", merchantID)
 	}
-	cp := *m
+	cp := m.Merchant
 	cp.IPNURL = ipnURL
-	e.byID[merchantID] = &cp
-	e.byKey[cp.PublicKeyID] = &cp
-	return nil
+	me, err := newMerchantEntry(cp)
+	if err != nil {
+		return err
+	}
+	return e.putMerchantLocked(me)
 }
 
 // Merchants returns the registered merchants.
@@ -333,9 +409,9 @@ func (e *Emulator) Advance(d time.Duration) {
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	e.st.ClockOffset += d
-	e.dirty = true
+	e.clockChanged = true
 	e.settleAllLocked()
 }
 
@@ -361,15 +437,21 @@ func (e *Emulator) sweepLoop() {
 }
 
 // Sweep applies everything that is due now, as the background sweep does,
-// and writes the state file if it changed.
+// writes it, deletes what Amazon deletes and keeps in memory only what can
+// still change by itself.
 func (e *Emulator) Sweep() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
 	e.settleAllLocked()
-	if e.dirty && e.opts.StateFile != "" && !e.closed {
-		if err := e.saveLocked(); err != nil {
-			e.log.Error("amazonpay emulator: saving state", "err", err)
-		}
+	err := e.saveLocked()
+	if err == nil {
+		err = e.pruneLocked(e.now())
+	}
+	if err != nil {
+		e.log.Error("amazonpay emulator: sweep", "err", err)
 	}
 }
 
@@ -381,7 +463,7 @@ func (e *Emulator) afterLocked(d time.Duration, f func()) {
 	var t *time.Timer
 	t = time.AfterFunc(d, func() {
 		e.mu.Lock()
-		defer e.mu.Unlock()
+		defer e.unlock()
 		if e.closed {
 			return
 		}

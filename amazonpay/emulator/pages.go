@@ -53,6 +53,8 @@ func (e *Emulator) servePages(w http.ResponseWriter, r *http.Request, p string) 
 		}
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(e.pki.snsPEM)
+	case p == registrationPath:
+		e.serveRegistration(w, r)
 	case p == "/" || p == "/console" || strings.HasPrefix(p, "/console/"):
 		e.serveConsole(w, r, p)
 	default:
@@ -62,7 +64,7 @@ func (e *Emulator) servePages(w http.ResponseWriter, r *http.Request, p string) 
 
 func (e *Emulator) base() string {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	return e.publicURL
 }
 
@@ -144,7 +146,7 @@ func (e *Emulator) buttonClick(w http.ResponseWriter, r *http.Request) {
 		productType = amazonpay.ProductTypePayAndShip
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	now := e.now()
 	switch productType {
 	case amazonpay.ProductTypeSignIn:
@@ -166,7 +168,7 @@ func (e *Emulator) buttonClick(w http.ResponseWriter, r *http.Request) {
 			State: amazonpay.StateOpen, Created: now, Updated: now}
 		e.st.Sessions[s.ID] = s
 		e.touch(s)
-		http.Redirect(w, r, e.urlLocked("/signin?signInId="+s.ID), http.StatusSeeOther)
+		e.redirectSaved(w, r, e.urlLocked("/signin?signInId="+s.ID))
 	case amazonpay.ProductTypePayAndShip, amazonpay.ProductTypePayOnly:
 		var req amazonpay.CreateCheckoutSessionRequest
 		if a := decode([]byte(payload), &req, false); a != nil {
@@ -178,10 +180,21 @@ func (e *Emulator) buttonClick(w http.ResponseWriter, r *http.Request) {
 			e.errorPageLocked(w, a)
 			return
 		}
-		http.Redirect(w, r, e.urlLocked("/signin?amazonCheckoutSessionId="+s.ID), http.StatusSeeOther)
+		e.redirectSaved(w, r, e.urlLocked("/signin?amazonCheckoutSessionId="+s.ID))
 	default:
 		e.errorPageLocked(w, errf(400, amazonpay.ReasonInvalidParameterValue, "unknown productType %q", productType))
 	}
+}
+
+// redirectSaved writes what the page's request changed, then redirects:
+// the buyer never moves on from a change "Amazon" could still forget.
+func (e *Emulator) redirectSaved(w http.ResponseWriter, r *http.Request, to string) {
+	if err := e.saveLocked(); err != nil {
+		e.log.Error("amazonpay emulator: saving state", "err", err)
+		e.errorPageLocked(w, errf(500, amazonpay.ReasonInternalServerError, "お支払いの情報を保存できませんでした。しばらくしてからもう一度お試しください。"))
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 func (e *Emulator) errorPageLocked(w http.ResponseWriter, a *apiError) {
@@ -198,7 +211,7 @@ func (e *Emulator) sessionErrorPage(w http.ResponseWriter, a *apiError, s *sessi
 // pageSession returns the checkout (or sign-in) session named by the
 // request, settled to now; nil when there is none or Amazon deleted it.
 func (e *Emulator) pageSession(id string, signIn bool) *session {
-	s := e.st.Sessions[id]
+	s := e.sessionByID(id)
 	now := e.now()
 	if s == nil || s.SignIn != signIn || sessionGone(s, now) {
 		return nil
@@ -210,7 +223,7 @@ func (e *Emulator) pageSession(id string, signIn bool) *session {
 func (e *Emulator) signInPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	data := map[string]any{"Title": "ログイン", "Base": e.publicURL, "Buyers": testBuyers}
 	if id := q.Get("signInId"); id != "" {
 		s := e.pageSession(id, true)
@@ -242,7 +255,7 @@ func (e *Emulator) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	now := e.now()
 	if id := r.PostForm.Get("signInId"); id != "" {
 		s := e.pageSession(id, true)
@@ -251,10 +264,12 @@ func (e *Emulator) signInPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		tok := randomToken(48)
-		e.st.BuyerTokens[tok] = &buyerToken{MerchantID: s.MerchantID, BuyerID: b.BuyerID, Scopes: s.SignInScopes, Expires: now.Add(buyerTokenTTL)}
+		bt := &buyerToken{Token: tok, MerchantID: s.MerchantID, BuyerID: b.BuyerID, Scopes: s.SignInScopes, Expires: now.Add(buyerTokenTTL)}
+		e.st.BuyerTokens[tok] = bt
+		e.touch(bt)
 		delete(e.st.Sessions, id)
-		e.touch(s)
-		http.Redirect(w, r, withParam(s.SignInReturnURL, "buyerToken", tok), http.StatusSeeOther)
+		e.forget(kindSession, id)
+		e.redirectSaved(w, r, withParam(s.SignInReturnURL, "buyerToken", tok))
 		return
 	}
 	id := r.PostForm.Get("amazonCheckoutSessionId")
@@ -265,7 +280,7 @@ func (e *Emulator) signInPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.BuyerID, s.AddressIdx, s.InstrumentIdx, s.Updated = b.BuyerID, 0, 0, now
 	e.touch(s)
-	http.Redirect(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id), http.StatusSeeOther)
+	e.redirectSaved(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id))
 }
 
 type addrOpt struct {
@@ -283,7 +298,7 @@ type instOpt struct {
 func (e *Emulator) selectPage(w http.ResponseWriter, r *http.Request, show, next string, declined bool) {
 	id := r.URL.Query().Get("amazonCheckoutSessionId")
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s := e.pageSession(id, false)
 	if s == nil || s.State != amazonpay.StateOpen || s.BuyerID == "" || (s.Outcome != "" && next != "process") {
 		e.errorPageLocked(w, errf(404, amazonpay.ReasonResourceNotFound, "このお支払い手続きは見つからないか、終了しています。"))
@@ -327,7 +342,7 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	id := f.Get("amazonCheckoutSessionId")
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s := e.pageSession(id, false)
 	next := f.Get("next")
 	if s == nil || s.State != amazonpay.StateOpen || s.BuyerID == "" || (s.Outcome != "" && next != "process") {
@@ -354,10 +369,10 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 	s.Updated = e.now()
 	e.touch(s)
 	if next == "process" {
-		http.Redirect(w, r, e.urlLocked("/checkout/process?amazonCheckoutSessionId="+id), http.StatusSeeOther)
+		e.redirectSaved(w, r, e.urlLocked("/checkout/process?amazonCheckoutSessionId="+id))
 		return
 	}
-	http.Redirect(w, r, withParam(s.Web.CheckoutReviewReturnURL, "amazonCheckoutSessionId", id), http.StatusSeeOther)
+	e.redirectSaved(w, r, withParam(s.Web.CheckoutReviewReturnURL, "amazonCheckoutSessionId", id))
 }
 
 // process is amazonPayRedirectUrl: authorize with the buyer's instrument per
@@ -368,7 +383,7 @@ func (e *Emulator) selectPost(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("amazonCheckoutSessionId")
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	s := e.pageSession(id, false)
 	if s == nil {
 		e.errorPageLocked(w, errf(404, amazonpay.ReasonResourceNotFound, "このお支払い手続きは見つかりません。"))
@@ -380,7 +395,7 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 	}
 	back := withParam(result, "amazonCheckoutSessionId", id)
 	if s.State != amazonpay.StateOpen || s.Outcome != "" {
-		http.Redirect(w, r, back, http.StatusSeeOther)
+		e.redirectSaved(w, r, back)
 		return
 	}
 	if cs := e.sessionConstraints(s); len(cs) > 0 {
@@ -397,7 +412,7 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 	authorizes := s.Payment.PaymentIntent != amazonpay.PaymentIntentConfirm
 	switch inst := findBuyer(s.BuyerID).Instruments[s.InstrumentIdx]; {
 	case inst.Behavior == SoftDecline:
-		http.Redirect(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id+"&show=payment&next=process&declined=1"), http.StatusSeeOther)
+		e.redirectSaved(w, r, e.urlLocked("/checkout/select?amazonCheckoutSessionId="+id+"&show=payment&next=process&declined=1"))
 		return
 	case inst.Behavior == HardDecline:
 		e.cancelSession(s, "Declined", "The payment was declined (HardDeclined).", now)
@@ -417,5 +432,5 @@ func (e *Emulator) process(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.Outcome = outcomeApproved
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	e.redirectSaved(w, r, back)
 }

@@ -2,6 +2,9 @@ package emulator
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
 	stdhtml "html"
 	"io"
 	"net/http"
@@ -213,49 +216,106 @@ func TestMountedUnderPrefix(t *testing.T) {
 	}
 }
 
-func TestStateFile(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "state.json")
+// TestStateSurvivesWithoutClose: every change is on disk before its answer.
+// The first emulator is never closed (as after a kill -9); a second one on
+// the same state file knows the merchant, the objects (a pending charge
+// settles there), the idempotency records and the moved clock.
+func TestStateSurvivesWithoutClose(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
 	te := newEnv(t, func(o *Options, _ *amazonpay.Config) { o.StateFile = file })
 	cs := te.complete(t, BuyerTaro, 0, "Authorize", 1234, false)
+	pending := te.complete(t, BuyerPendingOK, 0, "Authorize", 999, true)
 	te.em.Advance(48 * time.Hour)
-	if err := te.em.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(file); err != nil {
-		t.Fatal(err)
-	}
+	id := te.checkout(t, BuyerTaro, 1, "AuthorizeWithCapture", 500, false) // the buyer came back; not completed yet
+
 	_, sk := keys(t)
-	em2, err := New(Options{StateFile: file, SNSKey: sk, PublicURL: te.srv.URL})
+	em2, err := New(Options{StateFile: file, SNSKey: sk, PublicURL: te.srv.URL, PendingDelay: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer em2.Close()
-	for _, m := range te.em.Merchants() {
-		if err := em2.RegisterMerchant(m); err != nil {
-			t.Fatal(err)
-		}
-	}
 	srv := httptest.NewServer(em2)
 	defer srv.Close()
 	mk, _ := keys(t)
 	c, _ := amazonpay.New(amazonpay.Config{PublicKeyID: testKeyID, PrivateKey: mk, BaseURL: srv.URL})
-	ch, err := c.GetCharge(context.Background(), cs.ChargeID)
+	ctx := context.Background()
+	ch, err := c.GetCharge(ctx, cs.ChargeID)
 	if err != nil || ch.ChargeAmount.Amount != "1234" || ch.StatusDetails.State != "Authorized" {
 		t.Fatalf("%+v %v", ch, err)
 	}
 	if d := em2.Now().Sub(time.Now()); d < 47*time.Hour {
 		t.Fatalf("clock offset lost: %s", d)
 	}
-	// The idempotency record survived too.
-	cs2, err := c.CompleteCheckoutSession(context.Background(), cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1234)}, "complete-"+cs.CheckoutSessionID[:8])
+	// The idempotency record survived: the same completion replays.
+	cs2, err := c.CompleteCheckoutSession(ctx, cs.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1234)}, "complete-"+cs.CheckoutSessionID[:8])
 	if err != nil || cs2.ChargeID != cs.ChargeID {
 		t.Fatalf("%+v %v", cs2, err)
 	}
-	if err := os.WriteFile(file, []byte("{broken"), 0o600); err != nil {
+	// The session whose buyer came back completes on the second emulator.
+	done, err := c.CompleteCheckoutSession(ctx, id, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(500)}, "")
+	if err != nil || done.PaymentPreferences[0].PaymentDescriptor != "JCB ****0005" {
+		t.Fatalf("%+v %v", done, err)
+	}
+	// The pending authorization was carried over and settles there.
+	em2.Advance(2 * time.Hour)
+	if ch, err := c.GetCharge(ctx, pending.ChargeID); err != nil || ch.StatusDetails.State != "Authorized" {
+		t.Fatalf("%+v %v", ch, err)
+	}
+
+	broken := filepath.Join(t.TempDir(), "broken.db")
+	if err := os.WriteFile(broken, []byte("not a database, not at all"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{StateFile: file}); err == nil {
+	if em, err := New(Options{StateFile: broken}); err == nil {
+		em.Close()
 		t.Fatal("broken state file accepted")
+	}
+}
+
+// TestStateBounded: objects that can no longer change by themselves leave
+// memory at the sweep and are read back when asked for; what Amazon
+// deletes (sessions after 30 days) leaves the disk too.
+func TestStateBounded(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
+	te := newEnv(t, func(o *Options, _ *amazonpay.Config) { o.StateFile = file })
+	var done []*amazonpay.CheckoutSession
+	for range 3 {
+		done = append(done, te.complete(t, BuyerTaro, 0, "AuthorizeWithCapture", 800, false))
+	}
+	open := te.complete(t, BuyerTaro, 0, "Authorize", 700, false) // can still expire: stays
+	te.em.Sweep()
+	te.em.mu.Lock()
+	inMemory := len(te.em.st.Permissions) + len(te.em.st.Charges) + len(te.em.st.Sessions)
+	_, keeps := te.em.st.Charges[open.ChargeID]
+	te.em.mu.Unlock()
+	if inMemory != 2 || !keeps {
+		t.Fatalf("%d objects in memory after the sweep, want the open permission and charge", inMemory)
+	}
+	for _, cs := range done {
+		if c := te.charge(t, cs.ChargeID); c.StatusDetails.State != "Captured" || c.CaptureAmount.Amount != "800" {
+			t.Fatalf("read back: %+v", c)
+		}
+		if _, err := te.client.CreateRefund(te.ctx, amazonpay.CreateRefundRequest{ChargeID: cs.ChargeID, RefundAmount: amazonpay.JPY(100)}, "r-"+cs.ChargeID[4:11]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessions := func() int {
+		var n int
+		if err := te.em.db.QueryRow(`SELECT count(*) FROM objects WHERE kind = 'session'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := sessions(); n != 4 {
+		t.Fatalf("%d sessions on disk, want 4", n)
+	}
+	te.em.Advance(30*24*time.Hour + time.Minute)
+	te.em.Sweep()
+	if n := sessions(); n != 0 {
+		t.Fatalf("%d sessions on disk 30 days later", n)
+	}
+	if n := len(te.em.Snapshot().Refunds); n != 3 {
+		t.Fatalf("%d refunds, want 3", n)
 	}
 }
 
@@ -325,28 +385,29 @@ func TestConcurrentCheckouts(t *testing.T) {
 func TestConsole(t *testing.T) {
 	te := newEnv(t)
 	cs := te.complete(t, BuyerTaro, 0, "Authorize", 3000, false)
-	_, page := te.get(t, te.srv.URL+"/console", 200)
+	con := newConsoleClient(t, te)
+	page := con.open()
 	for _, s := range []string{"セラーセントラル", cs.ChargeID, cs.ChargePermissionID, "売上請求", "Authorized"} {
 		if !strings.Contains(page, s) {
 			t.Fatalf("console lacks %s", s)
 		}
 	}
-	te.post(t, "/console/action", url.Values{"action": {"capture"}, "id": {cs.ChargeID}}, 303)
+	con.post("/console/action", url.Values{"action": {"capture"}, "id": {cs.ChargeID}}, 303)
 	wantCharge(t, te.charge(t, cs.ChargeID), "Captured", "")
-	te.post(t, "/console/action", url.Values{"action": {"refund"}, "id": {cs.ChargeID}}, 303)
-	te.post(t, "/console/clock", url.Values{"advance": {"1h"}}, 303)
+	con.post("/console/action", url.Values{"action": {"refund"}, "id": {cs.ChargeID}}, 303)
+	con.post("/console/clock", url.Values{"advance": {"1h"}}, 303)
 	snap := te.em.Snapshot()
 	if len(snap.Refunds) != 1 || snap.Refunds[0].StatusDetails.State != "Refunded" || snap.Refunds[0].RefundAmount.Amount != "3000" {
 		t.Fatalf("%+v", snap.Refunds)
 	}
-	te.post(t, "/console/action", url.Values{"action": {"chargeback"}, "id": {cs.ChargeID}}, 303)
-	te.post(t, "/console/faults", url.Values{"operation": {"GetCharge"}, "fault": {"503"}, "times": {"1"}, "latency": {"0s"}}, 303)
+	con.post("/console/action", url.Values{"action": {"chargeback"}, "id": {cs.ChargeID}}, 303)
+	con.post("/console/faults", url.Values{"operation": {"GetCharge"}, "fault": {"503"}, "times": {"1"}, "latency": {"0s"}}, 303)
 	if f := te.em.Faults(); len(f) != 1 || f[0].Operation != "GetCharge" {
 		t.Fatalf("%+v", f)
 	}
-	te.post(t, "/console/faults/clear", nil, 303)
-	te.post(t, "/console/notifications", url.Values{"duplicate": {"on"}}, 303)
-	te.post(t, "/console/action", url.Values{"action": {"nonsense"}, "id": {"x"}}, 400)
+	con.post("/console/faults/clear", nil, 303)
+	con.post("/console/notifications", url.Values{"duplicate": {"on"}}, 303)
+	con.post("/console/action", url.Values{"action": {"nonsense"}, "id": {"x"}}, 400)
 
 	cs2 := te.complete(t, BuyerTaro, 0, "Authorize", 3000, false)
 	if err := te.em.AmazonCancel(cs2.ChargeID); err != nil {
@@ -365,11 +426,154 @@ func TestConsole(t *testing.T) {
 	if d := te.em.Now().Sub(time.Now()); d < 24*time.Hour {
 		t.Fatalf("clock %s", d)
 	}
-	_, page = te.get(t, te.srv.URL+"/console", 200)
-	if !strings.Contains(page, "CHARGEBACK") {
+	if page = con.open(); !strings.Contains(page, "CHARGEBACK") {
 		t.Fatal("console lacks the notification log")
 	}
 	te.get(t, te.srv.URL+"/ca.pem", 200)
+}
+
+// consoleClient is a browser on the console: cookies, and the form token
+// of the last console page.
+type consoleClient struct {
+	t     *testing.T
+	te    *testEnv
+	br    *http.Client
+	token string
+}
+
+func newConsoleClient(t *testing.T, te *testEnv) *consoleClient {
+	jar, _ := cookiejar.New(nil)
+	return &consoleClient{t: t, te: te, br: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var tokenField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// open GETs the console page and keeps its form token.
+func (c *consoleClient) open() string {
+	c.t.Helper()
+	resp, err := c.br.Get(c.te.srv.URL + "/console")
+	page := string(mustRead(c.t, resp, err, 200))
+	m := tokenField.FindStringSubmatch(page)
+	if m == nil {
+		c.t.Fatalf("console page without a form token: %s", page)
+	}
+	c.token = m[1]
+	return page
+}
+
+// post sends a console form with the token, and the extra headers.
+func (c *consoleClient) post(path string, form url.Values, want int, headers ...string) []byte {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", c.token)
+	}
+	req, _ := http.NewRequest(http.MethodPost, c.te.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.br.Do(req)
+	return mustRead(c.t, resp, err, want)
+}
+
+func mustRead(t testing.TB, resp *http.Response, err error, want int) []byte {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d, want %d: %s", resp.Request.Method, resp.Request.URL, resp.StatusCode, want, b)
+	}
+	return b
+}
+
+// TestConsoleAccess: the console is only for clients the emulator trusts
+// (loopback by default), and nothing changes through it from another site:
+// the cross-site POST of issue 9 (operation=&fault=503&times=0) is refused,
+// with or without the browser's headers, as is JSON that is not
+// application/json. The API and the hosted pages stay open to all.
+func TestConsoleAccess(t *testing.T) {
+	te := newEnv(t)
+	stop := url.Values{"operation": {""}, "fault": {"503"}, "times": {"0"}}
+	noFault := func() {
+		t.Helper()
+		if f := te.em.Faults(); len(f) != 0 {
+			t.Fatalf("a refused request added faults %+v", f)
+		}
+	}
+	// A client that is not on this host.
+	remote := func(method, path, contentType, body string) int {
+		req := httptest.NewRequest(method, te.srv.URL+path, strings.NewReader(body))
+		req.RemoteAddr = "203.0.113.7:40000"
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		rec := httptest.NewRecorder()
+		te.em.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, tc := range []struct{ method, path, ct, body string }{
+		{"GET", "/console", "", ""},
+		{"GET", "/", "", ""},
+		{"POST", "/console/faults", "application/x-www-form-urlencoded", stop.Encode()},
+		{"POST", "/console/api/faults", "application/json", `{"status":503}`},
+		{"GET", "/console/api/notifications", "", ""},
+	} {
+		if got := remote(tc.method, tc.path, tc.ct, tc.body); got != http.StatusForbidden {
+			t.Errorf("remote %s %s: %d, want 403", tc.method, tc.path, got)
+		}
+	}
+	noFault()
+	if got := remote("GET", "/checkout.js", "", ""); got != 200 {
+		t.Fatalf("remote checkout.js: %d", got)
+	}
+	cs := te.newSession(t, nil)
+	if got := remote("GET", "/signin?amazonCheckoutSessionId="+cs.CheckoutSessionID, "", ""); got != 200 {
+		t.Fatalf("remote sign-in page: %d", got)
+	}
+
+	// On this host: forms need the token of the console's cookie, and no
+	// request from another site passes.
+	con := newConsoleClient(t, te)
+	con.open()
+	stop.Set("csrf", "")
+	con.post("/console/faults", stop, 403)
+	stop.Set("csrf", "forged-forged-forged-forged-forged-forged")
+	con.post("/console/faults", stop, 403)
+	stop.Del("csrf")
+	con.post("/console/faults", stop, 403, "Sec-Fetch-Site", "cross-site")
+	con.post("/console/faults", stop, 403, "Origin", "https://evil.example")
+	// A plain client without the console's cookie.
+	resp, err := http.PostForm(te.srv.URL+"/console/faults", stop)
+	mustRead(t, resp, err, 403)
+	noFault()
+	for _, h := range [][2]string{{"Content-Type", "text/plain"}, {"Sec-Fetch-Site", "cross-site"}} {
+		req, _ := http.NewRequest(http.MethodPost, te.srv.URL+"/console/api/faults", strings.NewReader(`{"status":503}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(h[0], h[1])
+		resp, err := http.DefaultClient.Do(req)
+		mustRead(t, resp, err, map[string]int{"Content-Type": 415, "Sec-Fetch-Site": 403}[h[0]])
+	}
+	noFault()
+	// The console's own form from its own page works.
+	con.post("/console/faults", url.Values{"operation": {"GetCharge"}, "fault": {"503"}, "times": {"1"}}, 303, "Sec-Fetch-Site", "same-origin")
+	if f := te.em.Faults(); len(f) != 1 {
+		t.Fatalf("faults %+v", f)
+	}
+
+	// A host decides who is in.
+	te.em.SetConsoleAccess(func(r *http.Request) bool { return r.Header.Get("X-Test-Admin") == "yes" })
+	resp, err = http.Get(te.srv.URL + "/console")
+	mustRead(t, resp, err, 403)
+	req, _ := http.NewRequest(http.MethodGet, te.srv.URL+"/console", nil)
+	req.Header.Set("X-Test-Admin", "yes")
+	resp, err = http.DefaultClient.Do(req)
+	mustRead(t, resp, err, 200)
 }
 
 // TestSignIn: the sign-in button, the hosted sign-in, the return with a
@@ -500,5 +704,75 @@ func TestHostedPagesShowShopAndCancel(t *testing.T) {
 	html := page(resp, err, 200)
 	if link.MatchString(html) || strings.Contains(html, `class="store"`) {
 		t.Fatalf("link or name without either: %s", html)
+	}
+}
+
+// TestRegistration: a shop registers its merchant account with a
+// separately running emulator by a request signed with the account's key.
+// A stranger cannot register a new account, nobody can replace an account
+// without its key, and the owner can change its IPN URL from anywhere.
+func TestRegistration(t *testing.T) {
+	te := newEnv(t)
+	mk, _ := keys(t)
+	other, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem := func(k *rsa.PrivateKey) string {
+		b, _ := amazonpay.MarshalPublicKeyPEM(&k.PublicKey)
+		return string(b)
+	}
+	shop := Merchant{MerchantID: "A1NEWSHOP", StoreID: testStoreID, PublicKeyID: "SANDBOX-NEWSHOPKEY", PublicKeyPEM: pem(mk)}
+	ctx := context.Background()
+	wantRefused := func(err error, status int, code string) {
+		t.Helper()
+		var e *amazonpay.Error
+		if !errors.As(err, &e) || e.HTTPStatus != status || e.ReasonCode != code {
+			t.Fatalf("want %d %s, got %v", status, code, err)
+		}
+	}
+	// Signed with a key that is not the one registered: refused.
+	wantRefused(Register(ctx, nil, te.srv.URL, shop, other), 403, "InvalidRequestSignature")
+	// A client the console does not trust cannot register a new account.
+	te.em.SetConsoleAccess(func(*http.Request) bool { return false })
+	wantRefused(Register(ctx, nil, te.srv.URL, shop, mk), 403, "UnauthorizedAccess")
+	te.em.SetConsoleAccess(nil) // loopback again
+	if err := Register(ctx, nil, te.srv.URL, shop, mk); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := amazonpay.New(amazonpay.Config{PublicKeyID: shop.PublicKeyID, PrivateKey: mk, BaseURL: te.srv.URL})
+	if _, err := c.CreateCheckoutSession(ctx, amazonpay.CreateCheckoutSessionRequest{WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: "https://a.jp/r"}, StoreID: testStoreID}, "reg-1"); err != nil {
+		t.Fatalf("the registered account cannot call the API: %v", err)
+	}
+	// The owner changes its IPN URL even from where the console is closed.
+	te.em.SetConsoleAccess(func(*http.Request) bool { return false })
+	shop.IPNURL = te.ipnSrv.URL + "/new-ipn"
+	if err := Register(ctx, nil, te.srv.URL, shop, mk); err != nil {
+		t.Fatal(err)
+	}
+	te.em.SetConsoleAccess(nil)
+	found := false
+	for _, m := range te.em.Merchants() {
+		found = found || m.MerchantID == shop.MerchantID && m.IPNURL == shop.IPNURL
+	}
+	if !found {
+		t.Fatalf("IPN URL not changed: %+v", te.em.Merchants())
+	}
+	// Nobody replaces the account with another key, not even from here.
+	stolen := shop
+	stolen.PublicKeyID, stolen.PublicKeyPEM = "SANDBOX-STOLENKEY", pem(other)
+	wantRefused(Register(ctx, nil, te.srv.URL, stolen, other), 409, "MerchantConflict")
+	// Nor takes its key ID for another merchant.
+	squat := Merchant{MerchantID: "A1SQUAT", StoreID: testStoreID, PublicKeyID: shop.PublicKeyID, PublicKeyPEM: pem(other)}
+	wantRefused(Register(ctx, nil, te.srv.URL, squat, other), 409, "MerchantConflict")
+	if _, err := c.GetCheckoutSession(ctx, "00000000-0000-4000-8000-000000000000"); amazonpay.ReasonCode(err) != "ResourceNotFound" {
+		t.Fatalf("the account's key stopped working: %v", err)
+	}
+	// After 「登録を削除」 in the console, the account registers a new key.
+	con := newConsoleClient(t, te)
+	con.open()
+	con.post("/console/action", url.Values{"action": {"remove-merchant"}, "id": {shop.MerchantID}}, 303)
+	if err := Register(ctx, nil, te.srv.URL, stolen, other); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func (e *Emulator) getRefund(c *apiCall) (int, any, *apiError) {
-	r := e.st.Refunds[c.id]
+	r := e.refundByID(c.id)
 	if r == nil || r.MerchantID != c.m.MerchantID || r.Env != c.env {
 		return 0, nil, notFound("Refund", c.id)
 	}
@@ -69,7 +69,7 @@ func (e *Emulator) startRefund(ch *charge, n int64, softDescriptor string, now t
 	e.setRefund(r, amazonpay.StateRefundInitiated, "", "", now)
 	id := r.ID
 	e.schedule(e.opts.PendingDelay, func(now time.Time) {
-		if r := e.st.Refunds[id]; r != nil {
+		if r := e.refundByID(id); r != nil {
 			e.settleRefund(r, now)
 		}
 	})

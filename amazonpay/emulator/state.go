@@ -25,72 +25,76 @@ const (
 	maxIdempotencyChars = 32
 )
 
+// The objects are stored as JSON rows (persist.go); zero fields are left
+// out to keep the rows small.
+
 type session struct {
-	ID, MerchantID, Env, StoreID string
-	ProductType                  string
-	Web                          amazonpay.WebCheckoutDetails
-	Payment                      amazonpay.PaymentDetails
-	Metadata                     amazonpay.MerchantMetadata
-	Scopes                       []string
-	PlatformID                   string
-	BuyerID                      string
-	AddressIdx, InstrumentIdx    int
-	State, Reason, ReasonDesc    string
-	Created, Updated             time.Time
+	ID, MerchantID, Env, StoreID string                       `json:",omitzero"`
+	ProductType                  string                       `json:",omitzero"`
+	Web                          amazonpay.WebCheckoutDetails `json:",omitzero"`
+	Payment                      amazonpay.PaymentDetails     `json:",omitzero"`
+	Metadata                     amazonpay.MerchantMetadata   `json:",omitzero"`
+	Scopes                       []string                     `json:",omitzero"`
+	PlatformID                   string                       `json:",omitzero"`
+	BuyerID                      string                       `json:",omitzero"`
+	AddressIdx, InstrumentIdx    int                          `json:",omitzero"`
+	State, Reason, ReasonDesc    string                       `json:",omitzero"`
+	Created, Updated             time.Time                    `json:",omitzero"`
 	// Outcome is set when the buyer passed amazonPayRedirectUrl:
 	// outcomeApproved, outcomePending or outcomePendingDecline.
-	Outcome         string
-	PermissionID    string
-	ChargeID        string
-	SignIn          bool // a sign-in flow, not a checkout session
-	SignInReturnURL string
-	SignInCancelURL string
-	SignInScopes    []string
+	Outcome         string   `json:",omitzero"`
+	PermissionID    string   `json:",omitzero"`
+	ChargeID        string   `json:",omitzero"`
+	SignIn          bool     `json:",omitzero"` // a sign-in flow, not a checkout session
+	SignInReturnURL string   `json:",omitzero"`
+	SignInCancelURL string   `json:",omitzero"`
+	SignInScopes    []string `json:",omitzero"`
 }
 
 type permission struct {
-	ID, MerchantID, Env, SessionID, BuyerID string
-	ProductType                             string
-	AddressIdx, InstrumentIdx               int
-	Metadata                                amazonpay.MerchantMetadata
-	PlatformID                              string
-	OrderAmount, Limit                      int64
-	State                                   string
-	Reasons                                 []amazonpay.StatusReason
-	PaymentInvalid                          bool // a charge was HardDeclined
-	Rejected                                bool // Amazon rejected a charge (AmazonRejected)
-	Created, Updated, Expires               time.Time
-	ChargeIDs                               []string
-	RefundSeq                               int
+	ID, MerchantID, Env, SessionID, BuyerID string                     `json:",omitzero"`
+	ProductType                             string                     `json:",omitzero"`
+	AddressIdx, InstrumentIdx               int                        `json:",omitzero"`
+	Metadata                                amazonpay.MerchantMetadata `json:",omitzero"`
+	PlatformID                              string                     `json:",omitzero"`
+	OrderAmount, Limit                      int64                      `json:",omitzero"`
+	State                                   string                     `json:",omitzero"`
+	Reasons                                 []amazonpay.StatusReason   `json:",omitzero"`
+	PaymentInvalid                          bool                       `json:",omitzero"` // a charge was HardDeclined
+	Rejected                                bool                       `json:",omitzero"` // Amazon rejected a charge (AmazonRejected)
+	Created, Updated, Expires               time.Time                  `json:",omitzero"`
+	ChargeIDs                               []string                   `json:",omitzero"`
+	RefundSeq                               int                        `json:",omitzero"`
 }
 
 type charge struct {
-	ID, PermissionID, MerchantID, Env string
-	Amount, Captured, Refunded        int64
-	State, Reason, ReasonDesc         string
-	SoftDescriptor                    string
-	Metadata                          amazonpay.MerchantMetadata
-	CaptureNow, CanHandlePending      bool
-	Created, Updated, AuthorizedAt    time.Time
-	PendingUntil                      time.Time
-	PendingOutcome                    string // pendingAuthorize, pendingDecline, pendingCapture
-	RefundIDs                         []string
-	Chargebacks                       int
+	ID, PermissionID, MerchantID, Env string                     `json:",omitzero"`
+	Amount, Captured, Refunded        int64                      `json:",omitzero"`
+	State, Reason, ReasonDesc         string                     `json:",omitzero"`
+	SoftDescriptor                    string                     `json:",omitzero"`
+	Metadata                          amazonpay.MerchantMetadata `json:",omitzero"`
+	CaptureNow, CanHandlePending      bool                       `json:",omitzero"`
+	Created, Updated, AuthorizedAt    time.Time                  `json:",omitzero"`
+	PendingUntil                      time.Time                  `json:",omitzero"`
+	PendingOutcome                    string                     `json:",omitzero"` // pendingAuthorize, pendingDecline, pendingCapture
+	RefundIDs                         []string                   `json:",omitzero"`
+	Chargebacks                       int                        `json:",omitzero"`
 }
 
 type refund struct {
-	ID, ChargeID, PermissionID, MerchantID, Env string
-	Amount                                      int64
-	State, Reason, ReasonDesc                   string
-	SoftDescriptor                              string
-	Created, Updated, PendingUntil              time.Time
+	ID, ChargeID, PermissionID, MerchantID, Env string    `json:",omitzero"`
+	Amount                                      int64     `json:",omitzero"`
+	State, Reason, ReasonDesc                   string    `json:",omitzero"`
+	SoftDescriptor                              string    `json:",omitzero"`
+	Created, Updated, PendingUntil              time.Time `json:",omitzero"`
 }
 
 type buyerToken struct {
-	MerchantID, BuyerID string
-	Scopes              []string
-	Expires             time.Time
-	Used                bool
+	Token               string    `json:",omitzero"`
+	MerchantID, BuyerID string    `json:",omitzero"`
+	Scopes              []string  `json:",omitzero"`
+	Expires             time.Time `json:",omitzero"`
+	Used                bool      `json:",omitzero"`
 }
 
 type idemRecord struct {
@@ -99,13 +103,14 @@ type idemRecord struct {
 	Body        []byte
 }
 
+// state is the working set in memory (see persist.go): every object that
+// can still change by itself, and those used since the last sweep.
 type state struct {
 	Sessions    map[string]*session
 	Permissions map[string]*permission
 	Charges     map[string]*charge
 	Refunds     map[string]*refund
 	BuyerTokens map[string]*buyerToken
-	Idempotency map[string]*idemRecord // merchantID + " " + key
 	ClockOffset time.Duration
 }
 
@@ -116,7 +121,6 @@ func newState() *state {
 		Charges:     map[string]*charge{},
 		Refunds:     map[string]*refund{},
 		BuyerTokens: map[string]*buyerToken{},
-		Idempotency: map[string]*idemRecord{},
 	}
 }
 
@@ -152,9 +156,6 @@ func amazonPrice(yen int64) amazonpay.Price { return amazonpay.JPY(yen) }
 
 func pricePtr(yen int64) *amazonpay.Price { return amazonpay.PtrJPY(yen) }
 
-// touch marks an object as changed by the current request or timer.
-func (e *Emulator) touch(any) { e.dirty = true }
-
 // settleAllLocked applies everything that is due at the emulator's now.
 func (e *Emulator) settleAllLocked() {
 	now := e.now()
@@ -166,11 +167,6 @@ func (e *Emulator) settleAllLocked() {
 	}
 	for _, p := range e.st.Permissions {
 		e.settlePermissionTree(p, now)
-	}
-	for k, t := range e.st.BuyerTokens {
-		if now.After(t.Expires.Add(time.Hour)) {
-			delete(e.st.BuyerTokens, k)
-		}
 	}
 }
 

@@ -65,7 +65,7 @@ var selectPage = page(`<h1>{{.Heading}}</h1>
 
 var consolePage = page(`<h1>エミュレーターのセラーセントラル</h1>
 <p>現在時刻（エミュレーター）: <b>{{.Now}}</b>（実時刻より {{.Offset}} 進んでいます）</p>
-<form method="post" action="{{.Base}}/console/clock" class="inline">時計を進める:
+<form method="post" action="{{$.Console}}/clock" class="inline"><input type="hidden" name="csrf" value="{{$.CSRF}}">時計を進める:
 <button class="btn sub" name="advance" value="1h">1時間</button>
 <button class="btn sub" name="advance" value="24h">1日</button>
 <button class="btn sub" name="advance" value="168h">7日</button>
@@ -75,8 +75,8 @@ var consolePage = page(`<h1>エミュレーターのセラーセントラル</h1
 <h2>障害スイッチ</h2>
 {{if .Faults}}<table><tr><th>操作</th><th>ステータス</th><th>切断</th><th>遅延</th><th>残り回数</th></tr>
 {{range .Faults}}<tr><td>{{or .Operation "（すべて）"}}</td><td>{{.Status}}</td><td>{{.Drop}}</td><td>{{.Latency}}</td><td>{{if .Times}}{{.Times}}{{else}}解除まで{{end}}</td></tr>{{end}}</table>
-<form method="post" action="{{.Base}}/console/faults/clear"><button class="btn sub">すべて解除</button></form>{{else}}<p>なし</p>{{end}}
-<form method="post" action="{{.Base}}/console/faults">
+<form method="post" action="{{$.Console}}/faults/clear"><input type="hidden" name="csrf" value="{{$.CSRF}}"><button class="btn sub">すべて解除</button></form>{{else}}<p>なし</p>{{end}}
+<form method="post" action="{{$.Console}}/faults"><input type="hidden" name="csrf" value="{{$.CSRF}}">
 操作 <select name="operation"><option value="">（すべて）</option>{{range .Operations}}<option>{{.}}</option>{{end}}</select>
 応答 <select name="fault"><option value="429">429 TooManyRequests</option><option value="500">500 InternalServerError</option><option value="503">503 ServiceUnavailable</option>
 <option value="before">処理前に切断</option><option value="after">処理後に切断</option><option value="latency">遅延のみ</option></select>
@@ -84,25 +84,27 @@ var consolePage = page(`<h1>エミュレーターのセラーセントラル</h1
 <button class="btn sub">追加</button></form>
 
 <h2>通知（IPN）</h2>
-<form method="post" action="{{.Base}}/console/notifications">重複送信: <b>{{if .Duplicate}}オン{{else}}オフ{{end}}</b>
+<form method="post" action="{{$.Console}}/notifications"><input type="hidden" name="csrf" value="{{$.CSRF}}">重複送信: <b>{{if .Duplicate}}オン{{else}}オフ{{end}}</b>
 <button class="btn sub" name="duplicate" value="{{if .Duplicate}}off{{else}}on{{end}}">{{if .Duplicate}}オフにする{{else}}オンにする{{end}}</button></form>
 <p>署名証明書: <a href="{{.CertURL}}">{{.CertURL}}</a>　CA: <a href="{{.Base}}/ca.pem">{{.Base}}/ca.pem</a></p>
 
-<h2>加盟店</h2><table><tr><th>出品者ID</th><th>ストアID</th><th>公開鍵ID</th><th>IPN URL</th></tr>
-{{range .Merchants}}<tr><td>{{.MerchantID}}</td><td>{{.StoreID}}</td><td>{{.PublicKeyID}}</td><td>{{.IPNURL}}</td></tr>{{end}}</table>
+<h2>加盟店</h2><table><tr><th>出品者ID</th><th>ストアID</th><th>公開鍵ID</th><th>IPN URL</th><th>操作</th></tr>
+{{range .Merchants}}<tr><td>{{.MerchantID}}</td><td>{{.StoreID}}</td><td>{{.PublicKeyID}}</td><td>{{.IPNURL}}</td>
+<td><form method="post" action="{{$.Console}}/action" class="inline"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="id" value="{{.MerchantID}}"><button class="btn sub" name="action" value="remove-merchant">登録を削除</button></form></td></tr>{{end}}</table>
+<p>登録の削除は、鍵をなくした加盟店が新しい鍵で登録し直すためのものです（登録済みの加盟店は、その鍵で署名した登録でしか変更できません）。</p>
 
 <h2>Charge Permission（Amazonリファレンス ID）</h2>
 <table><tr><th>ID</th><th>状態</th><th>上限 / 残高</th><th>購入者</th><th>注文番号</th><th>有効期限</th><th>操作</th></tr>
 {{range .Permissions}}<tr><td><code>{{.ChargePermissionID}}</code></td><td>{{.StatusDetails.State}}{{range .StatusDetails.Reasons}} ({{.ReasonCode}}){{end}}</td>
 <td>{{.Limits.AmountLimit.Amount}} / {{.Limits.AmountBalance.Amount}} 円</td><td>{{if .Buyer}}{{.Buyer.Name}}{{end}}</td><td>{{.MerchantMetadata.MerchantReferenceID}}</td>
 <td>{{.ExpirationTimestamp.Format "2006-01-02"}}</td>
-<td>{{if ne .StatusDetails.State "Closed"}}<form method="post" action="{{$.Base}}/console/action" class="inline"><input type="hidden" name="id" value="{{.ChargePermissionID}}"><button class="btn sub" name="action" value="close">クローズ</button></form>{{end}}</td></tr>{{end}}</table>
+<td>{{if ne .StatusDetails.State "Closed"}}<form method="post" action="{{$.Console}}/action" class="inline"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="id" value="{{.ChargePermissionID}}"><button class="btn sub" name="action" value="close">クローズ</button></form>{{end}}</td></tr>{{end}}</table>
 
 <h2>Charge</h2>
 <table><tr><th>ID</th><th>状態</th><th>オーソリ</th><th>売上</th><th>返金済</th><th>有効期限</th><th>操作</th></tr>
 {{range .Charges}}<tr><td><code>{{.ChargeID}}</code></td><td>{{.StatusDetails.State}}{{with .StatusDetails.ReasonCode}} ({{.}}){{end}}</td>
 <td>{{.ChargeAmount.Amount}} 円</td><td>{{with .CaptureAmount}}{{.Amount}} 円{{end}}</td><td>{{with .RefundedAmount}}{{.Amount}} 円{{end}}</td><td>{{.ExpirationTimestamp.Format "2006-01-02"}}</td>
-<td><form method="post" action="{{$.Base}}/console/action" class="inline"><input type="hidden" name="id" value="{{.ChargeID}}">
+<td><form method="post" action="{{$.Console}}/action" class="inline"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="id" value="{{.ChargeID}}">
 {{if eq .StatusDetails.State "Authorized"}}<button class="btn sub" name="action" value="capture">売上請求</button>{{end}}
 {{if or (eq .StatusDetails.State "Authorized") (eq .StatusDetails.State "AuthorizationInitiated")}}<button class="btn sub" name="action" value="cancel">取消</button>{{end}}
 {{if eq .StatusDetails.State "Captured"}}<button class="btn sub" name="action" value="refund">返金</button>

@@ -240,8 +240,15 @@ func TestTransitions(t *testing.T) {
 		}, nil},
 		{"pending resolves by itself after the pending delay", func(t *testing.T, te *testEnv, o *obsRecorder) {
 			cs := te.complete(t, BuyerPendingOK, 0, "Authorize", 3000, true)
+			// Each change is notified: look again after each notification,
+			// for at most 30 s.
+			deadline := time.After(30 * time.Second)
 			for te.charge(t, cs.ChargeID).StatusDetails.State == "AuthorizationInitiated" {
-				time.Sleep(2 * time.Millisecond)
+				select {
+				case <-te.ipn.ch:
+				case <-deadline:
+					t.Fatal("the pending authorization did not settle within 30 s")
+				}
 			}
 			wantCharge(t, te.charge(t, cs.ChargeID), "Authorized", "")
 		}, []envOption{withPendingDelay(5 * time.Millisecond)}},

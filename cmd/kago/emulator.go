@@ -26,22 +26,26 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8081", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate issued by the emulator's own CA (Amazon's Node SDK only speaks HTTPS to an override host)")
-	merchantsFile := fs.String("merchants", "", "JSON `FILE`: an array of {\"merchantId\", \"storeId\", \"publicKeyId\", \"publicKeyPem\", \"ipnUrl\"} (required)")
-	stateFile := fs.String("state", "", "JSON `FILE` keeping objects, idempotency records and the clock across restarts (default: memory only)")
+	merchantsFile := fs.String("merchants", "", "JSON `FILE`: an array of {\"merchantId\", \"storeId\", \"publicKeyId\", \"publicKeyPem\", \"ipnUrl\"} to register at start (a shop started with -amazonpay-emulator-url registers itself)")
+	stateFile := fs.String("state", "", "SQLite `FILE` keeping merchants, objects, idempotency records and the clock; each change is written before its answer, so a kill -9 loses nothing (default: memory only)")
 	pendingDelay := fs.Duration("pending-delay", emulator.DefaultPendingDelay, "how long pending authorizations, asynchronous captures and refunds take")
 	publicURL := fs.String("public-url", "", "absolute `URL` the emulator is reached at, for hosted pages and redirects (default: http(s)://ADDR)")
 	maxSkew := fs.Duration("max-skew", emulator.DefaultMaxSkew, "accepted difference between x-amz-pay-date and the real clock")
 	dup := fs.Bool("duplicate-notifications", false, "send every notification twice, as SNS may")
-	sigVersion := fs.String("signature-version", "2", "SNS SignatureVersion of notifications: 2 (SHA256withRSA) or 1 (SHA1withRSA)")
+	sigVersion := fs.String("signature-version", "1", "SNS SignatureVersion of notifications: 1 (SHA1withRSA, as Amazon's sandbox) or 2 (SHA256withRSA)")
 	caOut := fs.String("ca-out", "", "write the emulator's CA certificate (PEM) to `FILE`, to trust its TLS and notification certificates")
 	verbose := fs.Bool("v", false, "log every API call")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: kago amazonpay-emulator -merchants FILE [flags]
+		fmt.Fprint(fs.Output(), `Usage: kago amazonpay-emulator [-merchants FILE] [flags]
 
 Runs the local Amazon Pay (API v2, Japan) on its own port: the API under
 /v2, /sandbox/v2 and /live/v2, checkout.js, the hosted sign-in, address and
 payment pages, signed notifications to each merchant's ipnUrl, and the console
 at /console. Point any client at it, Amazon's official SDKs included.
+
+The console answers only clients on this host (a loopback address). A new
+merchant account registers itself (POST /merchants, signed with its own key)
+from this host only; an account changes only when signed with its key.
 
 Flags:
 `)
@@ -56,13 +60,12 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("amazonpay-emulator: unexpected arguments %q", fs.Args())
 	}
-	if *merchantsFile == "" {
-		fs.Usage()
-		return errors.New("amazonpay-emulator: -merchants is required")
-	}
-	merchants, err := readMerchants(*merchantsFile)
-	if err != nil {
-		return err
+	var merchants []emulator.Merchant
+	if *merchantsFile != "" {
+		var err error
+		if merchants, err = readMerchants(*merchantsFile); err != nil {
+			return err
+		}
 	}
 	level := slog.LevelInfo
 	if *verbose {

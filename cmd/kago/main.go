@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"kago/amazonpay/emulator"
 	"kago/handlers"
 	"kago/jobs"
 	"kago/mail"
@@ -61,12 +60,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
-// emulatorPrefix is where kago serve mounts the local Amazon Pay.
-const emulatorPrefix = "/amazonpay-emulator"
-
 // serveConfig is every setting of the shop server.
 type serveConfig struct {
 	Addr, DataDir, BaseURL string
+	EmulatorURL            string // a separately running Amazon Pay emulator
 	SMTP                   mail.SMTPConfig
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
@@ -91,6 +88,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.SMTP.Username, "smtp-user", env("KAGO_SMTP_USER", ""), "SMTP user name; empty for no authentication (env KAGO_SMTP_USER)")
 	fs.StringVar(&cfg.SMTP.Password, "smtp-password", env("KAGO_SMTP_PASSWORD", ""), "SMTP password (env KAGO_SMTP_PASSWORD)")
 	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", env("KAGO_SMTP_TLS", "starttls"), "SMTP security: starttls, tls or none (env KAGO_SMTP_TLS)")
+	fs.StringVar(&cfg.EmulatorURL, "amazonpay-emulator-url", env("KAGO_AMAZONPAY_EMULATOR_URL", ""), "URL of a separately running Amazon Pay emulator (kago amazonpay-emulator) to use in emulator mode instead of the built-in one; the shop registers its merchant account with it at start (env KAGO_AMAZONPAY_EMULATOR_URL)")
 	level := fs.String("log-level", env("KAGO_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KAGO_LOG_LEVEL)")
 	proxies := fs.String("trusted-proxies", env("KAGO_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1 (env KAGO_TRUSTED_PROXIES; empty: the connecting address is the client)")
 	fs.Usage = func() {
@@ -160,30 +158,19 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if cfg.SMTP.Enabled() {
 		smtpWords = "SMTPサーバー " + cfg.SMTP.Host + " から送信します"
 	}
-	// The local Amazon Pay, reached over HTTP under the shop's own server
-	// exactly as Amazon would be reached.
-	emu, err := emulator.New(emulator.Options{PublicURL: baseURL + emulatorPrefix, StateFile: filepath.Join(cfg.DataDir, "amazonpay-emulator.json"),
-		Logger: log.With("component", "amazonpay-emulator")})
+	// The local Amazon Pay, reached over HTTP exactly as Amazon would be.
+	emu, emuConsole, stopEmu, err := amazonPayEmulator(ctx, cfg, s, baseURL, log)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("amazon pay emulator: %w", err)
+		return err
 	}
-	defer emu.Close()
-	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: baseURL, EmulatorURL: baseURL + emulatorPrefix})
-	merchantID, storeID, publicKeyID, publicKeyPEM, err := s.EmulatorMerchant(ctx)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("amazon pay emulator key: %w", err)
-	}
-	// No IPN URL yet: the shop has no notification endpoint (F-53), and the
-	// emulator records undelivered notifications in its console instead.
-	if err := emu.RegisterMerchant(emulator.Merchant{MerchantID: merchantID, StoreID: storeID, PublicKeyID: publicKeyID,
-		PublicKeyPEM: publicKeyPEM}); err != nil {
-		ln.Close()
-		return fmt.Errorf("amazon pay emulator: %w", err)
-	}
+	defer func() {
+		if err := stopEmu(); err != nil {
+			log.Error("amazon pay emulator", "err", err)
+		}
+	}()
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, Mounts: map[string]http.Handler{emulatorPrefix: emu}, TrustedProxies: cfg.TrustedProxies})
+		UploadDir: uploadDir, SMTP: smtpWords, AmazonPayEmulator: emu, TrustedProxies: cfg.TrustedProxies})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
@@ -209,7 +196,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
 	fmt.Fprintf(stdout, "Kago is running.\n  Shop:  %s/\n  Admin: %s/admin\n", baseURL, baseURL)
-	fmt.Fprintf(stdout, "  Amazon Pay emulator console: %s%s/console\n", baseURL, emulatorPrefix)
+	if emu != nil {
+		fmt.Fprintf(stdout, "  Amazon Pay emulator console (admins, in emulator mode): %s\n", emuConsole)
+	} else {
+		fmt.Fprintf(stdout, "  Amazon Pay emulator: %s (separate process; console on its own host: %s)\n", cfg.EmulatorURL, emuConsole)
+	}
 	if admin.GeneratedPassword != "" {
 		fmt.Fprintf(stdout, "  Admin login (shown once, keep it): %s / %s\n", admin.Email, admin.GeneratedPassword)
 	} else {

@@ -52,6 +52,7 @@ func linkInBrowser(t *testing.T, ctx context.Context, a *app) {
 func TestBrowserMyPageAmazonLinking(t *testing.T) {
 	a := startApp(t, nil)
 	ctx := browser(t)
+	violations := watchCSP(t, ctx) // and accepts 「アカウントを解除する」's confirm dialog
 	registerInBrowser(t, ctx, a, "hanako@example.jp")
 	step(t, ctx, chromedp.Navigate(a.URL+"/mypage/amazon"), chromedp.WaitVisible(chromedp.CSS("#AmazonSignInButton button")))
 	if color, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#AmazonSignInButton button"), "data-button-color")); err != nil || color.Value != "Gold" {
@@ -64,7 +65,6 @@ func TestBrowserMyPageAmazonLinking(t *testing.T) {
 			t.Errorf("my page after linking lacks %q:\n%s", want, body)
 		}
 	}
-	evaluate[bool](t, ctx, `(window.confirm = () => true, true)`) // 「アカウントを解除する」 asks first
 	step(t, ctx,
 		chromedp.Click(chromedp.Search(`//button[contains(., "アカウントを解除する")]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class, "flash") and contains(., "連携を解除しました")]`)),
@@ -72,11 +72,15 @@ func TestBrowserMyPageAmazonLinking(t *testing.T) {
 	if s := text(t, ctx, ".events-table"); !strings.Contains(s, "Amazonアカウント連携解除") || !strings.Contains(s, "Amazonアカウント連携") {
 		t.Fatalf("操作履歴: %s", s)
 	}
+	if v := violations(); len(v) > 0 {
+		t.Fatalf("Content-Security-Policy violations: %v", v)
+	}
 }
 
 func TestBrowserAutoLoginOnReturnFromAmazon(t *testing.T) {
 	a := startApp(t, nil)
 	ctx := browser(t)
+	violations := watchCSP(t, ctx)
 	registerInBrowser(t, ctx, a, "hanako@example.jp")
 	linkInBrowser(t, ctx, a)
 	step(t, ctx,
@@ -101,5 +105,8 @@ func TestBrowserAutoLoginOnReturnFromAmazon(t *testing.T) {
 	// 1% of the member price 1,980 (the member was logged in on the order page).
 	if s := text(t, ctx, ".points-balance"); !strings.Contains(s, "19ポイント") {
 		t.Fatalf("points after the order: %s", s)
+	}
+	if v := violations(); len(v) > 0 {
+		t.Fatalf("Content-Security-Policy violations: %v", v)
 	}
 }

@@ -18,11 +18,13 @@ import (
 
 // Received is one delivered message, headers decoded.
 type Received struct {
-	From    string
-	To      []string
-	Subject string
-	Body    string
-	Raw     []byte
+	From      string
+	To        []string
+	Subject   string
+	MessageID string // the Message-ID header as sent, with its <>
+	Date      string // the Date header as sent
+	Body      string
+	Raw       []byte
 }
 
 // Server is an SMTP server on 127.0.0.1 that can be stopped and restarted on
@@ -124,7 +126,8 @@ func (se *session) Data(r io.Reader) error {
 		return err
 	}
 	se.s.mu.Lock()
-	se.s.messages = append(se.s.messages, Received{From: se.from, To: se.to, Subject: subject, Body: body, Raw: raw})
+	se.s.messages = append(se.s.messages, Received{From: se.from, To: se.to, Subject: subject, MessageID: msg.Header.Get("Message-Id"),
+		Date: msg.Header.Get("Date"), Body: body, Raw: raw})
 	se.s.mu.Unlock()
 	return nil
 }
