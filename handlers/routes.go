@@ -140,6 +140,9 @@ func (srv *Server) routes(e *echo.Echo) {
 		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin"), srv.amazonPayEmulatorConsole, srv.emulatorMode)
 		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin")+"/*", srv.amazonPayEmulatorConsole, srv.emulatorMode)
 	}
+	if srv.cfg.Pprof {
+		a.GET("/debug/pprof/*", pprofHandler()) // Go's profiles (kago -pprof)
+	}
 }
 
 // staticFiles serves files with long caching: static URLs carry a content

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,8 +198,15 @@ func (srv *Server) popFlash(c echo.Context, cookie string) string {
 		return ""
 	}
 	_ = srv.saveSession(c, sess)
-	msg, _ := flashes[0].(string)
-	return msg
+	// Every message since the last page is shown (e.g. 「数量を変更しました。」
+	// and that Amazon Pay must be started again), each once.
+	var msgs []string
+	for _, f := range flashes {
+		if m, ok := f.(string); ok && m != "" && !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
+		}
+	}
+	return strings.Join(msgs, " ")
 }
 
 func csrfToken(c echo.Context) string {

@@ -27,12 +27,21 @@ func (a Address) FullName() string {
 }
 
 // Street is the address on one line as a label prints it: prefecture, city
-// and street run together in Japanese (東京都千代田区丸の内1-1-1), and words
-// in Latin letters keep their spaces (東京都 Shibuya-ku Jingumae 1-2-3); the
-// building follows after a space.
+// and street joined by JoinAddress (東京都千代田区丸の内1-1-1, or 東京都
+// Shibuya-ku Jingumae 1-2-3), then the building after a space.
 func (a Address) Street() string {
+	town := JoinAddress(a.Prefecture, a.City, a.Address1)
+	if a.Address2 == "" || town == "" {
+		return town + a.Address2
+	}
+	return town + " " + a.Address2
+}
+
+// JoinAddress joins parts of an address as they are written: Japanese
+// parts run together, words in Latin letters keep a space on either side.
+func JoinAddress(parts ...string) string {
 	var b strings.Builder
-	for _, part := range []string{a.Prefecture, a.City, a.Address1} {
+	for _, part := range parts {
 		if part == "" {
 			continue
 		}
@@ -40,12 +49,6 @@ func (a Address) Street() string {
 			b.WriteByte(' ')
 		}
 		b.WriteString(part)
-	}
-	if a.Address2 != "" {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(a.Address2)
 	}
 	return b.String()
 }

@@ -18,8 +18,10 @@ import (
 // ErrBadLogin is a failed login; the message never says which part was wrong.
 var ErrBadLogin = Invalid("メールアドレスまたはパスワードが正しくありません。")
 
-// dummyHash keeps a login for an unknown e-mail as slow as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("kago-dummy-password"), bcrypt.DefaultCost)
+// dummyHash keeps a login for an unknown e-mail as slow as a wrong password:
+// the bcrypt hash (DefaultCost) of a password nobody has, written out
+// rather than made at start, where it cost a bcrypt run (tens of ms).
+var dummyHash = []byte("$2a$10$jCIAdCrLNeZNiCfi0.JuPeT6ftwLx0aXXn/uKlIrzxqY6aAMgHNhy")
 
 // AdminLogin checks an admin's e-mail and password, as one attempt within
 // the login limits of the account and of address (the client IP):

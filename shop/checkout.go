@@ -161,7 +161,7 @@ func (s *Shop) OpenCheckout(ctx context.Context, id, cartToken string, member bo
 	if pending, err := s.awaitsBuyer(ctx, *placed); err != nil || (pending && placed.Digest == CheckoutDigest(d, q)) {
 		return d, q, err
 	}
-	if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return forkDraft(tx, &d, *placed) }); err != nil {
+	if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return forkDraft(tx, &d, *placed, false) }); err != nil {
 		return d, q, err
 	}
 	q, err = s.Quote(ctx, d, member)
@@ -208,7 +208,17 @@ func (s *Shop) awaitsBuyer(ctx context.Context, o store.Order) (bool, error) {
 // forkDraft turns a draft that became an order into a new draft with what
 // the shopper typed. The Amazon checkout session belongs to that order, so
 // the copy leaves Amazon Pay and the shopper chooses how to pay again.
-func forkDraft(tx *store.Tx, d *Draft, placed store.Order) error {
+// changed says the shopper changed the draft itself (address, delivery,
+// payment) after 「注文する」: the order no longer says what they want, so
+// its payment, still waiting for the buyer, is given up at once and its
+// session can no longer complete. A change of the cart alone leaves the
+// order payable as confirmed until the copy is placed.
+func forkDraft(tx *store.Tx, d *Draft, placed store.Order, changed bool) error {
+	if changed && placed.Status == store.OrderPending {
+		if err := giveUpReplacedOrder(tx, placed.ID); err != nil {
+			return err
+		}
+	}
 	d.ID, d.ReplacesOrder, d.Notice = newCheckoutID(), 0, ""
 	if placed.Status == store.OrderPending {
 		d.ReplacesOrder = placed.ID
@@ -255,7 +265,7 @@ func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
 		if c, err := tx.Checkout(d.ID); err != nil || string(c.Data) == string(data) {
 			return err // nothing changed
 		}
-		return forkDraft(tx, d, placed)
+		return forkDraft(tx, d, placed, true)
 	})
 	if err != nil {
 		return err

@@ -157,13 +157,16 @@ func settingsFrom(kv map[string]string) Settings {
 	return st
 }
 
-// Settings reads the current settings.
-func (s *deps) Settings(ctx context.Context) (Settings, error) {
-	kv, err := s.db.Settings(ctx)
+// Settings returns the current settings, typed once per settings version
+// (see settingsView): a save in this process shows at once, one by another
+// process within 5 seconds (the store's cache). Reads that feed a write use
+// settingsFrom(tx.Settings()) instead.
+func (s *Shop) Settings(ctx context.Context) (Settings, error) {
+	v, err := s.view(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
-	return settingsFrom(kv), nil
+	return cloneSettings(v.shop), nil
 }
 
 // SettingsInput is the settings form as typed; amounts are text.

@@ -20,6 +20,7 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
+	views     settingsViews  // what the settings give, per version
 	passwords passwordHasher // members' passwords (members.go)
 }
 

@@ -21,6 +21,7 @@ func BenchmarkCheckoutSequence(b *testing.B) {
 	br := browser()
 	const calls = 10
 	i := 0
+	b.ReportAllocs()
 	for b.Loop() {
 		i++
 		k := "bench-" + strconv.Itoa(i)

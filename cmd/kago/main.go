@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,17 @@ import (
 	"kago/store"
 )
 
+// defaultMemoryLimit keeps kago's Go heap near 64 MiB: past it the garbage
+// collector runs more often instead of letting the heap double before each
+// collection (GOGC), so a small server's memory stays predictable under
+// load. It is a soft limit; GOMEMLIMIT overrides it (e.g.
+// GOMEMLIMIT=256MiB for a large shop).
+const defaultMemoryLimit = 64 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -68,6 +79,7 @@ type serveConfig struct {
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
 	TrustedProxies         []*net.IPNet
+	Pprof                  bool
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -103,6 +115,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
+	envPprof, _ := strconv.ParseBool(getenv("KAGO_PPROF"))
+	fs.BoolVar(&cfg.Pprof, "pprof", envPprof, "serve Go's profiles to the signed-in admin at /admin/debug/pprof/ (env KAGO_PPROF=1; off by default)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -170,7 +184,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		}
 	}()
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, AmazonPayEmulator: emu, TrustedProxies: cfg.TrustedProxies})
+		UploadDir: uploadDir, SMTP: smtpWords, AmazonPayEmulator: emu, TrustedProxies: cfg.TrustedProxies, Pprof: cfg.Pprof})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
@@ -187,7 +201,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() {
-		if err := scheduler.Run(workCtx); err != nil {
+		if err := scheduler.Run(workCtx); err != nil && workCtx.Err() == nil { // a stop is no error
 			log.Error("scheduler", "err", err)
 		}
 	})
