@@ -78,6 +78,9 @@ func (srv *Server) amazonReturn(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	if err := srv.loginLinkedBuyer(c, d); err != nil {
+		return err
+	}
 	return redirect(c, target)
 }
 
@@ -89,6 +92,9 @@ func (srv *Server) amazonLeave(c echo.Context) error {
 	}
 	d.LeaveAmazonPay()
 	if err := srv.saveDraft(c, &d, 0); err != nil && !errors.Is(err, shop.ErrAmazonRestart) {
+		return err
+	}
+	if err := srv.leaveAmazonLogin(c); err != nil {
 		return err
 	}
 	return srv.checkoutStart(c)

@@ -137,14 +137,14 @@ func TestAmazonPayLimits(t *testing.T) {
 		}
 	}
 	big := k.newProduct("有田焼 大皿", 500_000, 10, 10)
-	k.addToCart(big, 1)
+	k.putInCart(big, 1)
 	form := amazonCheckoutCart(t, k, emulator.BuyerTaro, 0)
 	if form.Get("total") != "500000" {
 		t.Fatalf("confirm total %s", form.Get("total"))
 	}
 	// Two more in another tab: 1,500,000円. No button on the cart, and the
 	// confirm page of the Amazon Pay checkout cannot be ordered.
-	k.addToCart(big, 2)
+	k.putInCart(big, 2)
 	cart := k.get("/cart").body
 	mustContain(t, cart, "Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。")
 	if strings.Contains(cart, "data-amazon-pay-button") {
@@ -187,7 +187,7 @@ func TestAmazonPayLimits(t *testing.T) {
 	if err := k2.shop.SaveSettings(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	k2.addToCart(free, 1)
+	k2.putInCart(free, 1)
 	amazonCheckoutCart(t, k2, emulator.BuyerTaro, 0)
 	free.Price = 0
 	if err := k2.db.WithTx(ctx, func(tx *store.Tx) error { return tx.UpdateProduct(free) }); err != nil {

@@ -27,8 +27,8 @@ func (k *kit) newProduct(name string, price int64, rate int, stock int64) store.
 	return p
 }
 
-// addToCart puts qty of a product in the kit's cart.
-func (k *kit) addToCart(p store.Product, qty int) {
+// putInCart puts qty of a product in the kit's cart.
+func (k *kit) putInCart(p store.Product, qty int) {
 	k.t.Helper()
 	r := k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {strconv.Itoa(qty)}})
 	if r.status != http.StatusSeeOther {
@@ -43,9 +43,9 @@ func (k *kit) addToCart(p store.Product, qty int) {
 func TestTaxLinesWherePeopleReadThem(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
-	k.addToCart(k.newProduct("手ぬぐい 藍", 1000, 10, 20), 1)
-	k.addToCart(k.newProduct("手ぬぐい 紅", 1000, 10, 20), 1)
-	k.addToCart(k.newProduct("ほうじ茶 100g", 1050, 8, 20), 1)
+	k.putInCart(k.newProduct("手ぬぐい 藍", 1000, 10, 20), 1)
+	k.putInCart(k.newProduct("手ぬぐい 紅", 1000, 10, 20), 1)
+	k.putInCart(k.newProduct("ほうじ茶 100g", 1050, 8, 20), 1)
 	// Goods only: 2,000 at 10% holds 181 (per line it would be 90+90).
 	mustContain(t, k.get("/cart").body, "2,000円（内消費税181円）", "1,050円（内消費税77円）")
 
@@ -94,7 +94,7 @@ func TestPlaceRefusesAnotherTotal(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
 	p := k.newProduct("急須", 3300, 10, 5)
-	k.addToCart(p, 1)
+	k.putInCart(p, 1)
 	k.post("/checkout/order", merge(buyerValues(), paymentValues(shop.PayBank)))
 	page := confirmForm(t, k.get("/checkout/confirm").body)
 	if page.Get("total") != "4180" {

@@ -89,7 +89,7 @@ func (k *kit) postRaw(path string, form url.Values, header http.Header) response
 func TestEveryPostRouteNeedsTheCSRFToken(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
-	k.addToCart(k.product(func(p store.Product) bool { return p.Stock > 10 }), 1)
+	k.putInCart(k.product(func(p store.Product) bool { return p.Stock > 10 }), 1)
 	k.post("/checkout/order", merge(buyerValues(), paymentValues("bank")))
 	k.loginAdmin()
 	posts := k.routes(http.MethodPost)

@@ -228,6 +228,9 @@ func (srv *Server) page(c echo.Context, title string) views.Page {
 	if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}
+	if m, ok := srv.currentMember(c); ok {
+		p.Member = m.Address.FullName()
+	}
 	p.Flash = srv.popFlash(c, shopperCookie)
 	p.TestMode = srv.shop.TestMode(ctx)
 	return p

@@ -358,6 +358,9 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
 			return err
 		}
+		if err := s.Members.orderPlaced(tx, order, p.draft, p.quote, false); err != nil {
+			return err
+		}
 		snapshot, _ := json.Marshal(map[string]any{"order": order, "draft": p.draft})
 		payment = store.AmazonPayment{OrderID: order.ID, CheckoutSessionID: p.draft.Amazon.SessionID, State: store.AmazonPending,
 			SaleMethod: a.SaleMethod, AllowIncrease: a.AllowIncrease, ProductType: p.draft.Amazon.ProductType, Amount: order.Total,
@@ -671,6 +674,9 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		if err != nil {
 			return err
 		}
+		if err := s.Members.orderDone(tx, p.OrderID); err != nil {
+			return err
+		}
 		notes := ""
 		if a.NotesOnThanks {
 			notes = a.Notes
@@ -721,6 +727,9 @@ func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, actor model.Actor, r
 		if err := returnOrderStock(tx, p.OrderID); err != nil {
 			return err
 		}
+	}
+	if err := returnOrderBenefits(tx, p.OrderID); err != nil {
+		return err
 	}
 	// The stock is back (now, or when the reservation lapsed): it never goes
 	// back again for this order.

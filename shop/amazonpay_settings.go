@@ -290,7 +290,7 @@ func (s *Shop) SetAmazonPayEnv(env AmazonPayEnv) {
 	s.amazon.env, s.amazon.key, s.amazon.client = env, "", nil
 }
 
-func (s *Shop) shopURL() string {
+func (s *deps) shopURL() string {
 	s.amazon.mu.Lock()
 	defer s.amazon.mu.Unlock()
 	return s.amazon.env.ShopURL

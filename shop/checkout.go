@@ -112,6 +112,8 @@ type Draft struct {
 	// Notice tells the shopper what happened to their checkout when it was
 	// copied (not stored).
 	Notice string `json:"-"`
+	// Member is the member part: points, coupon, registration (member_checkout.go).
+	Member *MemberCheckout `json:"member,omitempty"`
 }
 
 // Checkout messages.
@@ -319,7 +321,8 @@ func CheckoutDigest(d Draft, q Quote) string {
 		Lines                []line
 		Shipping, Fee, Total int64
 		Rates                []RateTotal
-	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals}
+		Discount             Discount
+	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals, Discount: q.Discount}
 	for _, l := range q.Cart.Lines {
 		v.Lines = append(v.Lines, line{l.ProductID, l.Quantity, l.UnitPrice, l.TaxRate})
 	}
@@ -471,6 +474,7 @@ type Quote struct {
 	CODFee      int64
 	Total       int64
 	RateTotals  []RateTotal
+	Discount    Discount // a member's points and coupon, already off Total and RateTotals
 }
 
 func quote(cart Cart, d Draft, st Settings) Quote {
@@ -488,6 +492,7 @@ func quote(cart Cart, d Draft, st Settings) Quote {
 		perRate[TaxStandard] += fees
 	}
 	q.RateTotals = rateTotals(perRate)
+	applyDiscount(&q, d)
 	return q
 }
 
@@ -523,7 +528,7 @@ type Confirmation struct {
 	CartToken  string
 	Total      int64  // yen, as shown
 	Digest     string // CheckoutDigest of the page
-	Member     bool
+	MemberID   int64  // the logged-in member, 0 for a guest
 	// Client identifies the sender's address (a hash), to bound the stock a
 	// visitor can hold with unpaid orders.
 	Client string
@@ -546,6 +551,9 @@ func (s *Shop) PlaceOrder(ctx context.Context, in Confirmation) (store.Order, er
 		}
 		order = p.order
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
+			return err
+		}
+		if err := s.Members.orderPlaced(tx, order, p.draft, p.quote, true); err != nil {
 			return err
 		}
 		if err := s.enqueueThanks(tx, order, p.settings, "", false); err != nil {
@@ -574,6 +582,7 @@ type preparedOrder struct {
 	existing bool
 	draft    Draft
 	settings Settings
+	quote    Quote
 }
 
 // msgCheckoutChanged refuses a confirm page that no longer shows the
@@ -619,7 +628,7 @@ func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	if len(lines) == 0 {
 		return p, ErrEmptyCart
 	}
-	cart := priceCart(in.CartToken, lines, in.Member)
+	cart := priceCart(in.CartToken, lines, in.MemberID != 0)
 	if !cart.Orderable() {
 		return p, Invalid(msgStockShort)
 	}
@@ -635,8 +644,9 @@ func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	if CheckoutDigest(p.draft, q) != in.Digest {
 		return p, Invalid(msgCheckoutChanged)
 	}
-	p.order = newOrder(in.CheckoutID, p.draft, q)
+	p.order, p.quote = newOrder(in.CheckoutID, p.draft, q), q
 	p.order.Digest = in.Digest
+	p.order.MemberID.Int64, p.order.MemberID.Valid = in.MemberID, in.MemberID != 0
 	for _, l := range p.order.Lines {
 		if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
 			return p, Invalid(msgStockShort)

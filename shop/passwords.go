@@ -6,11 +6,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// passwordHasher hashes and checks passwords with bcrypt at one cost.
+// passwordHasher hashes and checks the passwords of admins and members
+// with bcrypt at one cost.
 type passwordHasher struct {
 	cost      int
 	dummyOnce sync.Once
-	dummy     []byte // a hash at cost, so a login for an unknown e-mail is as slow as a wrong password
+	dummy     []byte // a hash at cost, so a login for an unknown account is as slow as a wrong password
 }
 
 // defaultDummyHash is the bcrypt hash (DefaultCost) of a password nobody
@@ -18,11 +19,11 @@ type passwordHasher struct {
 // run (tens of ms).
 var defaultDummyHash = []byte("$2a$10$jCIAdCrLNeZNiCfi0.JuPeT6ftwLx0aXXn/uKlIrzxqY6aAMgHNhy")
 
-// SetPasswordCost sets the bcrypt cost of the passwords hashed from now on
-// and of the check made for an unknown e-mail; a shop starts with
-// bcrypt.DefaultCost, which the binary keeps. Tests lower it to
-// bcrypt.MinCost: a hash at the default cost takes about 0.7 s under the
-// race detector. Call it before the shop serves anyone.
+// SetPasswordCost sets the bcrypt cost of the admin and member passwords
+// hashed from now on and of the check made for an unknown login; a shop
+// starts with bcrypt.DefaultCost, which the binary keeps. Tests lower it
+// to bcrypt.MinCost: a hash at the default cost takes about 0.7 s under
+// the race detector. Call it before the shop serves anyone.
 func (s *Shop) SetPasswordCost(cost int) { s.passwords = &passwordHasher{cost: cost} }
 
 // hash returns the bcrypt hash of a password.

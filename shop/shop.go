@@ -22,8 +22,8 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
-	views     settingsViews // what the settings give, per version
-	passwords *passwordHasher
+	views     settingsViews   // what the settings give, per version
+	passwords *passwordHasher // admins' and members' passwords (passwords.go)
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
@@ -34,13 +34,14 @@ type Shop struct {
 	Logins    *Logins   // login limits per account and per address
 	Catalog   *Catalog
 	AmazonPay *AmazonPay // operations on Amazon Pay payments
+	Members   *Members   // members, my page, points, coupons, Amazon account linking
 }
 
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
 	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}}
-	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}}
+	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}, Members: &Members{d}}
 }
 
 // DB exposes the store to the few callers that read plain data (views of

@@ -80,7 +80,7 @@ type serveConfig struct {
 	LogLevel               slog.Level
 	TrustedProxies         []*net.IPNet
 	Pprof                  bool
-	// passwordCost is the bcrypt cost of admin passwords; 0 keeps the
+	// passwordCost is the bcrypt cost of admin and member passwords; 0 keeps the
 	// shop's default. No flag sets it: only tests lower it.
 	passwordCost int
 }
