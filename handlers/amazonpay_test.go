@@ -184,7 +184,7 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでお支払いの場合も") || !strings.Contains(mails[0].Subject, "【テスト決済】") {
 					t.Fatalf("mails %+v", mails)
 				}
-				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。")
+				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。", `class="test-banner"`, "お支払いは実際には行われません")
 				// Reloading the result URL changes nothing.
 				again := k.follow(k.srv.URL + "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(p.CheckoutSessionID))
 				if again.location != "/checkout/complete" {
@@ -195,10 +195,10 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				}
 				// The merchant sees the reference ID and the yellow frame.
 				k.loginAdmin()
-				mustContain(t, k.get("/admin/orders").body, p.ChargePermissionID, "Amazon Pay")
+				mustContain(t, k.get("/admin/orders").body, p.ChargePermissionID, "Amazon Pay", `badge test-payment">テスト決済`)
 				mustContain(t, k.get("/admin/orders.csv").body, "Amazonリファレンス ID", p.ChargePermissionID)
 				mustContain(t, k.get("/admin/orders/1").body, `amazon-frame yellow`, p.ChargePermissionID,
-					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method))
+					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method), `badge test-payment">テスト決済`)
 			})
 		}
 	}
