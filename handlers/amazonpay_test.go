@@ -14,6 +14,7 @@ import (
 
 	"kago/amazonpay"
 	"kago/amazonpay/emulator"
+	"kago/mail"
 	"kago/model"
 	"kago/shop"
 	"kago/store"
@@ -199,6 +200,21 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				mustContain(t, k.get("/admin/orders.csv").body, "Amazonリファレンス ID", p.ChargePermissionID)
 				mustContain(t, k.get("/admin/orders/1").body, `amazon-frame yellow`, p.ChargePermissionID,
 					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method), `badge test-payment">テスト決済`)
+				// Every later mail about a test payment is marked too,
+				// whatever the merchant typed.
+				if r := k.post("/admin/orders/1/mail", url.Values{"kind": {mail.KindFree}, "subject": {"ご連絡"}, "body": {"発送準備中です。"}}); r.status != http.StatusSeeOther {
+					t.Fatalf("free mail: %d %s", r.status, r.body)
+				}
+				mails, _ = k.db.OrderMails(ctx, o.ID)
+				free := 0
+				for _, m := range mails {
+					if m.Kind == mail.KindFree && m.Subject == "【テスト決済】ご連絡" {
+						free++
+					}
+				}
+				if free != 1 {
+					t.Fatalf("the free mail of a test payment: %+v", mails)
+				}
 			})
 		}
 	}
