@@ -196,3 +196,30 @@ func TestPlaceOrderRefusesAnotherTotal(t *testing.T) {
 		t.Fatalf("the server's total: %v", err)
 	}
 }
+
+// TestPointsPayOnlyTheGoodsAndLeaveOneYen: a member's points (and coupon)
+// take off at most the goods, never the shipping, and leave at least 1円
+// to pay (Amazon Pay takes no 0-yen order, seed 002).
+func TestPointsPayOnlyTheGoodsAndLeaveOneYen(t *testing.T) {
+	s, _ := newShop(t)
+	ctx := context.Background()
+	p := newProduct(t, s, "風呂敷 藍", 1000, 10, 50)
+	for _, tc := range []struct {
+		qty                      int64
+		shipping, discount, paid int64
+	}{
+		{1, 880, 1000, 880}, // the goods only: the shipping is paid
+		{8, 0, 7999, 1},     // free shipping (8,000円): 1円 stays
+	} {
+		d := checkoutOf(t, s, shop.PayBank, map[store.Product]int64{p: tc.qty})
+		d.Member = &shop.MemberCheckout{Points: 100_000}
+		q, err := s.Quote(ctx, d, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.ShippingFee != tc.shipping || q.Discount.Points != tc.discount || q.Total != tc.paid {
+			t.Errorf("%d円 of goods with 100,000 points: shipping %d, points used %d, total %d; want %d, %d, %d",
+				1000*tc.qty, q.ShippingFee, q.Discount.Points, q.Total, tc.shipping, tc.discount, tc.paid)
+		}
+	}
+}
