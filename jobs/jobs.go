@@ -9,10 +9,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"kago/store"
@@ -75,7 +79,9 @@ func New(db *store.DB, log *slog.Logger, jobs ...Job) *Scheduler {
 // Owner is this scheduler's name in the claims.
 func (s *Scheduler) Owner() string { return s.owner }
 
-// Register writes the jobs into the database (new ones are due at once).
+// Register writes the jobs into the database (new ones are due at once)
+// and releases the claims of instances on this host whose process is gone
+// (killed during a run), so their jobs do not wait for the lease to lapse.
 func (s *Scheduler) Register(ctx context.Context) error {
 	for _, name := range s.names {
 		j := s.jobs[name]
@@ -83,7 +89,41 @@ func (s *Scheduler) Register(ctx context.Context) error {
 			return fmt.Errorf("jobs: register %s: %w", j.Name, err)
 		}
 	}
+	claims, err := s.db.JobClaims(ctx, s.db.Now())
+	if err != nil {
+		return fmt.Errorf("jobs: claims: %w", err)
+	}
+	for name, owner := range claims {
+		if !ownerGone(owner) {
+			continue
+		}
+		if err := s.db.ReleaseJobClaim(ctx, name, owner); err != nil {
+			return fmt.Errorf("jobs: release %s: %w", name, err)
+		}
+		s.log.Warn("job claim of a process that is gone released", "job", name, "owner", owner)
+	}
 	return nil
+}
+
+// ownerGone reports whether a claim's owner (host/pid/random, see New) was
+// a process on this host that no longer runs. Another host's claim, or a
+// process whose state cannot be read, counts as alive: its lease ends it.
+func ownerGone(owner string) bool {
+	parts := strings.Split(owner, "/")
+	if len(parts) != 3 {
+		return false
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(parts[1])
+	if parts[0] != host || err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return true // Windows: no such process
+	}
+	err = p.Signal(syscall.Signal(0))
+	return errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH)
 }
 
 // Run registers the jobs and runs them when due until ctx ends, then waits
