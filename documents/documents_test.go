@@ -204,3 +204,36 @@ func TestLabelsTwiceAndRomaji(t *testing.T) {
 		}
 	}
 }
+
+// The kana reading goes to B2クラウド in half-width katakana with separate
+// sound marks, and what Mac and iPhone keyboards type (〜 − — ‖ ¢ £ ¬) is
+// written in its Windows-31J form in both carriers' files, never as 〓.
+func TestLabelsHalfWidthKanaAndMacCharacters(t *testing.T) {
+	o := giftOrder()
+	d := &o.Destination.Address
+	d.FamilyKana, d.GivenKana = "ヤマダ", "パヴぉ　ヶ"
+	d.Address2 = "かごハイツ〜2号−3—‖¢£¬"
+	want := "かごハイツ～2号－3―∥￠￡￢"
+	for _, format := range []string{documents.LabelYamato, documents.LabelSagawa} {
+		var buf bytes.Buffer
+		if ok, err := documents.WriteLabels(&buf, format, []documents.Order{o}, documents.Sender{Name: "かご屋"}, orderedAt); !ok || err != nil {
+			t.Fatalf("%s: %v %v", format, ok, err)
+		}
+		rows := readShiftJIS(t, buf.Bytes())
+		if strings.Contains(strings.Join(rows[1], ","), "〓") {
+			t.Errorf("%s writes 〓: %q", format, rows[1])
+		}
+		col := "お届け先住所（アパートマンション名）"
+		if format == documents.LabelSagawa {
+			col = "お届け先住所３"
+		}
+		if got := column(t, rows, col); got != want {
+			t.Errorf("%s %s = %q, want %q", format, col, got, want)
+		}
+		if format == documents.LabelYamato {
+			if got := column(t, rows, "お届け先名略称カナ"); got != "ﾔﾏﾀﾞ ﾊﾟｳﾞｫ ｹ" {
+				t.Errorf("お届け先名略称カナ = %q, want ﾔﾏﾀﾞ ﾊﾟｳﾞｫ ｹ", got)
+			}
+		}
+	}
+}
