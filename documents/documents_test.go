@@ -3,6 +3,7 @@ package documents_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,11 +171,61 @@ func TestLabelsSagawa(t *testing.T) {
 	}
 }
 
-func TestKeepDigitsAndText(t *testing.T) {
+func TestCellAndKeepDigits(t *testing.T) {
 	for in, want := range map[string]string{"0312345678": `="0312345678"`, "060-0001": `="060-0001"`, "": "",
-		"=SUM(A1)": "'=SUM(A1)", "+81 3": "'+81 3", "山田": "山田"} {
+		"=SUM(A1)": "=SUM(A1)", " 山田 ": "山田"} {
 		if got := documents.KeepDigits(in); got != want {
 			t.Errorf("KeepDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{`="0312345678"`: `="0312345678"`, `="03"&A1`: `'="03"&A1`, "=SUM(A1)": "'=SUM(A1)",
+		"+81 3": "'+81 3", "@SUM(1)": "'@SUM(1)", "-限定-": "'-限定-", "\t=1": "'\t=1", "-5": "-5", "+1.5": "+1.5", "山田": "山田", "": ""} {
+		got := documents.Cell(in)
+		if got != want {
+			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
+		}
+		if back := documents.ReadCell(got); back != in {
+			t.Errorf("ReadCell(%q) = %q, want %q", got, back, in)
+		}
+	}
+}
+
+// Every CSV documents writes goes through Cell: the order export and both
+// carriers' label files.
+func TestCSVFilesNeutraliseFormulas(t *testing.T) {
+	o := giftOrder()
+	o.Lines[0].Name = "=HYPERLINK(\"http://evil.example\")"
+	o.Destination.Address.Address2, o.Notes = "@SUM(1)", "@SUM(1)"
+	var buf bytes.Buffer
+	out, err := documents.NewOrderCSV(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Write(o, "19時～21時"); err != nil || out.Flush() != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][][]string{"order": rows}
+	for _, format := range []string{documents.LabelYamato, documents.LabelSagawa} {
+		buf.Reset()
+		if _, err := documents.WriteLabels(&buf, format, []documents.Order{o}, documents.Sender{Name: "かご屋"}, orderedAt); err != nil {
+			t.Fatal(err)
+		}
+		files[format] = readShiftJIS(t, buf.Bytes())
+	}
+	for name, rows := range files {
+		for _, row := range rows {
+			for _, c := range row {
+				if strings.HasPrefix(c, "=H") || strings.HasPrefix(c, "@") {
+					t.Errorf("%s writes the formula %q", name, c)
+				}
+			}
+		}
+		if !strings.Contains(fmt.Sprint(rows), "'@SUM(1)") {
+			t.Errorf("%s lost the neutralised address: %v", name, rows[1])
 		}
 	}
 }

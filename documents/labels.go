@@ -1,7 +1,6 @@
 package documents
 
 import (
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
@@ -81,7 +80,8 @@ const (
 )
 
 // WriteLabels writes the label CSV of format for the orders, to be shipped
-// on shipOn, in Shift_JIS (Windows-31J, with the characters Mac and iPhone
+// on shipOn, each cell through Cell (merchants open these files in
+// spreadsheet software too), in Shift_JIS (Windows-31J, with the characters Mac and iPhone
 // type mapped to it, toShiftJIS). A character it still lacks is written as
 // 〓 (the label software cannot print it either). ok is false for an unknown format.
 func WriteLabels(w io.Writer, format string, orders []Order, s Sender, shipOn time.Time) (bool, error) {
@@ -95,11 +95,10 @@ func WriteLabels(w io.Writer, format string, orders []Order, s Sender, shipOn ti
 	default:
 		return false, nil
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
+	cw := newCSVWriter(w)
 	for _, rec := range append([][]string{header}, rowsOf(orders, row)...) {
 		for i := range rec {
-			rec[i] = toShiftJIS(rec[i])
+			rec[i] = toShiftJIS(Cell(rec[i]))
 		}
 		if err := cw.Write(rec); err != nil {
 			return true, err

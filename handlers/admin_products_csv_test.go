@@ -318,3 +318,23 @@ func TestProductCSVLargeFileThroughConfirmation(t *testing.T) {
 		t.Fatalf("%d products, want %d", productCount(t, k), before+600)
 	}
 }
+
+// The product export writes formula-looking cells as text (the same Cell as
+// every CSV the shop writes), and reads them back unchanged.
+func TestProductCSVExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	k.get("/admin/products/import")
+	file := "商品ID,商品名,商品説明,販売価格,税率,在庫数,公開\r\n" + `,"=HYPERLINK(""http://evil.example"")",@SUM(1),1200,8,10,公開` + "\r\n"
+	mustContain(t, k.importFile([]byte(file), "1").body, "取り込みました：新規登録 1件")
+	exp := k.get("/admin/products.csv").body
+	mustContain(t, exp, `"'=HYPERLINK(""http://evil.example"")",'@SUM(1),`)
+	if strings.Contains(exp, `,"=HYPERLINK`) || strings.Contains(exp, ",@SUM") {
+		t.Fatalf("a formula in the export: %q", exp)
+	}
+	mustContain(t, k.importFile([]byte(exp), "0").body, "更新 0件")
+	k.product(func(p store.Product) bool {
+		return p.Name == `=HYPERLINK("http://evil.example")` && p.Description == "@SUM(1)"
+	})
+}

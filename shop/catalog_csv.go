@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
+	"kago/documents"
 	"kago/model"
 	"kago/store"
 )
@@ -75,12 +76,11 @@ func (c *Catalog) ExportProductsCSV(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+	cw, err := documents.NewSheetWriter(w)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(CSVColumns); err != nil {
+	if err := cw.Write(slices.Clone(CSVColumns)); err != nil {
 		return err
 	}
 	for _, p := range products {
@@ -94,8 +94,7 @@ func (c *Catalog) ExportProductsCSV(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func categoryNames(cats []model.Category, ids []int64) string {
@@ -233,7 +232,7 @@ func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
 				if !ok || j >= len(rec) {
 					return "", false
 				}
-				return rec[j], true
+				return documents.ReadCell(rec[j]), true
 			}
 			row.Name, _ = cell(colName)
 			if len(rec) != len(records[0]) {
