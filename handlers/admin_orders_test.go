@@ -564,3 +564,15 @@ func TestAdminMailTemplates(t *testing.T) {
 		}
 	}
 }
+
+// 受注明細 shows 代引き手数料 only on an order that has one.
+func TestAdminOrderHidesZeroCODFee(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	os := k.placeOrders(taro(shop.PayBank), taro(shop.PayCOD))
+	if body := k.get("/admin/orders/" + strconv.FormatInt(os[0].ID, 10)).body; strings.Contains(body, "代引き手数料") {
+		t.Error("a bank transfer's 受注明細 shows 代引き手数料")
+	}
+	mustContain(t, k.get("/admin/orders/"+strconv.FormatInt(os[1].ID, 10)).body, "<dt>代引き手数料</dt><dd class=\"num\">330円</dd>")
+}
