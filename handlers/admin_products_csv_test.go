@@ -338,3 +338,20 @@ func TestProductCSVExportNeutralisesFormulas(t *testing.T) {
 		return p.Name == `=HYPERLINK("http://evil.example")` && p.Description == "@SUM(1)"
 	})
 }
+
+// Full-width digits are read wherever a number is typed: 税率 「１０」 and
+// 「８％」 as well as a full-width price, 公開 「１」.
+func TestProductCSVFullWidthTaxRate(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	k.get("/admin/products/import")
+	file := "商品ID,商品名,販売価格,税率,在庫数,公開\r\n,全角の税率,１２００,１０,５,１\r\n,全角の軽減税率,９８０,８％,３,非公開\r\n"
+	mustContain(t, k.importFile([]byte(file), "1").body, "取り込みました：新規登録 2件")
+	k.product(func(p store.Product) bool {
+		return p.Name == "全角の税率" && p.TaxRate == 10 && p.Price == 1200 && p.Stock == 5 && p.Published
+	})
+	k.product(func(p store.Product) bool {
+		return p.Name == "全角の軽減税率" && p.TaxRate == 8 && p.Price == 980 && !p.Published
+	})
+}

@@ -285,7 +285,7 @@ func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
 			set(colStock, &in.Stock)
 			set(colSortOrder, &in.SortOrder)
 			if v, ok := cell(colPublished); ok {
-				switch strings.TrimSpace(v) {
+				switch strings.TrimSpace(toHalfWidthDigits(v)) {
 				case "公開", "1":
 					in.Published = true
 				case "非公開", "0":
