@@ -3,6 +3,7 @@ package documents_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,11 +171,61 @@ func TestLabelsSagawa(t *testing.T) {
 	}
 }
 
-func TestKeepDigitsAndText(t *testing.T) {
+func TestCellAndKeepDigits(t *testing.T) {
 	for in, want := range map[string]string{"0312345678": `="0312345678"`, "060-0001": `="060-0001"`, "": "",
-		"=SUM(A1)": "'=SUM(A1)", "+81 3": "'+81 3", "山田": "山田"} {
+		"=SUM(A1)": "=SUM(A1)", " 山田 ": "山田"} {
 		if got := documents.KeepDigits(in); got != want {
 			t.Errorf("KeepDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{`="0312345678"`: `="0312345678"`, `="03"&A1`: `'="03"&A1`, "=SUM(A1)": "'=SUM(A1)",
+		"+81 3": "'+81 3", "@SUM(1)": "'@SUM(1)", "-限定-": "'-限定-", "\t=1": "'\t=1", "-5": "-5", "+1.5": "+1.5", "山田": "山田", "": ""} {
+		got := documents.Cell(in)
+		if got != want {
+			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
+		}
+		if back := documents.ReadCell(got); back != in {
+			t.Errorf("ReadCell(%q) = %q, want %q", got, back, in)
+		}
+	}
+}
+
+// Every CSV documents writes goes through Cell: the order export and both
+// carriers' label files.
+func TestCSVFilesNeutraliseFormulas(t *testing.T) {
+	o := giftOrder()
+	o.Lines[0].Name = "=HYPERLINK(\"http://evil.example\")"
+	o.Destination.Address.Address2, o.Notes = "@SUM(1)", "@SUM(1)"
+	var buf bytes.Buffer
+	out, err := documents.NewOrderCSV(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Write(o, "19時～21時"); err != nil || out.Flush() != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][][]string{"order": rows}
+	for _, format := range []string{documents.LabelYamato, documents.LabelSagawa} {
+		buf.Reset()
+		if _, err := documents.WriteLabels(&buf, format, []documents.Order{o}, documents.Sender{Name: "かご屋"}, orderedAt); err != nil {
+			t.Fatal(err)
+		}
+		files[format] = readShiftJIS(t, buf.Bytes())
+	}
+	for name, rows := range files {
+		for _, row := range rows {
+			for _, c := range row {
+				if strings.HasPrefix(c, "=H") || strings.HasPrefix(c, "@") {
+					t.Errorf("%s writes the formula %q", name, c)
+				}
+			}
+		}
+		if !strings.Contains(fmt.Sprint(rows), "'@SUM(1)") {
+			t.Errorf("%s lost the neutralised address: %v", name, rows[1])
 		}
 	}
 }
@@ -201,6 +252,39 @@ func TestLabelsTwiceAndRomaji(t *testing.T) {
 		joined := strings.Join(rows[1], "|")
 		if strings.Contains(joined, "東京都Shibuya") || strings.Contains(joined, "Shibuya-kuJingumae") {
 			t.Errorf("%s glues a romaji address: %s", format, joined)
+		}
+	}
+}
+
+// The kana reading goes to B2クラウド in half-width katakana with separate
+// sound marks, and what Mac and iPhone keyboards type (〜 − — ‖ ¢ £ ¬) is
+// written in its Windows-31J form in both carriers' files, never as 〓.
+func TestLabelsHalfWidthKanaAndMacCharacters(t *testing.T) {
+	o := giftOrder()
+	d := &o.Destination.Address
+	d.FamilyKana, d.GivenKana = "ヤマダ", "パヴぉ　ヶ"
+	d.Address2 = "かごハイツ〜2号−3—‖¢£¬"
+	want := "かごハイツ～2号－3―∥￠￡￢"
+	for _, format := range []string{documents.LabelYamato, documents.LabelSagawa} {
+		var buf bytes.Buffer
+		if ok, err := documents.WriteLabels(&buf, format, []documents.Order{o}, documents.Sender{Name: "かご屋"}, orderedAt); !ok || err != nil {
+			t.Fatalf("%s: %v %v", format, ok, err)
+		}
+		rows := readShiftJIS(t, buf.Bytes())
+		if strings.Contains(strings.Join(rows[1], ","), "〓") {
+			t.Errorf("%s writes 〓: %q", format, rows[1])
+		}
+		col := "お届け先住所（アパートマンション名）"
+		if format == documents.LabelSagawa {
+			col = "お届け先住所３"
+		}
+		if got := column(t, rows, col); got != want {
+			t.Errorf("%s %s = %q, want %q", format, col, got, want)
+		}
+		if format == documents.LabelYamato {
+			if got := column(t, rows, "お届け先名略称カナ"); got != "ﾔﾏﾀﾞ ﾊﾟｳﾞｫ ｹ" {
+				t.Errorf("お届け先名略称カナ = %q, want ﾔﾏﾀﾞ ﾊﾟｳﾞｫ ｹ", got)
+			}
 		}
 	}
 }

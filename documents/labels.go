@@ -1,16 +1,12 @@
 package documents
 
 import (
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/width"
 
 	"kago/jp"
 	"kago/model"
@@ -84,8 +80,10 @@ const (
 )
 
 // WriteLabels writes the label CSV of format for the orders, to be shipped
-// on shipOn, in Shift_JIS. A character Shift_JIS lacks is written as 〓 (the
-// label software cannot print it either). ok is false for an unknown format.
+// on shipOn, each cell through Cell (merchants open these files in
+// spreadsheet software too), in Shift_JIS (Windows-31J, with the characters Mac and iPhone
+// type mapped to it, toShiftJIS). A character it still lacks is written as
+// 〓 (the label software cannot print it either). ok is false for an unknown format.
 func WriteLabels(w io.Writer, format string, orders []Order, s Sender, shipOn time.Time) (bool, error) {
 	var header []string
 	var row func(Order) []string
@@ -97,11 +95,10 @@ func WriteLabels(w io.Writer, format string, orders []Order, s Sender, shipOn ti
 	default:
 		return false, nil
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
+	cw := newCSVWriter(w)
 	for _, rec := range append([][]string{header}, rowsOf(orders, row)...) {
 		for i := range rec {
-			rec[i] = toShiftJIS(rec[i])
+			rec[i] = toShiftJIS(Cell(rec[i]))
 		}
 		if err := cw.Write(rec); err != nil {
 			return true, err
@@ -169,7 +166,7 @@ func yamatoRow(o Order, s Sender, shipOn time.Time) []string {
 		tracking = o.Shipment.TrackingNumber
 	}
 	items := itemNames(o, 2, yamatoItemBytes)
-	kana := width.Narrow.String(strings.TrimSpace(r.FamilyKana + " " + r.GivenKana))
+	kana := halfWidthKana(strings.TrimSpace(r.FamilyKana + " " + r.GivenKana))
 	return []string{strconv.FormatInt(o.Number, 10), kind, "0", tracking, shipOn.In(jp.Tokyo).Format("2006/01/02"), date,
 		yamatoTimes[o.DeliveryTime], "", r.Phone, "", r.PostalCode, model.JoinAddress(r.Prefecture, r.City, r.Address1), r.Address2, "", "",
 		r.FullName(), kana, "様", "", s.Phone, "", s.PostalCode, s.Address, "", s.Name, "",
@@ -224,23 +221,6 @@ func sagawaRow(o Order, s Sender, shipOn time.Time) []string {
 	set("出荷日", shipOn.In(jp.Tokyo).Format("20060102"))
 	set("お問い合せ送り状No.", tracking)
 	return row
-}
-
-// toShiftJIS encodes s, writing 〓 for each character Shift_JIS lacks.
-func toShiftJIS(s string) string {
-	sjis := japanese.ShiftJIS.NewEncoder() // an encoder is not safe for concurrent use
-	if out, err := sjis.String(s); err == nil {
-		return out
-	}
-	var b strings.Builder
-	for _, r := range s {
-		enc, err := sjis.String(string(r))
-		if err != nil {
-			enc, _ = sjis.String("〓")
-		}
-		b.WriteString(enc)
-	}
-	return b.String()
 }
 
 // cutBytes cuts s to at most n bytes of Shift_JIS (a full-width character

@@ -32,7 +32,7 @@ func TestAdminJobsPage(t *testing.T) {
 	s.RunDue(ctx)
 	r := k.get("/admin/jobs")
 	mustContain(t, r.body, "定期処理", "メール送信", "15秒ごと", "connection refused", "エラー", "不要データの削除", "1時間ごと", "正常",
-		"今すぐ実行", "<td>7</td>")
+		"今すぐ実行", `<td data-label="処理件数">7</td>`)
 	if strings.Contains(r.body, "まもなく") {
 		t.Error("a job that just ran is shown as due")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,10 @@ func carrierOptions() []views.AdminOption {
 // orderTools is the 受注作業 panel of 受注明細.
 func orderTools(d shop.OrderDetail) views.AdminOrderTools {
 	t := views.AdminOrderTools{Documents: documentOptions(doDocument), Labels: labelOptions(), Carriers: carrierOptions()}
+	if why := shop.ReceiptRefusal(d.Order); why != "" {
+		t.Documents = slices.DeleteFunc(t.Documents, func(o views.AdminOption) bool { return o.Value == doDocument+documents.KindReceipt })
+		t.ReceiptNote = "領収書は代金を受け取ってから発行できます：" + why + "。"
+	}
 	for _, m := range shop.ManualMailKinds() {
 		t.Mails = append(t.Mails, views.AdminOption{Value: m.Kind, Label: m.Label})
 	}
@@ -94,7 +99,13 @@ func (srv *Server) adminOrderSelection(c echo.Context) error {
 	switch {
 	case strings.HasPrefix(do, doDocument):
 		kind := strings.TrimPrefix(do, doDocument)
-		docs, err := srv.shop.Documents(ctx, kind, ids)
+		docs, unissued, err := srv.shop.Documents(ctx, kind, ids)
+		if ie, ok := shop.AsInputError(err); ok {
+			if len(ids) == 1 {
+				return srv.renderOrder(c, ids[0], http.StatusUnprocessableEntity, ie.Error())
+			}
+			return srv.renderOrderList(c, http.StatusUnprocessableEntity, ie.Error())
+		}
 		if err != nil {
 			return err
 		}
@@ -103,9 +114,13 @@ func (srv *Server) adminOrderSelection(c echo.Context) error {
 		if len(ids) == 1 {
 			back = "/admin/orders/" + strconv.FormatInt(ids[0], 10)
 		}
+		var skipped []string
+		for _, u := range unissued {
+			skipped = append(skipped, "注文番号 "+strconv.FormatInt(u.Number, 10)+"："+u.Reason)
+		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return render(c, http.StatusOK, views.Documents(views.DocumentsPage{Title: title, ShopName: srv.shopName(ctx),
-			StaticCSS: static.URL("documents.css"), StaticJS: static.URL("documents.js"), BackURL: back, Docs: docs}))
+			StaticCSS: static.URL("documents.css"), StaticJS: static.URL("documents.js"), BackURL: back, Docs: docs, Unissued: skipped}))
 	case strings.HasPrefix(do, doLabels):
 		format := strings.TrimPrefix(do, doLabels)
 		var buf bytes.Buffer

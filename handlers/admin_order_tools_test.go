@@ -37,7 +37,7 @@ func TestAdminDocumentsAndLabels(t *testing.T) {
 	k.loginAdmin()
 	os := k.placeOrders(taro(shop.PayBank), orderSpec{family: "佐藤", given: "花子", email: "hanako@example.com", payment: shop.PayCOD, qty: 2})
 	ids := "&id=" + strconv.FormatInt(os[0].ID, 10) + "&id=" + strconv.FormatInt(os[1].ID, 10)
-	for kind, title := range map[string]string{"slip": "受注伝票", "delivery": "納品書", "invoice": "請求書", "receipt": "領収書"} {
+	for kind, title := range map[string]string{"slip": "受注伝票", "delivery": "納品書", "invoice": "請求書"} {
 		r := k.get("/admin/orders/selection?do=doc-" + kind + ids)
 		if r.status != http.StatusOK {
 			t.Fatalf("%s: %d", kind, r.status)
@@ -77,6 +77,67 @@ func TestAdminDocumentsAndLabels(t *testing.T) {
 	}
 	// The list offers the actions on ticked orders.
 	mustContain(t, k.get("/admin/orders").body, `form="bulk"`, `name="do" value="doc-receipt"`, "送り状データ（ヤマト運輸 B2クラウド）")
+}
+
+// A 領収書 says the money was received: it is printed for the paid orders
+// of a selection only, the others are named, and 受注明細 offers it only
+// where it can work.
+func TestAdminReceiptOnlyForMoneyReceived(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	spec := func(given, payment, status, paid string) orderSpec {
+		return orderSpec{family: "山田", given: given, email: "r@example.com", payment: payment, status: status, paid: paid}
+	}
+	os := k.placeOrders(
+		spec("振込待ち", shop.PayBank, "", ""),
+		spec("振込済み", shop.PayBank, "", shop.PaymentPaid),
+		spec("代引発送", shop.PayCOD, store.OrderShipped, ""),
+		spec("代引完了", shop.PayCOD, store.OrderCompleted, ""),
+		spec("与信のみ", shop.PayAmazon, "", "Authorized"),
+		spec("売上確定", shop.PayAmazon, "", "Captured"),
+		spec("取消済み", shop.PayBank, store.OrderCanceled, shop.PaymentPaid),
+	)
+	var ids string
+	for _, o := range os {
+		ids += "&id=" + strconv.FormatInt(o.ID, 10)
+	}
+	r := k.get("/admin/orders/selection?do=doc-receipt" + ids)
+	if r.status != http.StatusOK {
+		t.Fatalf("receipts of a selection: %d", r.status)
+	}
+	if n := strings.Count(r.body, "<h1>領収書</h1>"); n != 3 {
+		t.Errorf("%d receipts, want 3 (振込済み, 代引完了, 売上確定)", n)
+	}
+	mustContain(t, r.body, "山田 振込済み 様", "山田 代引完了 様", "山田 売上確定 様", "領収書（3件）",
+		"注文番号 "+strconv.FormatInt(os[0].Number, 10)+"：入金が確認されていません（入金待ち）",
+		"注文番号 "+strconv.FormatInt(os[2].Number, 10)+"：代金引換の代金をまだ受け取っていません",
+		"注文番号 "+strconv.FormatInt(os[4].Number, 10)+"：Amazon Payの売上が確定していません",
+		"注文番号 "+strconv.FormatInt(os[6].Number, 10)+"：キャンセルされた注文です")
+	for _, name := range []string{"振込待ち", "代引発送", "与信のみ", "取消済み"} {
+		if strings.Contains(r.body, "山田 "+name+" 様") {
+			t.Errorf("a receipt for %s", name)
+		}
+	}
+	// Nothing received: no page of receipts, the order again with why.
+	one := strconv.FormatInt(os[0].ID, 10)
+	r = k.get("/admin/orders/selection?do=doc-receipt&id=" + one)
+	if r.status != http.StatusUnprocessableEntity || strings.Contains(r.body, "正に領収いたしました") {
+		t.Fatalf("receipt of an unpaid transfer: %d", r.status)
+	}
+	mustContain(t, r.body, "領収書は代金を受け取った注文にだけ発行できます。", "入金が確認されていません（入金待ち）", "受注明細")
+	r = k.get("/admin/orders/selection?do=doc-receipt&id=" + one + "&id=" + strconv.FormatInt(os[2].ID, 10))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("receipts of nothing received: %d", r.status)
+	}
+	mustContain(t, r.body, "<h1>受注一覧</h1>", "領収書は代金を受け取った注文にだけ発行できます。")
+	// 受注明細 offers 領収書 only once the money is in.
+	unpaid := k.get("/admin/orders/" + one).body
+	if strings.Contains(unpaid, "do=doc-receipt") {
+		t.Error("受注明細 of an unpaid transfer offers 領収書")
+	}
+	mustContain(t, unpaid, "領収書は代金を受け取ってから発行できます：入金が確認されていません（入金待ち）。", "do=doc-invoice")
+	mustContain(t, k.get("/admin/orders/"+strconv.FormatInt(os[1].ID, 10)).body, "do=doc-receipt")
 }
 
 func TestAdminShipAndMail(t *testing.T) {

@@ -27,6 +27,7 @@ type orderSpec struct {
 	qty           int64
 	dest          *store.Address
 	notes         string
+	status, paid  string // the order and payment status, when not as placed
 }
 
 // placeOrders writes orders the way checkout does (stock taken, order and
@@ -46,6 +47,12 @@ func (k *kit) placeOrders(specs ...orderSpec) []store.Order {
 					PostalCode: "600-8001", Prefecture: "京都府", City: "京都市下京区", Address1: "四条通1-1", Address2: "かごビル2F"},
 				Destination: store.Destination{SameAsBuyer: s.dest == nil}, DeliveryMethod: "宅配便", DeliveryDate: "2025-04-05",
 				DeliveryTime: "午前中", Notes: s.notes, ShippingFee: 880}
+			if s.status != "" {
+				o.Status = s.status
+			}
+			if s.paid != "" {
+				o.PaymentStatus = s.paid
+			}
 			if s.dest != nil {
 				o.Destination.Address = *s.dest
 			}
@@ -556,4 +563,16 @@ func TestAdminMailTemplates(t *testing.T) {
 			t.Errorf("POST %s: %d", path, r.status)
 		}
 	}
+}
+
+// 受注明細 shows 代引き手数料 only on an order that has one.
+func TestAdminOrderHidesZeroCODFee(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	os := k.placeOrders(taro(shop.PayBank), taro(shop.PayCOD))
+	if body := k.get("/admin/orders/" + strconv.FormatInt(os[0].ID, 10)).body; strings.Contains(body, "代引き手数料") {
+		t.Error("a bank transfer's 受注明細 shows 代引き手数料")
+	}
+	mustContain(t, k.get("/admin/orders/"+strconv.FormatInt(os[1].ID, 10)).body, "<dt>代引き手数料</dt><dd class=\"num\">330円</dd>")
 }

@@ -390,7 +390,7 @@ func (srv *Server) renderImport(c echo.Context, status int, rep shop.ImportRepor
 
 func importView(rep shop.ImportReport, checked bool) views.ProductImport {
 	m := views.ProductImport{Columns: shop.CSVColumns, Separator: shop.CategorySeparator, Checked: checked, Applied: rep.Applied,
-		Clean: rep.Clean(), Encoding: rep.Encoding, FileErrors: rep.FileErrors, New: rep.New, Updated: rep.Updated,
+		Clean: rep.Clean(), Encoding: rep.Encoding, Absolute: rep.Absolute, FileErrors: rep.FileErrors, New: rep.New, Updated: rep.Updated,
 		Unchanged: rep.Unchanged, Bad: rep.Bad, Token: rep.Token}
 	if checked && len(rep.Rows) == 0 && len(rep.FileErrors) == 0 {
 		m.FileErrors = []string{"商品の行がありません。2行目から商品を書いてください。"}

@@ -167,7 +167,7 @@ func TestProductCSVImportShiftJISAndBOM(t *testing.T) {
 	// The export reads back as unchanged, with a BOM; an edited copy
 	// updates only what changed.
 	exp := k.get("/admin/products.csv")
-	if exp.status != 200 || !strings.HasPrefix(exp.body, "\ufeff商品ID,商品名,商品説明,販売価格,会員価格,税率,在庫数,公開,表示順,カテゴリ\r\n") ||
+	if exp.status != 200 || !strings.HasPrefix(exp.body, "\ufeff商品ID,商品名,商品説明,販売価格,会員価格,税率,在庫数,公開,表示順,カテゴリ,出力時の値\r\n") ||
 		!strings.Contains(exp.header.Get("Content-Disposition"), "products.csv") {
 		t.Fatalf("export: %d %q", exp.status, exp.body[:min(len(exp.body), 120)])
 	}
@@ -213,6 +213,84 @@ func TestProductCSVPartialColumnsAndStockChange(t *testing.T) {
 	}
 }
 
+// A downloaded file is merged three ways: stock sold since the download
+// stays sold, a field changed in the file is written, a field changed in
+// the file and meanwhile refuses the row with the value stored now; a file
+// without 出力時の値 is taken as absolute, and the dry run says so.
+func TestProductCSVImportKeepsStockSoldSinceDownload(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	ctx := context.Background()
+	k.loginAdmin()
+	tea := k.product(func(p store.Product) bool { return p.Name == "宇治抹茶 30g缶" })
+	exp := k.get("/admin/products.csv").body
+	row := func(body string) string { // the tea's row of a file
+		for _, l := range strings.Split(body, "\r\n") {
+			if strings.HasPrefix(l, strconv.FormatInt(tea.ID, 10)+",") {
+				return l
+			}
+		}
+		t.Fatalf("no row of %d in %q", tea.ID, body)
+		return ""
+	}
+	line := row(exp)
+	header := exp[:strings.Index(exp, "\r\n")]
+	sell := func(n int64) {
+		if err := k.db.WithTx(ctx, func(tx *store.Tx) error { return tx.TakeStock(tea.ID, n) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stock := func() int64 {
+		p, err := k.db.Product(ctx, tea.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Stock
+	}
+	sell(1) // one sold after the download: 45 → 44
+
+	// The price changed in the file, the stock did not: the sale stays.
+	edited := header + "\r\n" + strings.Replace(line, ",2160,", ",2200,", 1) + "\r\n"
+	k.get("/admin/products/import")
+	r := k.importFile([]byte(edited), "0")
+	mustContain(t, r.body, "問題はありません（新規登録 0件、更新 1件", "販売価格：2,160円 → 2,200円")
+	if strings.Contains(r.body, "在庫数：") || strings.Contains(r.body, "出力時の値」の列がないため") {
+		t.Fatalf("the dry run of a downloaded file would change stock or calls it absolute")
+	}
+	sell(1) // and one more between the dry run and 取り込む: 44 → 43
+	token := formValues(r.body[strings.Index(r.body, `class="panel import-ok"`):]).Get("token")
+	mustContain(t, k.post("/admin/products/import", url.Values{"token": {token}}).body, "取り込みました：新規登録 0件、更新 1件")
+	if got := stock(); got != 43 {
+		t.Fatalf("stock %d after import, want 43 (two sold since the download)", got)
+	}
+	if p, _ := k.db.Product(ctx, tea.ID); p.Price != 2200 {
+		t.Fatalf("price %d", p.Price)
+	}
+
+	// The stock changed in the file and meanwhile: the row is refused.
+	clash := header + "\r\n" + strings.Replace(line, ",45,", ",50,", 1) + "\r\n"
+	r = k.importFile([]byte(clash), "1")
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a clash: %d", r.status)
+	}
+	mustContain(t, r.body, "在庫数：CSVダウンロードの後に", "現在の値：43、ファイルの値：50", "何も登録・変更していません")
+	if got := stock(); got != 43 {
+		t.Fatalf("stock %d after a refused import", got)
+	}
+	// A fingerprint edited by hand is refused, not taken as absolute.
+	bad := header + "\r\n" + line[:strings.LastIndex(line, ",")+1] + "%zz\r\n"
+	mustContain(t, k.importFile([]byte(bad), "0").body, "出力時の値が正しくありません。")
+
+	// Without the column the file is absolute, and the dry run says so.
+	cols := strings.Split(header, ",")
+	hand := strings.Join(cols[:len(cols)-1], ",") + "\r\n" + line[:strings.LastIndex(line, ",")] + "\r\n"
+	r = k.importFile([]byte(hand), "1")
+	mustContain(t, r.body, "「出力時の値」の列がないため", "在庫数：43 → 45", "販売価格：2,200円 → 2,160円")
+	if got := stock(); got != 45 {
+		t.Fatalf("stock %d after an absolute import, want 45", got)
+	}
+}
+
 // A file larger than one admin form value (64 KB) still goes from the dry
 // run to 取り込む: the form carries the kept file's token, not the file.
 func TestProductCSVLargeFileThroughConfirmation(t *testing.T) {
@@ -239,4 +317,41 @@ func TestProductCSVLargeFileThroughConfirmation(t *testing.T) {
 	if productCount(t, k) != before+600 {
 		t.Fatalf("%d products, want %d", productCount(t, k), before+600)
 	}
+}
+
+// The product export writes formula-looking cells as text (the same Cell as
+// every CSV the shop writes), and reads them back unchanged.
+func TestProductCSVExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	k.get("/admin/products/import")
+	file := "商品ID,商品名,商品説明,販売価格,税率,在庫数,公開\r\n" + `,"=HYPERLINK(""http://evil.example"")",@SUM(1),1200,8,10,公開` + "\r\n"
+	mustContain(t, k.importFile([]byte(file), "1").body, "取り込みました：新規登録 1件")
+	exp := k.get("/admin/products.csv").body
+	mustContain(t, exp, `"'=HYPERLINK(""http://evil.example"")",'@SUM(1),`)
+	if strings.Contains(exp, `,"=HYPERLINK`) || strings.Contains(exp, ",@SUM") {
+		t.Fatalf("a formula in the export: %q", exp)
+	}
+	mustContain(t, k.importFile([]byte(exp), "0").body, "更新 0件")
+	k.product(func(p store.Product) bool {
+		return p.Name == `=HYPERLINK("http://evil.example")` && p.Description == "@SUM(1)"
+	})
+}
+
+// Full-width digits are read wherever a number is typed: 税率 「１０」 and
+// 「８％」 as well as a full-width price, 公開 「１」.
+func TestProductCSVFullWidthTaxRate(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.loginAdmin()
+	k.get("/admin/products/import")
+	file := "商品ID,商品名,販売価格,税率,在庫数,公開\r\n,全角の税率,１２００,１０,５,１\r\n,全角の軽減税率,９８０,８％,３,非公開\r\n"
+	mustContain(t, k.importFile([]byte(file), "1").body, "取り込みました：新規登録 2件")
+	k.product(func(p store.Product) bool {
+		return p.Name == "全角の税率" && p.TaxRate == 10 && p.Price == 1200 && p.Stock == 5 && p.Published
+	})
+	k.product(func(p store.Product) bool {
+		return p.Name == "全角の軽減税率" && p.TaxRate == 8 && p.Price == 980 && !p.Published
+	})
 }

@@ -27,7 +27,10 @@ func (srv *Server) productList(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	text := strings.TrimSpace(q.Get("q"))
-	category, _ := strconv.ParseInt(q.Get("category"), 10, 64)
+	category, err := strconv.ParseInt(q.Get("category"), 10, 64)
+	if q.Get("category") != "" && (err != nil || category <= 0) {
+		return echo.ErrNotFound
+	}
 	cats, err := srv.shop.Catalog.Categories(ctx, true)
 	if err != nil {
 		return err
@@ -42,8 +45,8 @@ func (srv *Server) productList(c echo.Context) error {
 			m.Category, m.Heading = cat.ID, cat.Name
 		}
 	}
-	if m.Category == 0 {
-		category = 0 // an unknown category shows everything
+	if category != 0 && m.Category == 0 {
+		return echo.ErrNotFound // no such category (or not shown in the shop)
 	}
 	list, err := srv.shop.Catalog.Storefront(ctx, text, category, pageParam(q.Get("page")))
 	if err != nil {

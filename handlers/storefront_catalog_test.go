@@ -54,8 +54,10 @@ func TestStorefrontCategoriesSearchAndPages(t *testing.T) {
 	mustContain(t, r.body, "「存在しない言葉」に一致する商品は見つかりませんでした。")
 	r = k.get("/?q=" + url.QueryEscape("%_"))
 	mustContain(t, r.body, "0件の商品")
-	if r := k.get("/?category=99999"); r.status != 200 || !strings.Contains(r.body, "静岡県産 深蒸し煎茶") {
-		t.Fatalf("unknown category: %d", r.status)
+	for _, c := range []string{"99999", "abc", "-1"} {
+		if r := k.get("/?category=" + c); r.status != http.StatusNotFound || strings.Contains(r.body, "静岡県産 深蒸し煎茶") {
+			t.Errorf("unknown category %s: %d", c, r.status)
+		}
 	}
 
 	// Thirty more products make two pages of 24.

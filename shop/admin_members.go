@@ -2,8 +2,8 @@ package shop
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,12 +159,11 @@ func MembersCSVFilename(t time.Time) string {
 // with a byte-order mark, CRLF), newest first. AmazonID連携日時 is filled for
 // linked members only (seed 004). Rows are written as they are read.
 func (m *Members) ExportMembersCSV(ctx context.Context, f store.MemberFilter, w io.Writer) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+	cw, err := documents.NewSheetWriter(w)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(memberCSVHeader); err != nil {
+	if err := cw.Write(slices.Clone(memberCSVHeader)); err != nil {
 		return err
 	}
 	when := func(t time.Time) string {
@@ -173,13 +172,13 @@ func (m *Members) ExportMembersCSV(ctx context.Context, f store.MemberFilter, w 
 		}
 		return t.In(Japan).Format("2006/01/02 15:04:05")
 	}
-	err := m.db.EachMember(ctx, f, func(mem model.Member) error {
+	err = m.db.EachMember(ctx, f, func(mem model.Member) error {
 		a := mem.Address
 		linked := "未連携"
 		if mem.Linked() {
 			linked = "連携済み"
 		}
-		text := documents.Text
+		text := strings.TrimSpace
 		return cw.Write([]string{strconv.FormatInt(mem.ID, 10), MemberStatusLabel(mem.Status), MemberSourceLabel(mem.Source),
 			text(mem.LoginID), text(mem.Email), text(a.FamilyName), text(a.GivenName), text(a.FamilyKana), text(a.GivenKana),
 			documents.KeepDigits(a.Phone), documents.KeepDigits(a.PostalCode), text(a.Prefecture), text(a.City), text(a.Address1),
@@ -189,8 +188,7 @@ func (m *Members) ExportMembersCSV(ctx context.Context, f store.MemberFilter, w 
 	if err != nil {
 		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 // OrderMember returns the member an order belongs to; ok is false for a

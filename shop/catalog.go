@@ -163,7 +163,7 @@ func (in ProductInput) parse(known []model.Category) (productFields, error) {
 	if p.MemberPrice.Valid && fields["price"] == "" && fields["member_price"] == "" && p.MemberPrice.Int64 > p.Price {
 		fields["member_price"] = "会員価格は販売価格以下にしてください。"
 	}
-	switch strings.TrimSuffix(strings.TrimSpace(in.TaxRate), "%") {
+	switch strings.TrimRight(strings.TrimSpace(toHalfWidthDigits(in.TaxRate)), "%％") {
 	case "10":
 		p.TaxRate = TaxStandard
 	case "8":

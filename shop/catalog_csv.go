@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
+	"kago/documents"
 	"kago/model"
 	"kago/store"
 )
@@ -26,6 +28,13 @@ import (
 // opens it as Japanese text; the import reads UTF-8 (with or without BOM)
 // and Shift_JIS, matches columns by their header, and writes nothing unless
 // every row is good.
+//
+// A downloaded file is merged three ways on import, as the admin forms are
+// (formbase.go): each row carries 出力時の値, the fingerprint of its values
+// at the download. A field the file did not change keeps what is stored
+// now (stock sold since the download stays sold); a field changed both in
+// the file and meanwhile refuses the row, naming the value stored now. A
+// file without that column (made by hand) is taken as absolute.
 
 // CSV columns. A row with an empty 商品ID is a new product.
 const (
@@ -39,10 +48,11 @@ const (
 	colPublished   = "公開"
 	colSortOrder   = "表示順"
 	colCategories  = "カテゴリ"
+	colBase        = "出力時の値" // the row's values at the download (FormBase)
 )
 
 // CSVColumns is the export's header; the first five are required on import.
-var CSVColumns = []string{colID, colName, colDescription, colPrice, colMemberPrice, colTaxRate, colStock, colPublished, colSortOrder, colCategories}
+var CSVColumns = []string{colID, colName, colDescription, colPrice, colMemberPrice, colTaxRate, colStock, colPublished, colSortOrder, colCategories, colBase}
 
 var csvRequired = []string{colID, colName, colPrice, colTaxRate, colStock}
 
@@ -66,12 +76,11 @@ func (c *Catalog) ExportProductsCSV(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+	cw, err := documents.NewSheetWriter(w)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(CSVColumns); err != nil {
+	if err := cw.Write(slices.Clone(CSVColumns)); err != nil {
 		return err
 	}
 	for _, p := range products {
@@ -81,12 +90,11 @@ func (c *Catalog) ExportProductsCSV(ctx context.Context, w io.Writer) error {
 			published = "公開"
 		}
 		if err := cw.Write([]string{strconv.FormatInt(p.ID, 10), p.Name, p.Description, v["price"], v["member_price"], v["tax_rate"],
-			v["stock"], published, v["sort_order"], categoryNames(cats, byProduct[p.ID])}); err != nil {
+			v["stock"], published, v["sort_order"], categoryNames(cats, byProduct[p.ID]), FormBase(v)}); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func categoryNames(cats []model.Category, ids []int64) string {
@@ -123,6 +131,9 @@ type ImportReport struct {
 	Rows                         []ImportRow
 	New, Updated, Unchanged, Bad int
 	Applied                      bool
+	// Absolute is a file without 出力時の値 (made by hand): its values are
+	// written as they are, whatever changed since it was made.
+	Absolute bool
 	// Token names the file a clean dry run kept for 取り込む
 	// (ImportCheckedCSV); the form carries it instead of the file.
 	Token string
@@ -192,6 +203,8 @@ func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
 		rep.FileErrors = errs
 		return rep, nil
 	}
+	_, merge := index[colBase]
+	rep.Absolute = !merge
 	if len(records)-1 > MaxImportRows {
 		rep.FileErrors = append(rep.FileErrors, fmt.Sprintf("一度に取り込めるのは%d行までです（このファイルは%d行）。ファイルを分けてください。", MaxImportRows, len(records)-1))
 		return rep, nil
@@ -219,7 +232,7 @@ func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
 				if !ok || j >= len(rec) {
 					return "", false
 				}
-				return rec[j], true
+				return documents.ReadCell(rec[j]), true
 			}
 			row.Name, _ = cell(colName)
 			if len(rec) != len(records[0]) {
@@ -272,7 +285,7 @@ func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
 			set(colStock, &in.Stock)
 			set(colSortOrder, &in.SortOrder)
 			if v, ok := cell(colPublished); ok {
-				switch strings.TrimSpace(v) {
+				switch strings.TrimSpace(toHalfWidthDigits(v)) {
 				case "公開", "1":
 					in.Published = true
 				case "非公開", "0":
@@ -315,11 +328,31 @@ func importCSV(tx *store.Tx, data []byte, apply bool) (ImportReport, error) {
 				plan = append(plan, planned{row: len(rep.Rows) - 1, f: f, cats: len(f.Categories) > 0})
 				continue
 			}
+			base, _ := cell(colBase)
+			base = strings.TrimSpace(base)
+			if q, err := url.ParseQuery(base); base != "" && (err != nil || len(q) == 0) {
+				row.Errors = append(row.Errors, "出力時の値が正しくありません。この列は編集せず、CSVダウンロードしたときのままにしてください。")
+				rep.addRow(row)
+				continue
+			}
+			label := productLabel(cats)
+			write, conflicts := mergeForm(base, typed, current)
+			for _, field := range productFieldOrder {
+				if slices.Contains(conflicts, field) {
+					name, now := label(field, current[field])
+					_, file := label(field, typed[field])
+					row.Errors = append(row.Errors, name+"：CSVダウンロードの後に、ほかの操作（ご注文や管理画面での編集）で変わっています（現在の値："+now+
+						"、ファイルの値："+file+"）。CSVをダウンロードし直して編集するか、ファイルの値で上書きするならこの行の「出力時の値」を空欄にしてください。")
+				}
+			}
+			if len(row.Errors) > 0 {
+				rep.addRow(row)
+				continue
+			}
 			var columns []string
 			changedCats := false
-			label := productLabel(cats)
 			for _, field := range productFieldOrder {
-				if typed[field] == current[field] {
+				if !slices.Contains(write, field) {
 					continue
 				}
 				name, before := label(field, current[field])

@@ -9,6 +9,7 @@ import (
 
 	"kago/documents"
 	"kago/jp"
+	"kago/model"
 	"kago/store"
 )
 
@@ -104,23 +105,68 @@ func (s *Shop) issuer(st Settings) documents.Issuer {
 		Email: st.replyAddress(), URL: st.URL, InvoiceNumber: st.InvoiceNumber, BankDetails: st.BankDetails}
 }
 
+// Unissued is an order of a selection that got no document, and why.
+type Unissued struct {
+	Number int64  // 注文番号
+	Reason string // in words, e.g. 入金が確認されていません（入金待ち）
+}
+
+// ReceiptRefusal says why an order gets no 領収書: a receipt states that
+// the money was received (「上記の金額、正に領収いたしました」), so it is
+// issued only for a bank transfer marked 入金済み, a 代金引換 order the
+// carrier delivered (受注完了) and an Amazon Pay order whose payment is
+// captured (the ledger's payment status); never for a canceled order.
+// Empty when a receipt may be issued.
+func ReceiptRefusal(o store.Order) string {
+	switch {
+	case o.Status == store.OrderCanceled:
+		return "キャンセルされた注文です"
+	case o.PaymentMethod == PayBank && o.PaymentStatus != PaymentPaid:
+		return "入金が確認されていません（" + PaymentStatusLabel(o.PaymentStatus) + "）"
+	case o.PaymentMethod == PayCOD && o.Status != store.OrderCompleted:
+		return "代金引換の代金をまだ受け取っていません（受注完了になると発行できます）"
+	case o.PaymentMethod == PayAmazon && o.PaymentStatus != model.StateCaptured:
+		return "Amazon Payの売上が確定していません（" + PaymentStatusLabel(o.PaymentStatus) + "）"
+	case o.PaymentMethod != PayBank && o.PaymentMethod != PayCOD && o.PaymentMethod != PayAmazon:
+		return "代金の受け取りを確認できません"
+	}
+	return ""
+}
+
 // Documents builds one document of kind per selected order, issued now.
-// ErrNotFound for an unknown kind or order.
-func (s *Shop) Documents(ctx context.Context, kind string, ids []int64) ([]documents.Doc, error) {
+// A 領収書 is built only for the orders whose money was received
+// (ReceiptRefusal); the others come back as unissued, and when none is
+// left the answer is an InputError naming them. ErrNotFound for an
+// unknown kind or order.
+func (s *Shop) Documents(ctx context.Context, kind string, ids []int64) ([]documents.Doc, []Unissued, error) {
 	if _, ok := documents.Title(kind); !ok {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
 	orders, st, err := s.selectedOrders(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now, is := s.db.Now(), s.issuer(st)
 	docs := make([]documents.Doc, 0, len(orders))
+	var unissued []Unissued
 	for _, o := range orders {
+		if kind == documents.KindReceipt {
+			if why := ReceiptRefusal(o.Order); why != "" {
+				unissued = append(unissued, Unissued{Number: o.Number, Reason: why})
+				continue
+			}
+		}
 		d, _ := documents.Build(kind, o, is, now)
 		docs = append(docs, d)
 	}
-	return docs, nil
+	if len(docs) == 0 {
+		msg := "領収書は代金を受け取った注文にだけ発行できます。"
+		for _, u := range unissued {
+			msg += "注文番号 " + strconv.FormatInt(u.Number, 10) + "：" + u.Reason + "。"
+		}
+		return nil, unissued, Invalid(msg)
+	}
+	return docs, unissued, nil
 }
 
 // WriteLabels writes the label CSV of a carrier's format for the selected

@@ -374,18 +374,18 @@ func TestDocumentsAndLabelsOfASelection(t *testing.T) {
 	if err != nil || len(ids) != 2 || ids[0] != b.ID {
 		t.Fatalf("ids %v %v", ids, err)
 	}
-	docs, err := s.Documents(ctx, "delivery", ids)
+	docs, _, err := s.Documents(ctx, "delivery", ids)
 	if err != nil || len(docs) != 2 || docs[0].Number != b.Number || docs[0].Title != "納品書" {
 		t.Fatalf("docs %+v %v", docs, err)
 	}
-	invoice, _ := s.Documents(ctx, "invoice", []int64{a.ID})
+	invoice, _, _ := s.Documents(ctx, "invoice", []int64{a.ID})
 	if invoice[0].BankDetails == "" {
 		t.Error("a transfer's invoice has no account")
 	}
-	if _, err := s.Documents(ctx, "estimate", ids); !errors.Is(err, shop.ErrNotFound) {
+	if _, _, err := s.Documents(ctx, "estimate", ids); !errors.Is(err, shop.ErrNotFound) {
 		t.Errorf("unknown kind: %v", err)
 	}
-	if _, err := s.Documents(ctx, "delivery", []int64{999999}); !errors.Is(err, shop.ErrNotFound) {
+	if _, _, err := s.Documents(ctx, "delivery", []int64{999999}); !errors.Is(err, shop.ErrNotFound) {
 		t.Errorf("unknown order: %v", err)
 	}
 	var buf bytes.Buffer

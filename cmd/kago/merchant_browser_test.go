@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,4 +70,51 @@ func TestBrowserMerchantOnAPhone(t *testing.T) {
 	if w := scrollWidth(t, ctx); w > 390 {
 		t.Errorf("the mail is %d px wide on a 390 px phone", w)
 	}
+	for _, wide := range walkAdminPages(t, ctx, a.URL, 390) {
+		t.Errorf("sideways scrolling on a 390 px phone: %s", wide)
+	}
+}
+
+// walkAdminPages opens every admin page a merchant can reach by links from
+// the dashboard (one page per kind: /admin/orders/7 and /admin/orders/9
+// are one, the CSV downloads and label files are left out) and returns
+// those drawn wider than the window, with their width.
+func walkAdminPages(t *testing.T, ctx context.Context, base string, width int64) []string {
+	t.Helper()
+	digits := regexp.MustCompile(`[0-9]+`)
+	seen := map[string]bool{}
+	queue := []string{"/admin"}
+	var wide []string
+	for len(queue) > 0 {
+		page := queue[0]
+		queue = queue[1:]
+		step(t, ctx, chromedp.Navigate(base+page), chromedp.WaitReady(chromedp.CSS("body")))
+		if w := scrollWidth(t, ctx); w > width {
+			wide = append(wide, fmt.Sprintf("%s is %d px wide", page, w))
+		}
+		// A table wider than its box scrolls sideways inside the page.
+		for _, tbl := range evaluate[[]string](t, ctx, `[...document.querySelectorAll("table")].filter(t => t.offsetWidth > t.parentElement.clientWidth + 1).map(t => (t.querySelector("caption") || t.closest("section") || t).textContent.trim().slice(0, 20) + ": " + t.offsetWidth + " px in " + t.parentElement.clientWidth)`) {
+			wide = append(wide, fmt.Sprintf("%s has a table %s", page, tbl))
+		}
+		links := evaluate[[]string](t, ctx, `[...document.querySelectorAll("a[href]")].filter(a => a.origin === location.origin).map(a => a.pathname + a.search)`)
+		for _, l := range links {
+			path, query, _ := strings.Cut(l, "?")
+			kind := digits.ReplaceAllString(path, "N")
+			if strings.HasPrefix(query, "do=doc-") {
+				kind += "?" + query[:strings.IndexAny(query+"&", "&")]
+			}
+			switch {
+			case !strings.HasPrefix(path, "/admin"), seen[kind], strings.HasSuffix(path, ".csv"), path == "/admin/logout",
+				strings.HasPrefix(path, "/admin/debug/"), strings.HasPrefix(query, "do=labels-"):
+				continue
+			}
+			seen[kind] = true
+			queue = append(queue, l)
+		}
+	}
+	t.Logf("walked %d admin pages: %v", len(seen), seen)
+	if len(seen) < 15 {
+		t.Fatalf("the walk reached only %d admin pages: %v", len(seen), seen)
+	}
+	return wide
 }
