@@ -70,7 +70,7 @@ func bulkBar(search url.Values) views.AdminBulk {
 	for _, f := range documents.LabelFormats {
 		b.Actions = append(b.Actions, views.AdminOption{Value: doLabels + f.Format, Label: "送り状データ（" + f.Name + "）"})
 	}
-	for _, key := range []string{"tab", "number", "name", "email", "from", "to", "status", "payment", "paid"} {
+	for _, key := range []string{"tab", "number", "name", "email", "from", "to", "status", "payment", "paid", "deadline", "reference", "amazon_status"} {
 		if v := search.Get(key); v != "" {
 			b.Search = append(b.Search, views.AdminOption{Value: v, Label: key})
 		}
