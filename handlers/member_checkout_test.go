@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"kago/amazonpay/emulator"
 	"kago/mail"
@@ -486,5 +487,34 @@ func TestLinkedMemberIsLoggedInOnReturnFromAmazon(t *testing.T) {
 				t.Fatal("an unlinked Amazon account logged a member in")
 			}
 		})
+	}
+}
+
+// A full refund from 受注明細 gives the member's points back (once), as a
+// cancel does; a partial refund does not.
+func TestAmazonPayFullRefundGivesPointsBack(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.registerMember("hanako@example.jp", "")
+	id := k.memberID("hanako@example.jp")
+	k.givePoints(id, 500)
+	k.addToCart("宇治抹茶 30g缶", 1)
+	form := amazonOrderForm(t, k, amazonOrderPage(t, k, emulator.BuyerTaro), nil, url.Values{"points": {"300"}})
+	if r := payAtAmazon(t, k, form); r.location != "/checkout/complete" {
+		t.Fatalf("result: %d %s", r.status, r.location)
+	}
+	o := k.lastOrder()
+	earned := k.member(id).Points - 200
+	k.loginAdmin()
+	ch := chargeID(t, k, o.ID, 1)
+	mustOK(t, k, o.ID, payOp(t, k, o.ID, model.OpRefund, url.Values{"charge": {ch}, "full": {"0"}, "amount": {"100"}}))
+	if got := k.member(id).Points; got != 200+earned {
+		t.Fatalf("points after a partial refund %d, want %d", got, 200+earned)
+	}
+	k.emu.Advance(time.Minute)
+	mustOK(t, k, o.ID, payOp(t, k, o.ID, model.OpFetch, nil))
+	mustOK(t, k, o.ID, payOp(t, k, o.ID, model.OpRefund, url.Values{"charge": {ch}, "full": {"1"}}))
+	if got := k.member(id).Points; got != 500 {
+		t.Fatalf("points after the full refund %d, want 500 (300 used back, %d earned taken back)", got, earned)
 	}
 }

@@ -169,7 +169,7 @@ func (m *Members) applyRegistration(ctx context.Context, d *Draft, in MemberChec
 		} else if in.PasswordConfirm != in.Password {
 			fields["reg_password_confirm"] = "確認用のパスワードが一致しません。"
 		} else {
-			hash, err := m.hashPassword(in.Password)
+			hash, err := m.passwords.hash(in.Password)
 			if err != nil {
 				return err
 			}
@@ -454,7 +454,7 @@ func (m *Members) activate(tx *store.Tx, mem model.Member, o store.Order, source
 	temporary := ""
 	if mem.PasswordHash == "" {
 		temporary = RandomPassword()
-		hash, err := m.hashPassword(temporary)
+		hash, err := m.passwords.hash(temporary)
 		if err != nil {
 			return err
 		}

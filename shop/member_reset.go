@@ -111,7 +111,7 @@ func (m *Members) ResetPassword(ctx context.Context, token, password, confirm st
 	if len(fields) > 0 {
 		return &InputError{Message: msgFixInput, Fields: fields}
 	}
-	hash, err := m.hashPassword(password)
+	hash, err := m.passwords.hash(password)
 	if err != nil {
 		return err
 	}

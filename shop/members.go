@@ -6,9 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"kago/mail"
 	"kago/model"
@@ -46,40 +43,6 @@ func checkPassword(pw, loginID, email string) string {
 		return "ログインIDをそのままパスワードにすることはできません。"
 	}
 	return passwordProblem(pw, email)
-}
-
-// passwordHasher hashes members' passwords with bcrypt at its cost
-// (bcrypt.DefaultCost unless SetPasswordCost changed it).
-type passwordHasher struct {
-	cost  int
-	once  sync.Once
-	dummy []byte // a hash at the same cost, for logins of unknown members
-}
-
-func (h *passwordHasher) costOrDefault() int {
-	if h.cost == 0 {
-		return bcrypt.DefaultCost
-	}
-	return h.cost
-}
-
-// SetPasswordCost sets the bcrypt cost of member passwords hashed from now
-// on; call it before serving. Tests lower it to bcrypt.MinCost: under the
-// race detector hashing at the default cost dominates their run time.
-func (s *Shop) SetPasswordCost(cost int) { s.passwords.cost = cost }
-
-func (d *deps) hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), d.passwords.costOrDefault())
-	return string(h), err
-}
-
-// dummyPasswordHash keeps a login for an unknown member as slow as a wrong
-// password, so timing does not tell which login IDs exist.
-func (d *deps) dummyPasswordHash() []byte {
-	d.passwords.once.Do(func() {
-		d.passwords.dummy, _ = bcrypt.GenerateFromPassword([]byte("kago-member-dummy-1"), d.passwords.costOrDefault())
-	})
-	return d.passwords.dummy
 }
 
 // MemberInput is the registration form as typed.
@@ -143,7 +106,7 @@ func (m *Members) Register(ctx context.Context, in MemberInput) (model.Member, e
 	if len(fields) > 0 {
 		return model.Member{}, &InputError{Message: msgFixInput, Fields: fields}
 	}
-	hash, err := m.hashPassword(in.Password)
+	hash, err := m.passwords.hash(in.Password)
 	if err != nil {
 		return model.Member{}, err
 	}
@@ -210,10 +173,10 @@ func (m *Members) Login(ctx context.Context, key, password, address string) (mod
 	}
 	err = m.logins().Guard(ctx, model.SessionMember, account, address, func() error {
 		if !found {
-			_ = bcrypt.CompareHashAndPassword(m.dummyPasswordHash(), []byte(password))
+			m.passwords.checkNobody(password)
 			return ErrMemberBadLogin
 		}
-		if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
+		if !m.passwords.check(mem.PasswordHash, password) {
 			return ErrMemberBadLogin
 		}
 		return nil
@@ -234,7 +197,7 @@ func (m *Members) logins() *Logins { return &Logins{m.deps} }
 // to withdraw) as one login attempt; field names the form field.
 func (m *Members) checkMemberPassword(ctx context.Context, mem model.Member, password, address, field string, fields map[string]string) error {
 	err := m.logins().Guard(ctx, model.SessionMember, "member:"+strconv.FormatInt(mem.ID, 10), address, func() error {
-		if bcrypt.CompareHashAndPassword([]byte(mem.PasswordHash), []byte(password)) != nil {
+		if !m.passwords.check(mem.PasswordHash, password) {
 			return Invalid(msgPasswordWrong)
 		}
 		return nil
@@ -323,7 +286,7 @@ func (m *Members) ChangePassword(ctx context.Context, id int64, current, passwor
 	if len(fields) > 0 {
 		return &InputError{Message: msgFixInput, Fields: fields}
 	}
-	hash, err := m.hashPassword(password)
+	hash, err := m.passwords.hash(password)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kago/mail"
 	"kago/store"
 )
@@ -20,8 +22,8 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
-	views     settingsViews  // what the settings give, per version
-	passwords passwordHasher // members' passwords (members.go)
+	views     settingsViews   // what the settings give, per version
+	passwords *passwordHasher // admins' and members' passwords (passwords.go)
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
@@ -39,7 +41,7 @@ type Shop struct {
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
-	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir}
+	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}}
 	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}, Members: &Members{d},
 		Edits: &OrderEdits{d}}
 }

@@ -80,6 +80,9 @@ type serveConfig struct {
 	LogLevel               slog.Level
 	TrustedProxies         []*net.IPNet
 	Pprof                  bool
+	// passwordCost is the bcrypt cost of admin and member passwords; 0 keeps the
+	// shop's default. No flag sets it: only tests lower it.
+	passwordCost int
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -152,6 +155,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 
 	uploadDir := filepath.Join(cfg.DataDir, "uploads")
 	s := shop.New(db, mail.NewOutbox(cfg.SMTP), log, uploadDir)
+	if cfg.passwordCost != 0 {
+		s.SetPasswordCost(cfg.passwordCost)
+	}
 	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
 		return fmt.Errorf("demo catalog: %w", err)
 	}
