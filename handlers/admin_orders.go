@@ -206,12 +206,10 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	for _, l := range o.Lines {
 		v.Lines = append(v.Lines, views.AdminOrderLine{Name: l.Name, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Quantity: l.Quantity, Subtotal: l.Subtotal()})
 	}
-	if o.Total10 > 0 {
-		v.RateTotals = append(v.RateTotals, views.RateTotal{Rate: 10, Total: o.Total10, Tax: o.Tax10})
+	for _, a := range o.Adjustments {
+		v.Adjustments = append(v.Adjustments, views.AdminAdjustmentRow{LineNo: a.LineNo, Name: a.Name, TaxRate: a.TaxRate, Amount: a.Amount})
 	}
-	if o.Total8 > 0 {
-		v.RateTotals = append(v.RateTotals, views.RateTotal{Rate: 8, Total: o.Total8, Tax: o.Tax8})
-	}
+	v.RateTotals = rateTotals(o.Total10, o.Tax10, o.Total8, o.Tax8)
 	for _, s := range d.NextStatuses {
 		v.NextStatuses = append(v.NextStatuses, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
 	}

@@ -118,6 +118,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/orders/:id/mail", srv.adminSendOrderMail)
 	a.POST("/orders/:id/amazonpay", srv.adminOrderAmazonPay) // 売上請求, オーソリキャンセル, 返金 ... (op=)
 	a.GET("/orders/:id/amazonpay/calls/:call", srv.adminOrderAmazonCall)
+	a.GET("/orders/:id/edit", srv.adminOrderEdit) // 編集モード (?q= searches a product to add)
+	a.POST("/orders/:id/edit", srv.adminOrderEditSave)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)

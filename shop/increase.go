@@ -333,3 +333,27 @@ func (a *AmazonPay) facts(ctx context.Context, orderID int64, l model.Ledger) (O
 	}
 	return paymentFacts(o, back, ap, l), nil
 }
+
+// Text says what the red frame of 受注明細 says of the gap: the order's
+// total, the money at Amazon, and the button that closes the difference.
+func (g *AmountGap) Text() string {
+	total := "受注金額（" + jp.Yen(g.Total) + "）"
+	switch g.Kind {
+	case GapReauthorize:
+		return total + "がAmazon Payのオーソリ額（" + jp.Yen(g.Authorized) + "）と異なります。Amazon Payの金額はまだ変更されていません。" +
+			"「金額を更新してオーソリ」で今のオーソリをキャンセルし、" + jp.Yen(g.Amount) + "でオーソリし直してください。"
+	case GapAuthorize:
+		return total + "がご注文時の金額（" + jp.Yen(g.Original) + "）から変更されました。Amazon Payではまだオーソリしていません。" +
+			"「金額を更新してオーソリ」で" + jp.Yen(g.Amount) + "をオーソリしてから、売上請求してください。"
+	case GapCharge:
+		return total + "が売上請求済みの額（" + jp.Yen(g.Captured) + "）より" + jp.Yen(g.Amount) + "多くなっています。" +
+			"「増額分を売上請求」で、同じAmazonリファレンスIDで差額を追加で売上請求してください。"
+	case GapRefund:
+		return total + "が売上請求済みの額（" + jp.Yen(g.Captured) + "）より" + jp.Yen(g.Amount) + "少なくなっています。" +
+			"「取消返金処理」で差額" + jp.Yen(g.Amount) + "を返金してください。"
+	case GapCancel:
+		return total + "は売上請求済みの額（" + jp.Yen(g.Captured) + "）で足りています。残っているオーソリ（" + jp.Yen(g.Authorized) +
+			"）は「オーソリキャンセル」してください。"
+	}
+	return total + "がAmazon Payの金額と異なります。"
+}
