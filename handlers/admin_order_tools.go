@@ -66,7 +66,7 @@ func orderTools(d shop.OrderDetail) views.AdminOrderTools {
 
 // bulkBar is the bar of actions on a selection, carrying the list's search.
 func bulkBar(search url.Values) views.AdminBulk {
-	b := views.AdminBulk{Actions: documentOptions(doDocument)}
+	b := views.AdminBulk{Actions: append(documentOptions(doDocument), views.AdminOption{Value: doCapture, Label: "売上請求（Amazon Pay）"})}
 	for _, f := range documents.LabelFormats {
 		b.Actions = append(b.Actions, views.AdminOption{Value: doLabels + f.Format, Label: "送り状データ（" + f.Name + "）"})
 	}
@@ -92,6 +92,8 @@ func (srv *Server) adminOrderSelection(c echo.Context) error {
 		return err
 	}
 	switch {
+	case do == doCapture:
+		return srv.adminBulkCapturePreview(c, ids)
 	case strings.HasPrefix(do, doDocument):
 		kind := strings.TrimPrefix(do, doDocument)
 		docs, err := srv.shop.Documents(ctx, kind, ids)

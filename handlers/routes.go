@@ -109,7 +109,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
 	a.GET("/orders", srv.adminOrders)
 	a.GET("/orders.csv", srv.adminOrdersCSV)
-	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ (?do=&id=...)
+	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ, 売上請求の確認 (?do=&id=...)
+	a.POST("/orders/capture", srv.adminBulkCapture)     // 売上請求 of the orders ticked in 受注一覧
 	a.GET("/orders/:id", srv.adminOrder)
 	a.POST("/orders/:id/status", srv.adminOrderStatus)
 	a.POST("/orders/:id/payment", srv.adminOrderPayment)
