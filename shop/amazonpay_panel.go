@@ -88,6 +88,13 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 	}
 	p.InstrumentKind = InstrumentKind(p.Instrument)
 	p.Cancel = cancelOffer(p)
+	if st, err := a.AmazonPaySettings(ctx); err != nil {
+		return nil, err
+	} else if st.StatusLink && p.Cancel.Op != "" {
+		// 連動する (seed 003): キャンセル always runs the operation.
+		p.Cancel.KeepText = ""
+		p.Cancel.Text += "「受注ステータスと決済処理を連動する」設定のため、キャンセルすると「" + OperationLabel(p.Cancel.Op) + "」も行います。"
+	}
 	if p.Calls, err = a.db.APICalls(ctx, o.ID, timelineCalls); err != nil {
 		return nil, err
 	}

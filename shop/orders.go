@@ -402,13 +402,23 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch Stat
 // canceled only when Amazon took the operation. It returns the
 // operation's message ("" without one).
 func (s *Shop) ChangeStatus(ctx context.Context, orderID int64, ch StatusChange, actor string) (string, error) {
-	msg := ""
+	var pay *OperationInput
 	if ch.Payment != "" {
 		if ch.To != store.OrderCanceled {
 			return "", Invalid("Amazon Payの操作を選べるのはキャンセルのときだけです。")
 		}
+		pay = &OperationInput{OrderID: orderID, Op: ch.Payment, ChargeID: ch.PaymentCharge, FullRefund: true, Version: ch.PaymentVersion}
+	} else {
+		linked, err := s.linkedPayment(ctx, orderID, ch)
+		if err != nil {
+			return "", err
+		}
+		pay = linked
+	}
+	msg := ""
+	if pay != nil {
 		// The status is checked before Amazon is asked, so the money never
-		// goes back for a cancel that cannot happen.
+		// moves for a change that cannot happen.
 		o, err := s.db.Order(ctx, orderID)
 		if err != nil {
 			return "", err
@@ -419,8 +429,8 @@ func (s *Shop) ChangeStatus(ctx context.Context, orderID int64, ch StatusChange,
 		if !slices.Contains(orderTransitions[o.Status], ch.To) {
 			return "", Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(ch.To) + "」には変更できません。")
 		}
-		msg, err = s.AmazonPay.Run(ctx, OperationInput{OrderID: orderID, Op: ch.Payment, ChargeID: ch.PaymentCharge, FullRefund: true,
-			Version: ch.PaymentVersion, Actor: AdminActor(actor)})
+		pay.Actor = AdminActor(actor)
+		msg, err = s.AmazonPay.Run(ctx, *pay)
 		if err != nil {
 			return "", err
 		}
