@@ -130,6 +130,12 @@ func (a *AmazonPay) captureStep(ctx context.Context, id int64) (BulkResult, Oper
 		r.Message = ErrPaymentBusy.Error()
 		return r, OperationInput{}, nil
 	}
+	if g := amountGap(l, f); g != nil && g.Kind == GapReauthorize && g.Amount > g.Authorized {
+		// An increase not yet authorized: capturing the old authorization
+		// would take less than the order's total.
+		r.Message = "受注金額が変更され、オーソリ額（" + yenText(g.Authorized) + "）より多くなっています。受注明細で「金額を更新してオーソリ」してから売上請求してください。"
+		return r, OperationInput{}, nil
+	}
 	for _, act := range PaymentActions(l, f, a.db.Now()) {
 		if act.Op == model.OpCapture {
 			r.Outcome, r.Amount, r.Message = BulkPlanned, act.Amount, "売上請求します（"+yenText(act.Amount)+"）。"
