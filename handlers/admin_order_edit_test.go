@@ -325,6 +325,18 @@ func TestOrderEditRefusals(t *testing.T) {
 		t.Fatalf("the stale edit changed the order: %+v", e)
 	}
 
+	// A canceled order cannot be edited: the page says why and has no form.
+	gone := k.placeOrders(taro(shop.PayBank))[0]
+	if err := k.shop.ChangeOrderStatus(context.Background(), gone.ID, store.OrderCanceled, "x"); err != nil {
+		t.Fatal(err)
+	}
+	page := k.get(orderPath(gone.ID) + "/edit").body
+	mustContain(t, page, "この注文は編集できません。")
+	if strings.Contains(page, `name="version"`) {
+		t.Fatal("編集モード of a canceled order has a form")
+	}
+	mustRefuse(t, editAt(t, k, gone.ID, "0", adjust("値引き", "8", "-1")), http.StatusUnprocessableEntity, "この注文は編集できません。")
+
 	// Amazon Pay's increase rules, before any call to Amazon.
 	for _, tc := range []struct {
 		name       string
