@@ -33,7 +33,7 @@ func (srv *Server) adminCoupons(c echo.Context) error {
 
 func couponEdit(id int64, in shop.CouponInput, errs map[string]string) views.AdminCouponEdit {
 	return views.AdminCouponEdit{ID: id, Code: in.Code, Name: in.Name, Kind: in.Kind, Value: in.Value, MinSubtotal: in.MinSubtotal,
-		StartsOn: in.StartsOn, EndsOn: in.EndsOn, Active: in.Active, Errors: errs}
+		StartsOn: in.StartsOn, EndsOn: in.EndsOn, Active: in.Active, Base: in.Base, Errors: errs}
 }
 
 func (srv *Server) adminCouponNew(c echo.Context) error {
@@ -78,7 +78,7 @@ func (srv *Server) adminCouponUpdate(c echo.Context) error {
 func (srv *Server) saveCoupon(c echo.Context, id int64) error {
 	in := shop.CouponInput{Code: c.FormValue("code"), Name: c.FormValue("name"), Kind: c.FormValue("kind"), Value: c.FormValue("value"),
 		MinSubtotal: c.FormValue("min_subtotal"), StartsOn: c.FormValue("starts_on"), EndsOn: c.FormValue("ends_on"),
-		Active: c.FormValue("active") == "1"}
+		Active: c.FormValue("active") == "1", Base: c.FormValue("base")}
 	_, err := srv.shop.Members.SaveCoupon(c.Request().Context(), id, in)
 	if ie, ok := shop.AsInputError(err); ok {
 		title := "クーポン編集"
@@ -87,7 +87,11 @@ func (srv *Server) saveCoupon(c echo.Context, id int64) error {
 		}
 		p := srv.adminPage(c, title, "coupons")
 		p.Error = ie.Message
-		return render(c, http.StatusUnprocessableEntity, views.AdminCouponEditPage(p, couponEdit(id, in, ie.Fields)))
+		status := http.StatusUnprocessableEntity
+		if se, stale := shop.AsStaleForm(err); stale {
+			in.Base, status = se.Base, http.StatusConflict
+		}
+		return render(c, status, views.AdminCouponEditPage(p, couponEdit(id, in, ie.Fields)))
 	}
 	if err != nil {
 		return err

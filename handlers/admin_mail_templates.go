@@ -32,7 +32,7 @@ func (srv *Server) renderMailTemplate(c echo.Context, status int, t shop.EditedM
 		return err
 	}
 	f := views.MailTemplateForm{Kind: t.Kind, Label: t.Label, Subject: subject, Body: body, Custom: t.Custom,
-		Placeholders: t.Placeholders(), PreviewSubject: ps, PreviewBody: pb, Errors: errs, Base: base}
+		Member: t.Member, Placeholders: t.Placeholders(), PreviewSubject: ps, PreviewBody: pb, Errors: errs, Base: base}
 	page := srv.adminPage(c, "メール定型文の編集", "mail-templates")
 	if status == http.StatusConflict {
 		page.Error = "この画面を開いた後に、別の画面でこの定型文が変更されました。赤字の項目の現在の内容を確かめて、もう一度「保存する」を押してください。"

@@ -15,7 +15,7 @@ func (srv *Server) shopInfoForm(c echo.Context, in shop.ShopInfoInput, errs map[
 	return views.ShopInfoForm{SenderName: in.SenderName, SenderEmail: in.SenderEmail, ReplyTo: in.ReplyTo, NotifyEmail: in.NotifyEmail,
 		PostalCode: in.PostalCode, Address: in.Address, Phone: in.Phone, URL: in.URL, DefaultURL: srv.shop.DefaultShopURL(),
 		InvoiceNumber: in.InvoiceNumber, TransferDays: in.TransferDays, YamatoBillingCode: in.YamatoBillingCode,
-		YamatoFreightCode: in.YamatoFreightCode, SagawaCustomerCode: in.SagawaCustomerCode, Errors: errs}
+		YamatoFreightCode: in.YamatoFreightCode, SagawaCustomerCode: in.SagawaCustomerCode, Base: in.Base, Errors: errs}
 }
 
 func (srv *Server) adminShopInfo(c echo.Context) error {
@@ -33,8 +33,14 @@ func (srv *Server) adminSaveShopInfo(c echo.Context) error {
 		Address: c.FormValue("address"), Phone: c.FormValue("phone"), URL: c.FormValue("url"),
 		InvoiceNumber: c.FormValue("invoice_number"), TransferDays: c.FormValue("transfer_days"),
 		YamatoBillingCode: c.FormValue("yamato_billing_code"), YamatoFreightCode: c.FormValue("yamato_freight_code"),
-		SagawaCustomerCode: c.FormValue("sagawa_customer_code")}
+		SagawaCustomerCode: c.FormValue("sagawa_customer_code"), Base: c.FormValue("base")}
 	err := srv.shop.SaveShopInfo(c.Request().Context(), in)
+	if se, ok := shop.AsStaleForm(err); ok {
+		in.Base = se.Base
+		page := srv.adminPage(c, "店舗情報・メール設定", "shop-info")
+		page.Error = se.Message
+		return render(c, http.StatusConflict, views.AdminShopInfo(page, srv.shopInfoForm(c, in, se.Fields)))
+	}
 	if ie, ok := shop.AsInputError(err); ok {
 		f := srv.shopInfoForm(c, in, ie.Fields)
 		return render(c, http.StatusUnprocessableEntity, views.AdminShopInfo(srv.adminPage(c, "店舗情報・メール設定", "shop-info"), f))

@@ -14,6 +14,7 @@ import (
 
 	"kago/amazonpay"
 	"kago/amazonpay/emulator"
+	"kago/mail"
 	"kago/model"
 	"kago/shop"
 	"kago/store"
@@ -184,7 +185,7 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				if len(mails) != 2 || !strings.Contains(mails[0].Body, "Amazon Pay") || !strings.Contains(mails[0].Body, "Amazon Payでお支払いの場合も") || !strings.Contains(mails[0].Subject, "【テスト決済】") {
 					t.Fatalf("mails %+v", mails)
 				}
-				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。")
+				mustContain(t, k.get("/cart").body, "カゴに商品が入っていません。", `class="test-banner"`, "お支払いは実際には行われません")
 				// Reloading the result URL changes nothing.
 				again := k.follow(k.srv.URL + "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(p.CheckoutSessionID))
 				if again.location != "/checkout/complete" {
@@ -195,10 +196,25 @@ func TestAmazonPayOrderEachCartAndSaleMethod(t *testing.T) {
 				}
 				// The merchant sees the reference ID and the yellow frame.
 				k.loginAdmin()
-				mustContain(t, k.get("/admin/orders").body, p.ChargePermissionID, "Amazon Pay")
+				mustContain(t, k.get("/admin/orders").body, p.ChargePermissionID, "Amazon Pay", `badge test-payment">テスト決済`)
 				mustContain(t, k.get("/admin/orders.csv").body, "Amazonリファレンス ID", p.ChargePermissionID)
 				mustContain(t, k.get("/admin/orders/1").body, `amazon-frame yellow`, p.ChargePermissionID,
-					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method))
+					shop.AmazonPayStatusLabel(tc.state, ""), shop.SaleMethodLabel(tc.method), `badge test-payment">テスト決済`)
+				// Every later mail about a test payment is marked too,
+				// whatever the merchant typed.
+				if r := k.post("/admin/orders/1/mail", url.Values{"kind": {mail.KindFree}, "subject": {"ご連絡"}, "body": {"発送準備中です。"}}); r.status != http.StatusSeeOther {
+					t.Fatalf("free mail: %d %s", r.status, r.body)
+				}
+				mails, _ = k.db.OrderMails(ctx, o.ID)
+				free := 0
+				for _, m := range mails {
+					if m.Kind == mail.KindFree && m.Subject == "【テスト決済】ご連絡" {
+						free++
+					}
+				}
+				if free != 1 {
+					t.Fatalf("the free mail of a test payment: %+v", mails)
+				}
 			})
 		}
 	}

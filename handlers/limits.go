@@ -162,7 +162,7 @@ func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Skipper: func(c echo.Context) bool {
 			path := c.Request().URL.Path
-			return c.Request().Method != http.MethodPost || srv.isMounted(path) || unlimitedPosts[path]
+			return c.Request().Method != http.MethodPost || srv.isMountedAPI(path) || unlimitedPosts[path]
 		},
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(lim.Rate), Burst: lim.Burst, ExpiresIn: 10 * time.Minute}),

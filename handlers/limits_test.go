@@ -140,3 +140,30 @@ func TestForgedForwardedForIsIgnored(t *testing.T) {
 		t.Fatalf("a fourth post with a new forged address: %d, want 429", r.status)
 	}
 }
+
+// TestEmulatorPagesCountAgainstThePostLimit: the mounted emulator's hosted
+// pages and button are a browser's, limited per address like the shop's
+// forms (a replayed button POST would otherwise make sessions without
+// end); its API is the shop's own client and is never limited.
+func TestEmulatorPagesCountAgainstThePostLimit(t *testing.T) {
+	t.Parallel()
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) { c.PostLimit = handlers.PostLimit{Rate: 0.001, Burst: 3} }})
+	post := func(path string) int {
+		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+handlers.EmulatorPath+path, strings.NewReader("payload=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return k.do(req).status
+	}
+	for range 10 {
+		if got := post("/v2/checkoutSessions"); got == http.StatusTooManyRequests {
+			t.Fatal("the emulator's API was limited")
+		}
+	}
+	for i := range 3 {
+		if got := post("/checkout/button"); got == http.StatusTooManyRequests {
+			t.Fatalf("button post %d within the burst: 429", i+1)
+		}
+	}
+	if got := post("/checkout/button"); got != http.StatusTooManyRequests {
+		t.Fatalf("button post past the burst: %d, want 429", got)
+	}
+}

@@ -688,3 +688,50 @@ func TestMemberSessionIsNewAtLoginAndEndsAtLogoutAndPasswordChange(t *testing.T)
 		t.Fatalf("a copy of the cookie works after logout: %d", r.status)
 	}
 }
+
+// TestMemberMailsFollowTheShopsTemplates: 入会完了のご連絡 and パスワード再設定の
+// ご案内 are 定型文 like the order mails: listed, edited with the member's
+// placeholders (an order's are refused), previewed, and sent as edited.
+func TestMemberMailsFollowTheShopsTemplates(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	ctx := context.Background()
+	k.loginAdmin()
+	mustContain(t, k.get("/admin/mail-templates").body, "入会完了のご連絡", "パスワード再設定のご案内")
+	for kind, edit := range map[string][2]string{
+		mail.KindMemberRegistered: {"【{店舗名}】会員登録ありがとうございます", "{お名前} 様（会員番号 {会員番号}）\nログインID：{ログインID}\n{マイページURL}\n"},
+		mail.KindPasswordReset:    {"【{店舗名}】パスワードの再設定", "{お名前} 様\n{再設定URL}\n期限：{有効期限}\n"},
+	} {
+		path := "/admin/mail-templates/" + kind
+		form := formValues(k.get(path).body)
+		form.Set("subject", edit[0])
+		form.Set("body", "{合計金額}")
+		if r := k.post(path, form); r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s with an order's placeholder: %d", kind, r.status)
+		} else {
+			mustContain(t, r.body, "使えない差し込み項目があります：{合計金額}")
+		}
+		form.Set("body", edit[1])
+		if r := k.post(path, form); r.status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", kind, r.status, r.body)
+		}
+	}
+	k.registerMember("hanako@example.jp", "hanako01")
+	k.logoutMember()
+	k.get("/password/forgot")
+	k.post("/password/forgot", url.Values{"email": {"hanako@example.jp"}})
+	mails, _ := k.db.Mails(ctx, 0, 10)
+	got := map[string]store.Mail{}
+	for _, m := range mails {
+		got[m.Kind] = m
+	}
+	id := strconv.FormatInt(k.memberID("hanako@example.jp"), 10)
+	if m := got[mail.KindMemberRegistered]; !strings.HasSuffix(m.Subject, "会員登録ありがとうございます") ||
+		!strings.Contains(m.Body, "山田 花子 様（会員番号 "+id+"）") || !strings.Contains(m.Body, "ログインID：hanako01") {
+		t.Errorf("registration mail %q\n%s", m.Subject, m.Body)
+	}
+	if m := got[mail.KindPasswordReset]; !strings.HasSuffix(m.Subject, "パスワードの再設定") || !resetLinkRe.MatchString(m.Body) ||
+		!strings.Contains(m.Body, "期限：") {
+		t.Errorf("reset mail %q\n%s", m.Subject, m.Body)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"kago/model"
 	"kago/shop"
 )
 
@@ -35,16 +36,26 @@ func (srv *Server) contentSecurityPolicy() string {
 	}, "; ")
 }
 
-// privatePage tells whether a path shows personal or order data that no
-// browser or proxy cache may keep: the admin and every checkout page
-// (order form, confirm, completion, Amazon Pay return and result).
+// privateAreas are the paths (and their subpaths) that show personal or
+// order data no browser or proxy cache may keep: the admin, the cart and
+// every checkout page, the member's pages, and the login, registration and
+// password pages (their forms carry the session's CSRF token).
+var privateAreas = []string{"/admin", "/cart", "/checkout", "/mypage", "/login", "/register", "/password"}
+
+// privatePage tells whether path is in one of the privateAreas.
 func privatePage(path string) bool {
-	return path == "/admin" || strings.HasPrefix(path, "/admin/") || path == "/checkout" || strings.HasPrefix(path, "/checkout/")
+	for _, a := range privateAreas {
+		if path == a || strings.HasPrefix(path, a+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // securityHeaders sets the Content-Security-Policy on everything the shop
 // serves (the emulator's pages are Amazon's, not ours) and
-// Cache-Control: no-store on private pages.
+// Cache-Control: no-store on private pages and on any page drawn for a
+// logged-in member (the header names them).
 func (srv *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		path := c.Request().URL.Path
@@ -53,6 +64,12 @@ func (srv *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set("Content-Security-Policy", srv.contentSecurityPolicy())
 			if privatePage(path) {
 				h.Set("Cache-Control", "no-store")
+			} else {
+				c.Response().Before(func() {
+					if m, ok := c.Get(memberCtxKey).(model.Member); ok && m.ID != 0 {
+						h.Set("Cache-Control", "no-store")
+					}
+				})
 			}
 		}
 		return next(c)

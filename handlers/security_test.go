@@ -37,9 +37,10 @@ func assertNoInline(t *testing.T, path, body string) {
 }
 
 // TestSecurityHeadersAndNoInlineScript walks the storefront (both carts,
-// Amazon Pay included) and the admin: every page carries the CSP with no
-// 'unsafe-inline', none has inline script or style, and the admin, order and
-// completion pages are never stored by a cache.
+// Amazon Pay included), the member's pages and the admin: every page carries
+// the CSP with no 'unsafe-inline', none has inline script or style, and the
+// admin, cart, order, completion and member pages (any page a member is
+// logged in to) are never stored by a cache.
 func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
@@ -63,7 +64,7 @@ func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 	p := fillCart(t, k, 1)
 	check("/", false)
 	check("/products/"+strconv.FormatInt(p.ID, 10), false)
-	check("/cart", false)
+	check("/cart", true)
 	check("/checkout/order", true)
 	k.post("/checkout/order", merge(buyerValues(), paymentValues("bank")))
 	conf := check("/checkout/confirm", true)
@@ -92,6 +93,20 @@ func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 		"/admin/settings", "/admin/amazonpay", "/admin/jobs", "/admin/password"} {
 		check(path, true)
 	}
+	// A member's pages, and every page while a member is logged in (the
+	// header names them); the login and password pages carry the session.
+	for _, path := range []string{"/login", "/register", "/password/forgot", "/password/reset/nosuchtoken"} {
+		if r := k.get(path); r.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", path, r.header.Get("Cache-Control"))
+		}
+	}
+	k.registerMember("hanako@example.jp", "hanako01")
+	for _, path := range []string{"/mypage", "/mypage/orders", "/mypage/profile", "/mypage/points", "/", "/products/" + strconv.FormatInt(p.ID, 10), "/law"} {
+		check(path, true)
+	}
+	k.logoutMember()
+	check("/", false)
+
 	// The emulator is Amazon, not the shop: its pages are not ours to police.
 	if r := k.get("/admin/amazonpay-emulator/console"); r.status != http.StatusOK || r.header.Get("Content-Security-Policy") != "" {
 		t.Errorf("the emulator's console carries the shop's CSP")

@@ -164,6 +164,23 @@ func (srv *Server) isMounted(path string) bool {
 	return false
 }
 
+// isMountedAPI reports whether a path is the mounted emulator's API, which
+// the shop's own Amazon Pay client calls (from loopback, as fast as orders
+// come). The emulator's hosted pages and the button's POST are a browser's
+// and count against the client's POST limit like the shop's own forms.
+func (srv *Server) isMountedAPI(path string) bool {
+	if !srv.isMounted(path) {
+		return false
+	}
+	rest := strings.TrimPrefix(path, EmulatorPath)
+	for _, p := range []string{"/v2/", "/sandbox/v2/", "/live/v2/"} {
+		if strings.HasPrefix(rest, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // statusClientClosed is the status logged for a request whose client went
 // away before the answer (nginx's 499); nothing is sent.
 const statusClientClosed = 499

@@ -246,7 +246,8 @@ func TestPostalLookup(t *testing.T) {
 	mustContain(t, r.body, `data-postal-lookup="buyer_"`, `data-postal-lookup="dest_"`, "住所検索", `<script src="/static/postal.js?v=`)
 }
 
-// Settings, Amazon Pay settings and mail templates have the product form's
+// Settings, Amazon Pay settings, mail templates, 店舗情報・メール設定 and
+// coupons have the product form's
 // lost-update kind: two windows each save only what they changed, and the
 // same field changed in both is refused.
 func TestAdminFormsMergeAndRefuseStale(t *testing.T) {
@@ -320,4 +321,59 @@ func TestAdminFormsMergeAndRefuseStale(t *testing.T) {
 		t.Fatalf("stale template: %d", r.status)
 	}
 	mustContain(t, r.body, "「件名」はこの画面を開いた後に変更されています")
+
+	// 店舗情報・メール設定: the form's own field names in the refusal.
+	a = formValues(k.get("/admin/shop-info").body)
+	b = formValues(k.get("/admin/shop-info").body)
+	a.Set("phone", "075-000-0000")
+	if r := k.post("/admin/shop-info", a); r.status != http.StatusSeeOther {
+		t.Fatalf("shop info a: %d %s", r.status, r.body)
+	}
+	b.Set("transfer_days", "10")
+	if r := k.post("/admin/shop-info", b); r.status != http.StatusSeeOther {
+		t.Fatalf("shop info b: %d %s", r.status, r.body)
+	}
+	if st, _ := k.shop.Settings(ctx); st.Phone != "075-000-0000" || st.TransferDays != 10 {
+		t.Fatalf("merged shop info: %q %d", st.Phone, st.TransferDays)
+	}
+	b.Set("phone", "03-0000-0000")
+	r = k.post("/admin/shop-info", b)
+	if r.status != http.StatusConflict {
+		t.Fatalf("stale shop info: %d", r.status)
+	}
+	mustContain(t, r.body, "「電話番号」はこの画面を開いた後に変更されています（現在の値：075-000-0000）。", `value="03-0000-0000"`, `aria-invalid="true"`)
+	if st, _ := k.shop.Settings(ctx); st.Phone != "075-000-0000" {
+		t.Fatal("stale shop info was written")
+	}
+
+	// Coupons.
+	k.get("/admin/coupons/new")
+	if r := k.post("/admin/coupons/new", url.Values{"code": {"SAME"}, "name": {"同時編集"}, "kind": {"amount"}, "value": {"300"},
+		"min_subtotal": {"0"}, "starts_on": {"2026-01-01"}, "ends_on": {"2026-12-31"}, "active": {"1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("new coupon: %d %s", r.status, r.body)
+	}
+	cs, _ := k.shop.Members.Coupons(ctx)
+	path = "/admin/coupons/" + strconv.FormatInt(cs[0].ID, 10)
+	a = formValues(k.get(path).body)
+	b = formValues(k.get(path).body)
+	a.Set("value", "500")
+	if r := k.post(path, a); r.status != http.StatusSeeOther {
+		t.Fatalf("coupon a: %d %s", r.status, r.body)
+	}
+	b.Set("name", "同時編集B")
+	if r := k.post(path, b); r.status != http.StatusSeeOther {
+		t.Fatalf("coupon b: %d %s", r.status, r.body)
+	}
+	if c, _ := k.shop.Members.Coupon(ctx, cs[0].ID); c.Value != 500 || c.Name != "同時編集B" {
+		t.Fatalf("merged coupon: %d %q", c.Value, c.Name)
+	}
+	b.Set("value", "100")
+	r = k.post(path, b)
+	if r.status != http.StatusConflict {
+		t.Fatalf("stale coupon: %d", r.status)
+	}
+	mustContain(t, r.body, "「値引き」はこの画面を開いた後に変更されています（現在の値：500）。", `value="100"`)
+	if c, _ := k.shop.Members.Coupon(ctx, cs[0].ID); c.Value != 500 {
+		t.Fatal("stale coupon was written")
+	}
 }

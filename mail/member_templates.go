@@ -1,7 +1,7 @@
 package mail
 
-// Member mail kinds. Their texts are built in (not yet editable as 定型文,
-// whose placeholders are an order's).
+// Member mail kinds: 定型文 the shop may edit like the order mails, with
+// the member's placeholders (MemberPlaceholders and each kind's Extra).
 const (
 	KindMemberRegistered = "member_registered" // 入会完了のご連絡
 	KindPasswordReset    = "password_reset"    // パスワード再設定のご案内
@@ -14,6 +14,8 @@ const (
 var MemberRegistered = Template{
 	Kind:    KindMemberRegistered,
 	Label:   "入会完了のご連絡",
+	Member:  true,
+	Extra:   []string{"仮パスワード案内", "会員番号", "ログインID", "マイページURL"},
 	Subject: "【{店舗名}】ご入会完了のご連絡",
 	Body: `{仮パスワード案内}{お名前} 様
 
@@ -43,6 +45,8 @@ const TemporaryPasswordNotice = `※現在、下記の仮パスワードを使�
 var PasswordReset = Template{
 	Kind:    KindPasswordReset,
 	Label:   "パスワード再設定のご案内",
+	Member:  true,
+	Extra:   []string{"再設定URL", "有効期限"},
 	Subject: "【{店舗名}】パスワード再設定のご案内",
 	Body: `{お名前} 様
 

@@ -12,16 +12,22 @@ type Template struct {
 	Label   string // how the admin names it
 	Subject string
 	Body    string
-	// Extra names the placeholders this kind has beyond OrderPlaceholders.
+	// Extra names the placeholders this kind has beyond OrderPlaceholders
+	// (MemberPlaceholders for a Member kind).
 	Extra []string
 	// Manual kinds are written by the merchant from 受注明細, starting from
 	// this text and edited before sending (seed 000, 9-1-2 Ⓙ Ⓚ Ⓜ).
 	Manual bool
+	// Member kinds are mails to a member about their account, not an order.
+	Member bool
 }
 
 // Placeholders lists every name a template of this kind may use, each
-// written {name}: the order's and the kind's own.
+// written {name}: the order's (or the member's) and the kind's own.
 func (t Template) Placeholders() []string {
+	if t.Member {
+		return append(slices.Clone(MemberPlaceholders), t.Extra...)
+	}
 	return append(slices.Clone(OrderPlaceholders), t.Extra...)
 }
 
@@ -41,6 +47,9 @@ const CopySubjectPrefix = "【受注通知用コピーメール】"
 // OrderPlaceholders are the names every order mail may use.
 var OrderPlaceholders = []string{"店舗名", "注文番号", "注文日時", "お名前", "メールアドレス", "ご注文者", "お支払い方法", "お支払い案内",
 	"注文内容", "商品合計", "送料", "手数料", "値引き", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "署名"}
+
+// MemberPlaceholders are the names every member mail may use.
+var MemberPlaceholders = []string{"店舗名", "お名前", "メールアドレス"}
 
 // ShippingPlaceholders are the shipping mail's own names: the parcel.
 var ShippingPlaceholders = []string{"発送日", "配送業者", "送り状番号", "お問い合わせURL"}
@@ -187,7 +196,7 @@ var Builtins = []Template{{
 
 {署名}
 `,
-}}
+}, MemberRegistered, PasswordReset}
 
 // Builtin returns the built-in template of a kind.
 func Builtin(kind string) (Template, bool) {

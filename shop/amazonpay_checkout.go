@@ -692,8 +692,12 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 	})
 }
 
-// testPaymentNote heads the notes of a thanks mail for a test payment.
-const testPaymentNote = "【テスト決済】このご注文はAmazon Payのテスト環境でのお支払いです。実際の請求は発生しません。\n"
+// testPaymentMark heads the subject of every mail about a test payment's
+// order, and testPaymentNote the notes of its thanks mail.
+const (
+	testPaymentMark = "【テスト決済】"
+	testPaymentNote = testPaymentMark + "このご注文はAmazon Payのテスト環境でのお支払いです。実際の請求は発生しません。\n"
+)
 
 // failAmazonOrder keeps the order as 決済失敗 with the reason and gives its
 // stock back; the shopper's cart is untouched. amazonState is the state

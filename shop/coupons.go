@@ -24,14 +24,37 @@ import (
 type CouponInput struct {
 	Code, Name, Kind, Value, MinSubtotal, StartsOn, EndsOn string
 	Active                                                 bool
+	// Base fingerprints the coupon the form was opened with (FormBase);
+	// empty for a new coupon.
+	Base string
 }
 
-// CouponForm turns a coupon back into form values.
+// CouponForm turns a coupon back into form values, with their base.
 func CouponForm(c model.Coupon) CouponInput {
+	in := couponInput(c)
+	in.Base = FormBase(in.values())
+	return in
+}
+
+func couponInput(c model.Coupon) CouponInput {
 	return CouponInput{Code: c.Code, Name: c.Name, Kind: c.Kind, Value: strconv.FormatInt(c.Value, 10),
 		MinSubtotal: strconv.FormatInt(c.MinSubtotal, 10), StartsOn: c.StartsAt.In(Japan).Format(time.DateOnly),
 		EndsOn: c.EndsAt.In(Japan).AddDate(0, 0, -1).Format(time.DateOnly), Active: c.Active}
 }
+
+// values are the form's fields by name, as canonical texts.
+func (in CouponInput) values() map[string]string {
+	active := ""
+	if in.Active {
+		active = "1"
+	}
+	return map[string]string{"code": in.Code, "name": in.Name, "kind": in.Kind, "value": in.Value,
+		"min_subtotal": in.MinSubtotal, "starts_on": in.StartsOn, "ends_on": in.EndsOn, "active": active}
+}
+
+// couponLabels name the form's fields in the stale-form message.
+var couponLabels = map[string]string{"code": "クーポンコード", "name": "クーポン名", "kind": "値引きの種類", "value": "値引き",
+	"min_subtotal": "利用条件", "starts_on": "開始日", "ends_on": "終了日", "active": "状態"}
 
 var couponCodeRe = regexp.MustCompile(`^[A-Z0-9_-]{3,32}$`)
 
@@ -91,7 +114,9 @@ func (in CouponInput) parse() (model.Coupon, map[string]string) {
 }
 
 // SaveCoupon creates (id 0) or changes a coupon. Fields are named like the
-// form: code, name, kind, value, min_subtotal, starts_on, ends_on.
+// form: code, name, kind, value, min_subtotal, starts_on, ends_on. A change
+// writes only the fields the form changed (formbase.go); a field changed
+// meanwhile by someone else is refused with a *StaleFormError.
 func (m *Members) SaveCoupon(ctx context.Context, id int64, in CouponInput) (model.Coupon, error) {
 	c, fields := in.parse()
 	c.ID = id
@@ -100,9 +125,26 @@ func (m *Members) SaveCoupon(ctx context.Context, id int64, in CouponInput) (mod
 	}
 	err := m.db.WithTx(ctx, func(tx *store.Tx) error {
 		if id != 0 {
-			if _, err := tx.Coupon(id); err != nil {
+			stored, err := tx.Coupon(id)
+			if err != nil {
 				return err
 			}
+			typed, current := couponInput(c).values(), couponInput(stored).values()
+			write, conflicts := mergeForm(in.Base, typed, current)
+			if len(conflicts) > 0 {
+				return staleForm(conflicts, current, func(field, value string) (string, string) {
+					return couponLabels[field], shorten(value)
+				})
+			}
+			for _, f := range write {
+				current[f] = typed[f]
+			}
+			merged := CouponInput{Code: current["code"], Name: current["name"], Kind: current["kind"], Value: current["value"],
+				MinSubtotal: current["min_subtotal"], StartsOn: current["starts_on"], EndsOn: current["ends_on"], Active: current["active"] == "1"}
+			if c, fields = merged.parse(); len(fields) > 0 {
+				return &InputError{Message: msgFixInput, Fields: fields}
+			}
+			c.ID = id
 		}
 		other, err := tx.CouponByCode(c.Code)
 		switch {

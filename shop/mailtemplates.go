@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"kago/jp"
 	"kago/mail"
 	"kago/model"
 	"kago/store"
@@ -189,6 +190,10 @@ func (s *Shop) PreviewMailTemplate(ctx context.Context, kind, subject, body stri
 		return "", "", err
 	}
 	t.Subject, t.Body = subject, body
+	if t.Member {
+		vars := sampleMemberVars(st, strings.TrimRight(s.withShopURL(st).URL, "/"), s.db.Now())
+		return mail.Render(t.Subject, vars), mail.Render(t.Body, vars), nil
+	}
 	o, sh := SampleOrder(s.db.Now())
 	notes := ""
 	if kind == mail.KindThanks {
@@ -196,6 +201,15 @@ func (s *Shop) PreviewMailTemplate(ctx context.Context, kind, subject, body stri
 	}
 	ps, pb := s.renderOrderMail(t, o, st, sh, s.db.Now(), notes)
 	return ps, pb, nil
+}
+
+// sampleMemberVars fill the member mails' placeholders for the preview: a
+// member who chose a password (no 仮パスワード案内), and a reset link that
+// works for ResetLinkTTL from now.
+func sampleMemberVars(st Settings, shopURL string, now time.Time) map[string]string {
+	return map[string]string{"店舗名": st.ShopName, "お名前": "山田 太郎", "メールアドレス": "taro@example.com",
+		"会員番号": "1", "ログインID": "taro", "マイページURL": shopURL + "/mypage", "仮パスワード案内": "",
+		"再設定URL": shopURL + "/password/reset/（再設定用の文字列）", "有効期限": jp.DateTime(now.Add(ResetLinkTTL))}
 }
 
 // SampleOrder is a made-up bank-transfer order placed at now, the preview's

@@ -112,7 +112,11 @@ func TestPreviewFillsEveryPlaceholder(t *testing.T) {
 		if got, want := strings.Count(body, "\n")+1, len(tmpl.Placeholders())-2; got < want {
 			t.Errorf("%s: %d lines for %d placeholders:\n%s", tmpl.Kind, got, want, body)
 		}
-		for _, want := range []string{"4,140円", "（8%対象 2,160円 内消費税 160円）", "山田 太郎（ヤマダ　タロウ） 様", "お振込期限："} {
+		wants := []string{"4,140円", "（8%対象 2,160円 内消費税 160円）", "山田 太郎（ヤマダ　タロウ） 様", "お振込期限："}
+		if tmpl.Member {
+			wants = []string{"山田 太郎", "taro@example.com"}
+		}
+		for _, want := range wants {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: sample lacks %q:\n%s", tmpl.Kind, want, body)
 			}

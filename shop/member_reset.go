@@ -68,12 +68,9 @@ func (m *Members) RequestPasswordReset(ctx context.Context, email string) error 
 			return err
 		}
 		st := settingsFrom(kv)
-		vars := map[string]string{"店舗名": st.ShopName, "お名前": mem.Address.FullName(),
+		vars := map[string]string{"店舗名": st.ShopName, "お名前": mem.Address.FullName(), "メールアドレス": mem.Email,
 			"再設定URL": m.shopURL() + "/password/reset/" + token, "有効期限": jp.DateTime(expires)}
-		t := mail.PasswordReset
-		_, err = m.outbox.Enqueue(tx, mail.Message{Kind: t.Kind, From: st.SenderEmail, To: mem.Email,
-			Subject: mail.Render(t.Subject, vars), Body: mail.Render(t.Body, vars)})
-		return err
+		return m.enqueueMemberMail(tx, mail.KindPasswordReset, st, mem.Email, vars)
 	})
 }
 

@@ -147,8 +147,17 @@ func (m *Members) enqueueRegistered(tx *store.Tx, mem model.Member, temporaryPas
 	if temporaryPassword != "" {
 		vars["仮パスワード案内"] = mail.Render(mail.TemporaryPasswordNotice, map[string]string{"仮パスワード": temporaryPassword})
 	}
-	t := mail.MemberRegistered
-	_, err = m.outbox.Enqueue(tx, mail.Message{Kind: t.Kind, From: st.SenderEmail, To: mem.Email,
+	return m.enqueueMemberMail(tx, mail.KindMemberRegistered, st, mem.Email, vars)
+}
+
+// enqueueMemberMail renders a member mail kind from the shop's 定型文 (or
+// the built-in text) with vars and queues it to the member at to.
+func (m *Members) enqueueMemberMail(tx *store.Tx, kind string, st Settings, to string, vars map[string]string) error {
+	t, err := mailTemplateTx(tx, kind)
+	if err != nil {
+		return err
+	}
+	_, err = m.outbox.Enqueue(tx, mail.Message{Kind: t.Kind, From: st.SenderEmail, To: to,
 		Subject: mail.Render(t.Subject, vars), Body: mail.Render(t.Body, vars)})
 	return err
 }

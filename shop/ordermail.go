@@ -254,7 +254,7 @@ func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes str
 	}
 	subject, body := s.renderOrderMail(tmpl, o, st, model.Shipment{}, tx.Now(), notes)
 	if test {
-		subject = "【テスト決済】" + subject
+		subject = testPaymentMark + subject
 	}
 	if _, err := s.outbox.Enqueue(tx, st.message(mail.KindThanks, o, subject, body)); err != nil {
 		return err
@@ -280,7 +280,20 @@ func (s *Shop) enqueueOrderMail(tx *store.Tx, kind string, o store.Order, st Set
 	return s.writeOrderMail(tx, tmpl, o, st, subject, body, actor)
 }
 
+// writeOrderMail queues a mail to the order's buyer and records it in the
+// order's history. The mail of a test payment is marked 【テスト決済】 in
+// its subject whatever the template or the merchant wrote, as the thanks
+// mail is.
 func (s *Shop) writeOrderMail(tx *store.Tx, t mail.Template, o store.Order, st Settings, subject, body, actor string) error {
+	if o.PaymentMethod == PayAmazon && !strings.HasPrefix(subject, testPaymentMark) {
+		p, err := tx.AmazonPayment(o.ID)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if TestPayment(p) {
+			subject = testPaymentMark + subject
+		}
+	}
 	m, err := s.outbox.Enqueue(tx, st.message(t.Kind, o, subject, body))
 	if err != nil {
 		return err

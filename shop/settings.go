@@ -313,11 +313,14 @@ func putMerged(tx *store.Tx, base string, typed, current map[string]string) erro
 // settingLabels name settings in the stale-form message.
 var settingLabels = map[string]string{
 	"shop_name": "店舗名", "shop_description": "ショップの紹介文", "sender_email": "送信元メールアドレス",
-	"notify_email": "受注通知先メールアドレス", "cart_type": "カートの種類", "shipping_mode": "送料の設定方法",
+	"notify_email": "控えの送信先メールアドレス", "cart_type": "カートの種類", "shipping_mode": "送料の設定方法",
 	"shipping_flat_fee": "全国一律の送料", "shipping_region_fees": "地域別の送料", "free_shipping_over": "送料無料になる金額",
 	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先", "bank_transfer_days": "お振込期限",
 	"shipping_lead_time": "発送の時期", "return_policy": "返品・キャンセルについて", "reservation_minutes": "決済待ちの在庫確保時間",
 	"points_rate": "ポイント付与率", "member_registration": "会員登録処理のタイミング",
+	"sender_name": "差出人名", "reply_to": "返信先メールアドレス", "shop_postal_code": "郵便番号", "shop_address": "所在地",
+	"shop_phone": "電話番号", "shop_url": "ショップのURL", "invoice_number": "登録番号", "transfer_days": "お振込期限",
+	"yamato_billing_code": "ご請求先顧客コード", "yamato_freight_code": "運賃管理番号", "sagawa_customer_code": "お客様コード",
 	apPrefix + "environment": "接続先", apPrefix + "sale_method": "売上方式", apPrefix + "button_color": "ボタン色",
 	apPrefix + "allow_increase": "増額の利用", apPrefix + "product_type": "Amazon画面での選択項目",
 	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",

@@ -59,15 +59,29 @@ type ShopInfoInput struct {
 	InvoiceNumber, TransferDays                   string
 	YamatoBillingCode, YamatoFreightCode          string
 	SagawaCustomerCode                            string
+	// Base fingerprints the values the form was opened with (FormBase).
+	Base string
 }
 
-// ShopInfoInput turns the settings back into form values.
+// ShopInfoInput turns the settings back into form values, with their base.
 func (st Settings) ShopInfoInput() ShopInfoInput {
 	return ShopInfoInput{SenderName: st.SenderName, SenderEmail: st.SenderEmail, ReplyTo: st.ReplyTo, NotifyEmail: st.NotifyEmail,
 		PostalCode: st.PostalCode, Address: st.Address, Phone: st.Phone, URL: st.URL, InvoiceNumber: st.InvoiceNumber,
 		TransferDays: strconv.Itoa(st.TransferDays), YamatoBillingCode: st.YamatoBillingCode,
-		YamatoFreightCode: st.YamatoFreightCode, SagawaCustomerCode: st.SagawaCustomerCode}
+		YamatoFreightCode: st.YamatoFreightCode, SagawaCustomerCode: st.SagawaCustomerCode, Base: FormBase(st.shopInfoValues())}
 }
+
+// shopInfoValues are the stored texts of the form's keys (shopInfoKeys).
+func (st Settings) shopInfoValues() map[string]string {
+	v := map[string]string{"transfer_days": strconv.Itoa(st.TransferDays)}
+	for key, p := range st.shopInfoFields() {
+		v[key] = *p
+	}
+	return v
+}
+
+// shopInfoFormNames are the form's names of the keys that differ from them.
+var shopInfoFormNames = map[string]string{"shop_postal_code": "postal_code", "shop_address": "address", "shop_phone": "phone", "shop_url": "url"}
 
 // Field lengths of the form, in characters.
 const (
@@ -167,13 +181,30 @@ func digitsOnly(s string) bool {
 	return s != ""
 }
 
-// SaveShopInfo checks and stores the 店舗情報・メール設定 form, and only its keys.
+// SaveShopInfo checks and stores the 店舗情報・メール設定 form, and only its
+// keys, those the form changed; a key changed meanwhile by someone else is
+// refused with a *StaleFormError whose Fields use the form's names.
 func (s *Shop) SaveShopInfo(ctx context.Context, in ShopInfoInput) error {
 	values, err := in.parse()
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.PutSettings(values) })
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kv, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		err = putMerged(tx, in.Base, values, settingsFrom(kv).shopInfoValues())
+		if se, ok := AsStaleForm(err); ok {
+			for key, name := range shopInfoFormNames {
+				if m, ok := se.Fields[key]; ok {
+					delete(se.Fields, key)
+					se.Fields[name] = m
+				}
+			}
+		}
+		return err
+	})
 }
 
 // defaultCopyAddress makes the first admin's address the one that receives

@@ -87,7 +87,7 @@ func Layout(p Page) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.TestMode {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p class=\"test-banner\" role=\"note\">テストモードで営業中です。Amazon Payはテスト用（エミュレーター）につながっており、お支払いは実際には行われません。</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p class=\"test-banner\" role=\"note\">テストモードで営業中です。Amazon Payはテスト環境（エミュレーターまたはサンドボックス）につながっており、お支払いは実際には行われません。</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

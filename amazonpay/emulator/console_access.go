@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // The console (its pages, its forms and its JSON API under /console/api)
@@ -30,13 +31,31 @@ const (
 	csrfField  = "csrf"
 )
 
-// loopbackOnly is the default console access: the client is on this host.
+// loopbackOnly is the default console access: the client is on this host,
+// and so is the name it asked for. The Host check stops DNS rebinding: a
+// page of evil.example whose name turns to 127.0.0.1 reaches a loopback
+// listener from the victim's own browser, but asks for evil.example.
 func loopbackOnly(r *http.Request) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return false
 	}
 	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback() && loopbackName(r.Host)
+}
+
+// loopbackName reports whether a Host header names this host: localhost
+// or a loopback address, with or without a port.
+func loopbackName(hostport string) bool {
+	name := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	if strings.EqualFold(name, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(name)
 	return ip != nil && ip.IsLoopback()
 }
 

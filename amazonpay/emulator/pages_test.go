@@ -537,6 +537,20 @@ func TestConsoleAccess(t *testing.T) {
 		t.Fatalf("remote sign-in page: %d", got)
 	}
 
+	// On this host but asked for by another name (DNS rebinding): refused;
+	// localhost and loopback addresses, with or without a port, pass.
+	for host, want := range map[string]int{"evil.example:18304": 403, "evil.example": 403, "127.0.0.1.evil.example": 403,
+		"localhost:18304": 200, "LOCALHOST.": 200, "127.0.0.1:18304": 200, "[::1]:18304": 200} {
+		req := httptest.NewRequest("GET", te.srv.URL+"/console", nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		req.Host = host
+		rec := httptest.NewRecorder()
+		te.em.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("console asked for as %s: %d, want %d", host, rec.Code, want)
+		}
+	}
+
 	// On this host: forms need the token of the console's cookie, and no
 	// request from another site passes.
 	con := newConsoleClient(t, te)
