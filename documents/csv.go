@@ -12,7 +12,8 @@ import (
 
 // The order export (受注データCSV) for spreadsheet software: UTF-8 with a
 // byte-order mark (Excel reads it as UTF-8 then), CRLF line ends, one row
-// per product line with the order's columns repeated on each.
+// per product line and per 金額調整 line with the order's columns repeated
+// on each.
 
 var orderCSVHeader = []string{"注文番号", "明細番号", "受注日時", "受注ステータス", "お支払い方法", "入金・決済状況", "Amazonリファレンス ID",
 	"注文者", "注文者カナ", "メールアドレス", "注文者電話番号", "注文者郵便番号", "注文者住所",
@@ -61,6 +62,16 @@ func (c *OrderCSV) Write(o Order, deliveryTime string) error {
 		row[1] = strconv.Itoa(l.LineNo)
 		row = append(row, strconv.FormatInt(l.ProductID, 10), text(l.Name), strconv.Itoa(l.TaxRate)+"%", yen(l.UnitPrice),
 			strconv.FormatInt(l.Quantity, 10), yen(l.Subtotal()))
+		if err := c.w.Write(append(row, totals...)); err != nil {
+			return err
+		}
+	}
+	// 金額調整 lines (編集モード) follow, numbered 調整1, 調整2 ...: no
+	// product ID, the 名目 as the name, the signed amount once.
+	for _, a := range o.Adjustments {
+		row := append([]string(nil), order...)
+		row[1] = "調整" + strconv.Itoa(a.LineNo)
+		row = append(row, "", text(a.Name), strconv.Itoa(a.TaxRate)+"%", yen(a.Amount), "1", yen(a.Amount))
 		if err := c.w.Write(append(row, totals...)); err != nil {
 			return err
 		}

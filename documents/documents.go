@@ -93,6 +93,14 @@ type Line struct {
 	Amount    int64
 }
 
+// Adjustment is a 金額調整 line of an order (編集モード): its 名目, tax rate
+// and signed tax-inclusive amount.
+type Adjustment struct {
+	Name    string
+	TaxRate int
+	Amount  int64
+}
+
 // RateTotal is the tax-inclusive total of one rate and the tax in it.
 type RateTotal struct {
 	Rate       int
@@ -114,9 +122,13 @@ type Doc struct {
 	Lines  []Line
 	// Subtotal, Shipping, CODFee and Total are tax-inclusive yen.
 	Subtotal, Shipping, CODFee, Total int64
-	Rates                             []RateTotal
-	RoundingNote                      string
-	HasReduced                        bool // some line is at the reduced rate
+	// Adjustments are the order's 金額調整 lines; Discount what a member's
+	// points and coupon took off (0 for none).
+	Adjustments  []Adjustment
+	Discount     int64
+	Rates        []RateTotal
+	RoundingNote string
+	HasReduced   bool // some line is at the reduced rate
 
 	// Lead is the sentence above the amount: ご請求申し上げます。 ...
 	Lead string
@@ -148,6 +160,10 @@ func Build(kind string, o Order, is Issuer, now time.Time) (Doc, bool) {
 			UnitPrice: l.UnitPrice, Quantity: l.Quantity, Amount: l.Subtotal()})
 		d.HasReduced = d.HasReduced || l.TaxRate == 8
 	}
+	for _, a := range o.Adjustments {
+		d.Adjustments = append(d.Adjustments, Adjustment{Name: a.Name, TaxRate: a.TaxRate, Amount: a.Amount})
+	}
+	d.Discount = max(o.Subtotal+o.ShippingFee+o.CODFee+o.AdjustmentTotal()-o.Total, 0)
 	if o.Total10 > 0 {
 		d.Rates = append(d.Rates, RateTotal{Rate: 10, Total: o.Total10, Tax: o.Tax10})
 	}

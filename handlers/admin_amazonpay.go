@@ -13,7 +13,7 @@ func (srv *Server) amazonPayForm(a shop.AmazonPaySettings, errs map[string]strin
 	f := views.AmazonPaySettingsForm{Configured: a.Configured(), Environment: a.Environment, KeyFingerprint: a.KeyFingerprint(),
 		IPNURL: srv.shop.IPNURL(), SaleMethod: a.SaleMethod, ButtonColor: a.ButtonColor, AllowIncrease: a.AllowIncrease,
 		ProductType: a.ProductType, DisplayStyle: a.DisplayStyle, Notes: a.Notes, NotesOnPayment: a.NotesOnPayment,
-		NotesOnThanks: a.NotesOnThanks, EnabledTakkyubin: a.EnabledTakkyubin, ReferencePrefix: a.ReferencePrefix, Errors: errs, Base: a.Base()}
+		NotesOnThanks: a.NotesOnThanks, EnabledTakkyubin: a.EnabledTakkyubin, ReferencePrefix: a.ReferencePrefix, StatusLink: a.StatusLink, Errors: errs, Base: a.Base()}
 	if a.Environment != shop.EnvEmulator {
 		f.MerchantID, f.StoreID, f.PublicKeyID = a.MerchantID, a.StoreID, a.PublicKeyID
 	}
@@ -36,7 +36,7 @@ func (srv *Server) adminSaveAmazonPay(c echo.Context) error {
 		DisplayStyle: c.FormValue("display_style"), AllowIncrease: c.FormValue("allow_increase") == "1",
 		NotesOnPayment: c.FormValue("notes_on_payment") == "1", NotesOnThanks: c.FormValue("notes_on_thanks") == "1",
 		EnabledTakkyubin: c.FormValue("enabled_takkyubin") == "1", Notes: c.FormValue("notes"), ReferencePrefix: c.FormValue("reference_prefix"),
-		Base: c.FormValue("base")}
+		StatusLink: c.FormValue("status_link") == "1", Base: c.FormValue("base")}
 	err := srv.shop.SaveAmazonPaySettings(ctx, in)
 	se, stale := shop.AsStaleForm(err)
 	if ie, ok := shop.AsInputError(err); ok {
@@ -44,7 +44,7 @@ func (srv *Server) adminSaveAmazonPay(c echo.Context) error {
 		a := shop.AmazonPaySettings{Environment: in.Environment, MerchantID: in.MerchantID, StoreID: in.StoreID, PublicKeyID: in.PublicKeyID,
 			SaleMethod: in.SaleMethod, ButtonColor: in.ButtonColor, AllowIncrease: in.AllowIncrease, ProductType: in.ProductType,
 			DisplayStyle: in.DisplayStyle, Notes: in.Notes, NotesOnPayment: in.NotesOnPayment, NotesOnThanks: in.NotesOnThanks,
-			EnabledTakkyubin: in.EnabledTakkyubin, ReferencePrefix: in.ReferencePrefix}
+			EnabledTakkyubin: in.EnabledTakkyubin, ReferencePrefix: in.ReferencePrefix, StatusLink: in.StatusLink}
 		f := srv.amazonPayForm(a, ie.Fields)
 		f.MerchantID, f.StoreID, f.PublicKeyID, f.Base = in.MerchantID, in.StoreID, in.PublicKeyID, in.Base
 		page, status := srv.adminPage(c, "Amazon Pay設定", "amazonpay"), http.StatusUnprocessableEntity

@@ -82,6 +82,9 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 	for _, c := range p.Calls {
 		f.Calls = append(f.Calls, callRow(c))
 	}
+	if p.Gap != nil {
+		f.Gap = &views.AdminAmountGap{Text: p.Gap.Text(), Blocked: p.Gap.Blocked}
+	}
 	f.Cancel = views.AdminCancelOffer{Text: p.Cancel.Text, Op: p.Cancel.Op, OpLabel: p.Cancel.OpLabel, KeepText: p.Cancel.KeepText,
 		ChargeID: p.Cancel.ChargeID}
 }
@@ -105,6 +108,9 @@ func historyRows(events []model.Event, legacy []store.HistoryEntry) (rows, check
 		row := views.AdminHistoryRow{At: e.At, Actor: shop.ActorLabel(e.Actor), Action: w.Action, ObjectID: e.ObjectID, Amount: e.Amount,
 			From: w.From, To: w.To, Result: w.Result, Failed: w.Failed, Details: w.Detail}
 		for _, it := range e.Items {
+			if e.Kind == model.EventOrderEdit {
+				break // the edit's words tell its items
+			}
 			row.Items = append(row.Items, views.AdminItem{Name: it.Name, Quantity: it.Quantity})
 		}
 		rows = append(rows, row)

@@ -71,11 +71,11 @@ func orderTools(d shop.OrderDetail) views.AdminOrderTools {
 
 // bulkBar is the bar of actions on a selection, carrying the list's search.
 func bulkBar(search url.Values) views.AdminBulk {
-	b := views.AdminBulk{Actions: documentOptions(doDocument)}
+	b := views.AdminBulk{Actions: append(documentOptions(doDocument), views.AdminOption{Value: doCapture, Label: "売上請求（Amazon Pay）"})}
 	for _, f := range documents.LabelFormats {
 		b.Actions = append(b.Actions, views.AdminOption{Value: doLabels + f.Format, Label: "送り状データ（" + f.Name + "）"})
 	}
-	for _, key := range []string{"tab", "number", "name", "email", "from", "to", "status", "payment", "paid"} {
+	for _, key := range []string{"tab", "number", "name", "email", "from", "to", "status", "payment", "paid", "deadline", "reference", "amazon_status"} {
 		if v := search.Get(key); v != "" {
 			b.Search = append(b.Search, views.AdminOption{Value: v, Label: key})
 		}
@@ -97,6 +97,8 @@ func (srv *Server) adminOrderSelection(c echo.Context) error {
 		return err
 	}
 	switch {
+	case do == doCapture:
+		return srv.adminBulkCapturePreview(c, ids)
 	case strings.HasPrefix(do, doDocument):
 		kind := strings.TrimPrefix(do, doDocument)
 		docs, unissued, err := srv.shop.Documents(ctx, kind, ids)

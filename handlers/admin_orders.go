@@ -21,14 +21,16 @@ import (
 func orderSearchInput(c echo.Context) shop.OrderSearchInput {
 	return shop.OrderSearchInput{Tab: c.QueryParam("tab"), Number: c.QueryParam("number"), Name: c.QueryParam("name"),
 		Email: c.QueryParam("email"), From: c.QueryParam("from"), To: c.QueryParam("to"), Status: c.QueryParam("status"),
-		Payment: c.QueryParam("payment"), Paid: c.QueryParam("paid"), Deadline: c.QueryParam("deadline"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
+		Payment: c.QueryParam("payment"), Paid: c.QueryParam("paid"), Deadline: c.QueryParam("deadline"), After: c.QueryParam("after"), Before: c.QueryParam("before"),
+		Reference: c.QueryParam("reference"), AmazonStatus: c.QueryParam("amazon_status")}
 }
 
 // query is the search as a query string, without a page cursor.
 func orderQuery(in shop.OrderSearchInput) url.Values {
 	v := url.Values{}
 	for key, val := range map[string]string{"tab": in.Tab, "number": in.Number, "name": in.Name, "email": in.Email,
-		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment, "paid": in.Paid, "deadline": in.Deadline} {
+		"from": in.From, "to": in.To, "status": in.Status, "payment": in.Payment, "paid": in.Paid, "deadline": in.Deadline,
+		"reference": in.Reference, "amazon_status": in.AmazonStatus} {
 		if val != "" {
 			v.Set(key, val)
 		}
@@ -60,9 +62,13 @@ func orderList(in shop.OrderSearchInput, q shop.OrderSearch, errs map[string]str
 			Active: t.Key == q.Tab.Key})
 	}
 	f := views.AdminOrderSearch{Tab: q.Tab.Key, Number: in.Number, Name: in.Name, Email: in.Email, From: in.From, To: in.To,
-		Status: in.Status, Payment: in.Payment, Paid: in.Paid, Deadline: in.Deadline, Errors: errs}
+		Status: in.Status, Payment: in.Payment, Paid: in.Paid, Deadline: in.Deadline, Reference: in.Reference, AmazonStatus: in.AmazonStatus,
+		AllTabs: q.AllTabs, Errors: errs}
 	f.Open = len(errs) > 0 || f.Number != "" || f.Name != "" || f.Email != "" || f.From != "" || f.To != "" || f.Status != "" ||
-		f.Payment != "" || f.Paid != "" || f.Deadline != ""
+		f.Payment != "" || f.Paid != "" || f.Deadline != "" || f.Reference != "" || f.AmazonStatus != ""
+	for _, a := range shop.AmazonStatusFilters {
+		f.AmazonStatusOptions = append(f.AmazonStatusOptions, views.AdminOption{Value: a.Key, Label: a.Label})
+	}
 	if len(q.Tab.Statuses) > 1 {
 		for _, s := range q.Tab.Statuses {
 			f.StatusOptions = append(f.StatusOptions, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
@@ -200,12 +206,10 @@ func orderDetail(d shop.OrderDetail) views.AdminOrderDetail {
 	for _, l := range o.Lines {
 		v.Lines = append(v.Lines, views.AdminOrderLine{Name: l.Name, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Quantity: l.Quantity, Subtotal: l.Subtotal()})
 	}
-	if o.Total10 > 0 {
-		v.RateTotals = append(v.RateTotals, views.RateTotal{Rate: 10, Total: o.Total10, Tax: o.Tax10})
+	for _, a := range o.Adjustments {
+		v.Adjustments = append(v.Adjustments, views.AdminAdjustmentRow{LineNo: a.LineNo, Name: a.Name, TaxRate: a.TaxRate, Amount: a.Amount})
 	}
-	if o.Total8 > 0 {
-		v.RateTotals = append(v.RateTotals, views.RateTotal{Rate: 8, Total: o.Total8, Tax: o.Tax8})
-	}
+	v.RateTotals = rateTotals(o.Total10, o.Tax10, o.Total8, o.Tax8)
 	for _, s := range d.NextStatuses {
 		v.NextStatuses = append(v.NextStatuses, views.AdminOption{Value: s, Label: shop.OrderStatusLabel(s)})
 	}

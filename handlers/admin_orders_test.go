@@ -166,7 +166,7 @@ func TestAdminOrderListTabsAndSearch(t *testing.T) {
 		{"number=" + url.QueryEscape("　"+toFullWidth(num(os[1]))), []store.Order{os[1]}},
 		{"name=" + url.QueryEscape("佐藤"), []store.Order{os[1]}},
 		{"name=" + url.QueryEscape("山田　太郎"), []store.Order{os[0]}},
-		{"name=" + url.QueryEscape("太郎"), nil}, // 前方一致: the family name comes first
+		{"name=" + url.QueryEscape("太郎"), []store.Order{os[0]}}, // 前方一致 on the family or the given name (F-40)
 		{"email=hanako@example.com", []store.Order{os[1]}},
 		{"payment=bank", []store.Order{os[0]}},
 		{"status=new&payment=cod", []store.Order{os[1]}},
@@ -217,7 +217,7 @@ func TestAdminOrderListBadQueries(t *testing.T) {
 	k.loginAdmin()
 	k.placeOrders(taro(shop.PayBank))
 	for _, tc := range []struct{ query, want string }{
-		{"number=12ab", "注文番号は半角数字で入力してください。"},
+		{"number=12ab", "注文番号は半角数字（Amazon Payの注文はAmazonリファレンス ID「S03-1234567-1234567」でも可）で入力してください。"},
 		{"from=2025-13-01", "受注日（開始）は 2025-04-01 のように年-月-日で入力してください。"},
 		{"to=tomorrow", "受注日（終了）は 2025-04-30 のように年-月-日で入力してください。"},
 		{"from=2025-04-10&to=2025-04-01", "受注日（終了）は開始日と同じか、それより後の日付にしてください。"},

@@ -109,7 +109,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
 	a.GET("/orders", srv.adminOrders)
 	a.GET("/orders.csv", srv.adminOrdersCSV)
-	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ (?do=&id=...)
+	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ, 売上請求の確認 (?do=&id=...)
+	a.POST("/orders/capture", srv.adminBulkCapture)     // 売上請求 of the orders ticked in 受注一覧
 	a.GET("/orders/:id", srv.adminOrder)
 	a.POST("/orders/:id/status", srv.adminOrderStatus)
 	a.POST("/orders/:id/payment", srv.adminOrderPayment)
@@ -118,6 +119,8 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/orders/:id/mail", srv.adminSendOrderMail)
 	a.POST("/orders/:id/amazonpay", srv.adminOrderAmazonPay) // 売上請求, オーソリキャンセル, 返金 ... (op=)
 	a.GET("/orders/:id/amazonpay/calls/:call", srv.adminOrderAmazonCall)
+	a.GET("/orders/:id/edit", srv.adminOrderEdit) // 編集モード (?q= searches a product to add)
+	a.POST("/orders/:id/edit", srv.adminOrderEditSave)
 	a.GET("/mail-templates", srv.adminMailTemplates)
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)

@@ -33,10 +33,14 @@ const (
 	EventStockReturned = "stock_returned"
 )
 
-// EventItem is one line of an order named by an event.
+// EventItem is one line of an order named by an event. Before, Rate and
+// Amount are set by EventOrderEdit only.
 type EventItem struct {
 	Name     string `json:"name"`
 	Quantity int64  `json:"quantity"`
+	Before   int64  `json:"before,omitempty"` // the quantity before an edit
+	Rate     int    `json:"rate,omitempty"`   // an adjustment's tax rate
+	Amount   int64  `json:"amount,omitempty"` // an adjustment's signed yen
 }
 
 // Event is one change of an order or its payment.

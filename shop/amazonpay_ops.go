@@ -41,7 +41,7 @@ var (
 // IsConflict tells whether err is a change that lost to another one (a
 // stale page, another admin, a double click): 409 rather than 422.
 func IsConflict(err error) bool {
-	return errors.Is(err, ErrOrderChanged) || errors.Is(err, ErrPaymentBusy)
+	return errors.Is(err, ErrOrderChanged) || errors.Is(err, ErrPaymentBusy) || errors.Is(err, ErrOrderEdited)
 }
 
 // OperationInput is an operation as the merchant asked for it on 受注明細.
@@ -74,6 +74,10 @@ func OperationLabel(kind string) string {
 		return "最新の状態に更新"
 	case model.OpComplete:
 		return "決済完了"
+	case model.OpCharge:
+		return "増額分を売上請求"
+	case model.OpReauthorize:
+		return "金額を更新してオーソリ"
 	}
 	return kind
 }
@@ -139,6 +143,8 @@ func operationKey(permissionID string, op model.Operation) string {
 	switch op.Kind {
 	case model.OpAuthorize:
 		code, base = "a", permissionID
+	case model.OpCharge:
+		code, base = "p", permissionID
 	case model.OpCapture:
 		code = "c"
 	case model.OpRefund:
@@ -167,6 +173,9 @@ func (a *AmazonPay) client(ctx context.Context) (*amazonpay.Client, error) {
 // stale or another operation is running. Stock goes back (once) with a full
 // cancel or refund when asked; the member's points and coupon always do.
 func (a *AmazonPay) Run(ctx context.Context, in OperationInput) (string, error) {
+	if in.Op == model.OpReauthorize {
+		return a.reauthorize(ctx, in)
+	}
 	client, err := a.client(ctx)
 	if err != nil {
 		return "", err
@@ -250,6 +259,10 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 		if err != nil {
 			return err
 		}
+		ap, err := tx.AmazonPayment(o.ID)
+		if err != nil {
+			return err
+		}
 		p, now := l.Permission, tx.Now()
 		if p.BusyOperation != 0 && (in.Op != model.OpFetch || now.Sub(p.BusySince) <= staleOperation) {
 			return ErrPaymentBusy
@@ -261,7 +274,7 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 			return ErrOrderChanged
 		}
 		found := false
-		for _, x := range PaymentActions(l, orderFacts(o, back), now) {
+		for _, x := range PaymentActions(l, paymentFacts(o, back, ap, l), now) {
 			if x.Op == in.Op && x.ChargeID == in.ChargeID {
 				act, found = x, true
 			}
@@ -316,7 +329,7 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 }
 
 // operationAPI names the Amazon Pay operation each kind calls.
-var operationAPI = map[string]string{model.OpAuthorize: "CreateCharge", model.OpCapture: "CaptureCharge",
+var operationAPI = map[string]string{model.OpAuthorize: "CreateCharge", model.OpCharge: "CreateCharge", model.OpCapture: "CaptureCharge",
 	model.OpCancel: "CancelCharge", model.OpClose: "CloseChargePermission", model.OpRefund: "CreateRefund"}
 
 // Requests of the operations, built from the operation alone so that a
@@ -335,6 +348,14 @@ func (a *AmazonPay) call(ctx context.Context, c *amazonpay.Client, permissionID 
 	case model.OpAuthorize:
 		ch, err := c.CreateCharge(ctx, amazonpay.CreateChargeRequest{ChargePermissionID: permissionID, ChargeAmount: amazonpay.JPY(op.Amount),
 			CanHandlePendingAuthorization: true}, op.IdempotencyKey, tag)
+		if err != nil {
+			return objs, "", err
+		}
+		objs.charges = []model.Charge{chargeFrom(ch, now)}
+		return objs, ch.ChargeID, nil
+	case model.OpCharge:
+		ch, err := c.CreateCharge(ctx, amazonpay.CreateChargeRequest{ChargePermissionID: permissionID, ChargeAmount: amazonpay.JPY(op.Amount),
+			CaptureNow: true, CanHandlePendingAuthorization: true}, op.IdempotencyKey, tag)
 		if err != nil {
 			return objs, "", err
 		}
@@ -421,7 +442,7 @@ func (a *AmazonPay) send(ctx context.Context, c *amazonpay.Client, l model.Ledge
 	if p, err := c.GetChargePermission(ctx, l.Permission.ID, tag); err == nil {
 		objs.permission = permissionFrom(p, a.db.Now())
 	}
-	if op.Kind == model.OpRefund || op.State == model.OpFailed && op.Kind != model.OpAuthorize && op.Kind != model.OpClose {
+	if op.Kind == model.OpRefund || op.State == model.OpFailed && op.Kind != model.OpAuthorize && op.Kind != model.OpCharge && op.Kind != model.OpClose {
 		if ch, err := c.GetCharge(ctx, op.TargetID, tag); err == nil {
 			objs.charges = append(objs.charges, chargeFrom(ch, a.db.Now()))
 		}
@@ -453,7 +474,7 @@ func (a *AmazonPay) fetch(ctx context.Context, c *amazonpay.Client, l model.Ledg
 			continue
 		}
 		switch u.Kind {
-		case model.OpAuthorize, model.OpCapture, model.OpRefund:
+		case model.OpAuthorize, model.OpCharge, model.OpCapture, model.OpRefund:
 			objs.add(a.send(ctx, c, l, &u, op.ID))
 		case model.OpCancel, model.OpClose:
 			u.State, u.HTTPStatus, u.ReasonCode, u.Message = model.OpFailed, 0, "", ""

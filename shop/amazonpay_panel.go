@@ -37,6 +37,9 @@ type PaymentPanel struct {
 	InstrumentKind string // the shop memo's words (F-48)
 	Calls          []model.APICall
 	Cancel         CancelOffer
+	// Gap is how the order's total differs from the money at Amazon after
+	// an edit (the red frame); nil when they agree.
+	Gap *AmountGap
 }
 
 // Pending tells whether the state is one of Amazon's pending states, which
@@ -67,9 +70,9 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 	if err != nil {
 		return nil, err
 	}
-	now := a.db.Now()
-	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, orderFacts(o, back), now),
-		Busy: l.Permission.BusyOperation != 0, Unsettled: unread(l), Instrument: instrument}
+	now, facts := a.db.Now(), paymentFacts(o, back, ap, l)
+	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, facts, now),
+		Busy: l.Permission.BusyOperation != 0, Unsettled: unread(l), Instrument: instrument, Gap: amountGap(l, facts)}
 	p.State, p.Reason, p.ReasonDescription = PaymentStatus(l)
 	for _, op := range l.Operations {
 		p.Unsettled = p.Unsettled || op.State == model.OpUnknown
@@ -85,6 +88,13 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 	}
 	p.InstrumentKind = InstrumentKind(p.Instrument)
 	p.Cancel = cancelOffer(p)
+	if st, err := a.AmazonPaySettings(ctx); err != nil {
+		return nil, err
+	} else if st.StatusLink && p.Cancel.Op != "" {
+		// 連動する (seed 003): キャンセル always runs the operation.
+		p.Cancel.KeepText = ""
+		p.Cancel.Text += "「受注ステータスと決済処理を連動する」設定のため、キャンセルすると「" + OperationLabel(p.Cancel.Op) + "」も行います。"
+	}
 	if p.Calls, err = a.db.APICalls(ctx, o.ID, timelineCalls); err != nil {
 		return nil, err
 	}
@@ -108,7 +118,7 @@ func InstrumentKind(descriptor string) string {
 	case gift && cardLike.MatchString(strings.NewReplacer("ギフトカード", "", "ギフト券", "", "Gift Card", "", "gift card", "").Replace(d)):
 		return "Amazonギフト券と指定のお支払い方法"
 	case gift:
-		return "Amazonギフト券"
+		return instrumentGiftCard
 	}
 	return "Amazonアカウントで指定したお支払い方法"
 }

@@ -246,6 +246,12 @@ type OrderFacts struct {
 	Total     int64 // yen
 	Canceled  bool  // キャンセル: money only goes back
 	StockBack bool  // the stock may still go back (it goes back once)
+	// The increase rules the order was placed with (shop/increase.go):
+	// the amount at Amazon at order time (0: unknown), 増額 at order time,
+	// and a payment by gift card alone.
+	Original      int64
+	AllowIncrease bool
+	GiftCardOnly  bool
 }
 
 // PaymentActions lists the operations valid now on an order's payment, in
@@ -278,7 +284,7 @@ func PaymentActions(l model.Ledger, o OrderFacts, now time.Time) []PaymentAction
 	var out []PaymentAction
 	for _, c := range l.Charges {
 		if c.State == model.StateAuthorized && !o.Canceled && (c.ExpiresAt.IsZero() || now.Before(c.ExpiresAt)) {
-			out = append(out, PaymentAction{Op: model.OpCapture, Label: "売上請求", ChargeID: c.ID, Amount: c.Amount, MaxAmount: c.Amount,
+			out = append(out, PaymentAction{Op: model.OpCapture, Label: "売上請求", ChargeID: c.ID, Amount: captureDefault(l, o, c), MaxAmount: c.Amount,
 				Confirm: "売上請求します。よろしいですか？"})
 		}
 		if c.State == model.StateAuthorized || c.State == model.StateAuthorizationInitiated {
@@ -288,10 +294,7 @@ func PaymentActions(l model.Ledger, o OrderFacts, now time.Time) []PaymentAction
 		}
 	}
 	if n := authorizeAmount(l, orderTotal); n > 0 && !o.Canceled && (p.ExpiresAt.IsZero() || now.Before(p.ExpiresAt)) {
-		label := "再オーソリ"
-		if len(l.Charges) == 0 {
-			label = "オーソリ"
-		}
+		label := authorizeLabel(l, o)
 		out = append(out, PaymentAction{Op: model.OpAuthorize, Label: label, Amount: n, MaxAmount: n,
 			Confirm: label + "します。よろしいですか？"})
 	}
@@ -308,6 +311,7 @@ func PaymentActions(l model.Ledger, o OrderFacts, now time.Time) []PaymentAction
 			out = append(out, PaymentAction{Op: model.OpClose, Label: "破棄", Confirm: confirm, OfferStock: stock && captured == 0})
 		}
 	}
+	out = append(out, amountActions(l, o, now)...)
 	for _, c := range l.Charges {
 		if left := RefundCap(l, c); left > 0 {
 			settled, pending := refundedOf(l, c)

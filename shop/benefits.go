@@ -76,9 +76,9 @@ func PointsEarned(goodsPaid, ratePercent int64) int64 {
 }
 
 // discountLine is the thanks mail's {値引き}: what points and a coupon took
-// off the order (its goods, shipping and fee less its total), or "".
+// off the order (its goods, shipping, fee and 金額調整 less its total), or "".
 func discountLine(o store.Order) string {
-	if d := o.Subtotal + o.ShippingFee + o.CODFee - o.Total; d > 0 {
+	if d := o.Subtotal + o.ShippingFee + o.CODFee + o.AdjustmentTotal() - o.Total; d > 0 {
 		return "ポイント・クーポン値引き：-" + jp.Yen(d)
 	}
 	return ""

@@ -1,6 +1,12 @@
 package shop
 
-import "kago/model"
+import (
+	"strconv"
+	"strings"
+
+	"kago/jp"
+	"kago/model"
+)
 
 // The words pages use for events, operations, actors and Amazon calls. An
 // event stores data; these give it the merchant's Japanese.
@@ -74,8 +80,47 @@ func DescribeEvent(e model.Event) EventWords {
 			}
 		}
 		return w
+	case model.EventOrderEdit:
+		return EventWords{Action: "受注内容の編集（編集モード）", From: yenWords(e.From), To: yenWords(e.To), Detail: editWords(e.Items)}
 	}
 	return EventWords{Action: e.Kind}
+}
+
+// yenWords shows a stored decimal yen amount as pages print money.
+func yenWords(s string) string {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return jp.Yen(n)
+	}
+	return s
+}
+
+// editWords tells what one edit changed: each product's quantity before
+// and after (追加, 削除) and each adjustment added or removed.
+func editWords(items []model.EventItem) string {
+	parts := make([]string, 0, len(items))
+	for _, it := range items {
+		switch {
+		case it.Rate != 0 && it.Quantity == 0:
+			parts = append(parts, "金額調整「"+it.Name+"」"+signedYen(it.Amount)+"（"+strconv.Itoa(it.Rate)+"%対象）を削除")
+		case it.Rate != 0:
+			parts = append(parts, "金額調整「"+it.Name+"」"+signedYen(it.Amount)+"（"+strconv.Itoa(it.Rate)+"%対象）")
+		case it.Before == 0:
+			parts = append(parts, it.Name+" "+strconv.FormatInt(it.Quantity, 10)+"点を追加")
+		case it.Quantity == 0:
+			parts = append(parts, it.Name+" "+strconv.FormatInt(it.Before, 10)+"点を削除")
+		default:
+			parts = append(parts, it.Name+" 数量 "+strconv.FormatInt(it.Before, 10)+" → "+strconv.FormatInt(it.Quantity, 10))
+		}
+	}
+	return strings.Join(parts, "、")
+}
+
+// signedYen is a signed amount with its sign: +500円, -108円.
+func signedYen(n int64) string {
+	if n < 0 {
+		return "-" + jp.Yen(-n)
+	}
+	return "+" + jp.Yen(n)
 }
 
 // APILabel is the merchant's word for an Amazon Pay API operation, for the

@@ -36,6 +36,9 @@ func OrderMailVars(o store.Order, st Settings) map[string]string {
 		}
 		fmt.Fprintf(&lines, "%s%s\n　%s × %d = %s\n", mark, l.Name, jp.Yen(l.UnitPrice), l.Quantity, jp.Yen(l.Subtotal()))
 	}
+	for _, a := range o.Adjustments {
+		fmt.Fprintf(&lines, "金額調整：%s（%d%%対象）\n　%s\n", a.Name, a.TaxRate, jp.Yen(a.Amount))
+	}
 	if o.Total8 > 0 {
 		lines.WriteString("（※は軽減税率8%対象商品です。）\n")
 	}

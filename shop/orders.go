@@ -3,11 +3,14 @@ package shop
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 
 	"kago/model"
 	"kago/store"
@@ -50,6 +53,9 @@ type OrderSearchInput struct {
 	Paid                                                string // 入金状況: unpaid or paid
 	Deadline                                            string // "near": Amazon Pay deadlines within DeadlineNear
 	After, Before                                       string // page cursors
+	// Reference is 外部決済注文番号 (the Amazonリファレンス ID, S03-…);
+	// AmazonStatus one of AmazonStatusFilters' keys (決済状況).
+	Reference, AmazonStatus string
 }
 
 // OrderSearch is a checked search: the tab, the store filter and the page.
@@ -57,6 +63,9 @@ type OrderSearch struct {
 	Tab    OrderTab
 	Filter store.OrderFilter
 	Cursor store.OrderCursor
+	// AllTabs: a search by order number or reference ID finds the order
+	// whatever its status, not only in the tab's.
+	AllTabs bool
 }
 
 const (
@@ -79,14 +88,30 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 		}
 	}
 	q.Filter.Statuses = q.Tab.Statuses
-	if s := strings.TrimSpace(toHalfWidthDigits(in.Number)); s != "" {
+	if ref, ok := ParseReference(in.Number); ok {
+		q.Filter.Reference = ref // an Amazonリファレンス ID typed as the number
+	} else if s := strings.TrimSpace(toHalfWidthDigits(in.Number)); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
-			fields["number"] = "注文番号は半角数字で入力してください。"
+			fields["number"] = "注文番号は半角数字（Amazon Payの注文はAmazonリファレンス ID「S03-1234567-1234567」でも可）で入力してください。"
 		}
 		q.Filter.Number = n
 	}
+	if strings.TrimSpace(in.Reference) != "" {
+		if ref, ok := ParseReference(in.Reference); ok {
+			q.Filter.Reference = ref
+		} else {
+			fields["reference"] = "外部決済注文番号はAmazonリファレンス ID（S03-1234567-1234567 の形）で入力してください。"
+		}
+	}
+	// An order number or a reference ID names one order: it is found
+	// whatever its status (F-40), unless a status is chosen too.
+	if (q.Filter.Number != 0 || q.Filter.Reference != "") && in.Status == "" {
+		q.Filter.Statuses, q.AllTabs = nil, true
+	}
 	q.Filter.NamePrefix = NormalizeSearchName(in.Name)
+	// One word may be the family name or the given name (「太郎」 finds 山田 太郎).
+	q.Filter.GivenToo = q.Filter.NamePrefix != "" && !strings.Contains(q.Filter.NamePrefix, " ")
 	if utf8.RuneCountInString(q.Filter.NamePrefix) > maxSearchName {
 		fields["name"] = "お名前は50文字以内で入力してください。"
 	}
@@ -128,6 +153,14 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 		}
 		q.Filter.PaymentStatus = in.Paid
 	}
+	if in.AmazonStatus != "" {
+		i := slices.IndexFunc(AmazonStatusFilters, func(f AmazonStatusFilter) bool { return f.Key == in.AmazonStatus })
+		if i < 0 {
+			fields["amazon_status"] = "決済状況の指定が正しくありません。"
+		} else {
+			q.Filter.PaymentStatuses = AmazonStatusFilters[i].Statuses
+		}
+	}
 	switch in.Deadline {
 	case "":
 	case "near":
@@ -147,6 +180,46 @@ func ParseOrderSearch(in OrderSearchInput) (OrderSearch, error) {
 		return q, &InputError{Fields: fields}
 	}
 	return q, nil
+}
+
+// AmazonStatusFilter is one choice of the order search's 決済状況 (Amazon
+// Pay): its words and the payment statuses it matches.
+type AmazonStatusFilter struct {
+	Key, Label string
+	Statuses   []string
+}
+
+// AmazonStatusFilters are the 決済状況 choices, in Amazon's words as the
+// yellow frame shows them (F-41).
+var AmazonStatusFilters = []AmazonStatusFilter{
+	{"authorized", "オーソリ（Authorized）", []string{model.StateAuthorized}},
+	{"captured", "売上請求済み（Captured）", []string{model.StateCaptured}},
+	{"chargeable", "請求可能（Chargeable）", []string{model.StateChargeable}},
+	{"canceled", "再請求可能・キャンセル（Canceled）", []string{model.StateCanceled}},
+	{"refunded", "返金済み（Refunded）", []string{model.StateRefunded}},
+	{"partly_refunded", "一部返金済み（Refunded）", []string{AmazonPayPartiallyRefunded}},
+	{"processing", "処理中", []string{model.StateAuthorizationInitiated, model.StateCaptureInitiated, model.StateRefundInitiated}},
+	{"closed", "決済終了（Closed）", []string{model.StateClosed}},
+	{"declined", "決済失敗（Declined・決済失敗）", []string{model.StateDeclined, model.StateNonChargeable, store.AmazonFailed}},
+	{"pending", "決済待ち", []string{store.AmazonPending}},
+	{"unread", "状態未確認", []string{PaymentUnread}},
+}
+
+// referenceRe is an Amazonリファレンス ID (a charge permission ID, S03-
+// then 7 and 7 digits); a charge's or refund's ID starts with it.
+var referenceRe = regexp.MustCompile(`^([A-Z][0-9]{2}-[0-9]{7}-[0-9]{7})(-[CR][0-9]{6,8})?$`)
+
+// ParseReference reads 外部決済注文番号 as typed: an Amazonリファレンス ID
+// (S03-1234567-1234567), or the ID of one of its charges or refunds, in
+// full- or half-width, any dash; ok is false when it is none of these.
+func ParseReference(s string) (string, bool) {
+	s = strings.ToUpper(width.Fold.String(strings.TrimSpace(s)))
+	s = strings.NewReplacer("ー", "-", "−", "-", "‐", "-", "–", "-", "—", "-", " ", "").Replace(s)
+	m := referenceRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
 
 // NormalizeSearchName makes a typed name look like the stored buyer_name
@@ -329,13 +402,23 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch Stat
 // canceled only when Amazon took the operation. It returns the
 // operation's message ("" without one).
 func (s *Shop) ChangeStatus(ctx context.Context, orderID int64, ch StatusChange, actor string) (string, error) {
-	msg := ""
+	var pay *OperationInput
 	if ch.Payment != "" {
 		if ch.To != store.OrderCanceled {
 			return "", Invalid("Amazon Payの操作を選べるのはキャンセルのときだけです。")
 		}
+		pay = &OperationInput{OrderID: orderID, Op: ch.Payment, ChargeID: ch.PaymentCharge, FullRefund: true, Version: ch.PaymentVersion}
+	} else {
+		linked, err := s.linkedPayment(ctx, orderID, ch)
+		if err != nil {
+			return "", err
+		}
+		pay = linked
+	}
+	msg := ""
+	if pay != nil {
 		// The status is checked before Amazon is asked, so the money never
-		// goes back for a cancel that cannot happen.
+		// moves for a change that cannot happen.
 		o, err := s.db.Order(ctx, orderID)
 		if err != nil {
 			return "", err
@@ -346,8 +429,8 @@ func (s *Shop) ChangeStatus(ctx context.Context, orderID int64, ch StatusChange,
 		if !slices.Contains(orderTransitions[o.Status], ch.To) {
 			return "", Invalid("「" + OrderStatusLabel(o.Status) + "」から「" + OrderStatusLabel(ch.To) + "」には変更できません。")
 		}
-		msg, err = s.AmazonPay.Run(ctx, OperationInput{OrderID: orderID, Op: ch.Payment, ChargeID: ch.PaymentCharge, FullRefund: true,
-			Version: ch.PaymentVersion, Actor: AdminActor(actor)})
+		pay.Actor = AdminActor(actor)
+		msg, err = s.AmazonPay.Run(ctx, *pay)
 		if err != nil {
 			return "", err
 		}

@@ -240,13 +240,27 @@ func TestParseOrderSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := q.Filter
-	if q.Tab.Label != "受注完了一覧" || len(f.Statuses) != 1 || f.Statuses[0] != store.OrderCompleted || f.Number != 100012 ||
+	// A number names one order: it is looked for in every tab (F-40).
+	if q.Tab.Label != "受注完了一覧" || len(f.Statuses) != 0 || !q.AllTabs || f.Number != 100012 ||
 		f.NamePrefix != "山田 太郎" || f.Email != "taro@example.com" || f.PaymentMethod != "bank" || q.Cursor.After != 120 {
 		t.Fatalf("parsed %+v", q)
 	}
 	// Japan days as UTC bounds: from 2025-04-01 00:00 JST to the end of 2025-04-30 JST.
 	if !f.From.Equal(time.Date(2025, 3, 31, 15, 0, 0, 0, time.UTC)) || !f.Until.Equal(time.Date(2025, 4, 30, 15, 0, 0, 0, time.UTC)) {
 		t.Fatalf("dates %v – %v", f.From, f.Until)
+	}
+	for in, want := range map[string]string{"S03-1234567-7654321": "S03-1234567-7654321", "ｓ０３ー１２３４５６７ー７６５４３２１": "S03-1234567-7654321",
+		" S03-1234567-7654321-C0000002 ": "S03-1234567-7654321", "S03-1234567-7654321-R01234567": "S03-1234567-7654321", "S03-123": "", "1000012": ""} {
+		if got, ok := shop.ParseReference(in); got != want || ok != (want != "") {
+			t.Errorf("ParseReference(%q) = %q %v, want %q", in, got, ok, want)
+		}
+	}
+	if q, err := shop.ParseOrderSearch(shop.OrderSearchInput{Name: "太郎", AmazonStatus: "declined"}); err != nil || !q.Filter.GivenToo ||
+		len(q.Filter.PaymentStatuses) != 3 || q.AllTabs || len(q.Filter.Statuses) == 0 {
+		t.Fatalf("given name and 決済状況: %+v %v", q, err)
+	}
+	if q, err := shop.ParseOrderSearch(shop.OrderSearchInput{Name: "山田 太郎"}); err != nil || q.Filter.GivenToo {
+		t.Fatalf("a full name is family name first: %+v %v", q.Filter, err)
 	}
 	if q, err := shop.ParseOrderSearch(shop.OrderSearchInput{Deadline: "near"}); err != nil || q.Filter.DeadlineWithin != shop.DeadlineNear {
 		t.Fatalf("deadline filter: %+v %v", q.Filter, err)
@@ -273,6 +287,8 @@ func TestParseOrderSearch(t *testing.T) {
 		{shop.OrderSearchInput{Tab: "canceled", Status: store.OrderNew}, "status"},
 		{shop.OrderSearchInput{Payment: "card"}, "payment"},
 		{shop.OrderSearchInput{Deadline: "soon"}, "deadline"},
+		{shop.OrderSearchInput{Reference: "P01-1234567-1234567X"}, "reference"},
+		{shop.OrderSearchInput{AmazonStatus: "Authorized"}, "amazon_status"},
 		{shop.OrderSearchInput{After: "x'--"}, "page"},
 		{shop.OrderSearchInput{Before: "0"}, "page"},
 		{shop.OrderSearchInput{After: "5", Before: "9"}, "page"},

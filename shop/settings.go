@@ -327,6 +327,7 @@ var settingLabels = map[string]string{
 	apPrefix + "notes_on_payment": "注意書きの表示（支払方法選択画面）", apPrefix + "notes_on_thanks": "注意書きの表示（サンクスメール）",
 	apPrefix + "enabled_takkyubin": "宅配便での利用", apPrefix + "merchant_id": "出品者ID", apPrefix + "store_id": "ストアID",
 	apPrefix + "public_key_id": "パブリックキーID", apPrefix + "private_key": "プライベートキー", apPrefix + "reference_prefix": "注文番号の接頭辞",
+	apPrefix + "status_link": "「受注ステータス」と「決済処理」を連動",
 }
 
 // FreeShippingShortfall is how much more a goods subtotal needs for free

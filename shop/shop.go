@@ -33,15 +33,17 @@ type Shop struct {
 	Sessions  *Sessions // server-side sign-ins of admins and members
 	Logins    *Logins   // login limits per account and per address
 	Catalog   *Catalog
-	AmazonPay *AmazonPay // operations on Amazon Pay payments
-	Members   *Members   // members, my page, points, coupons, Amazon account linking
+	AmazonPay *AmazonPay  // operations on Amazon Pay payments
+	Members   *Members    // members, my page, points, coupons, Amazon account linking
+	Edits     *OrderEdits // 編集モード of 受注明細
 }
 
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
 	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}}
-	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}, Members: &Members{d}}
+	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}, Members: &Members{d},
+		Edits: &OrderEdits{d}}
 }
 
 // DB exposes the store to the few callers that read plain data (views of

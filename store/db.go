@@ -76,7 +76,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 func (db *DB) migrate(ctx context.Context) error {
 	// Out-of-order: features are built on branches that each take their own
 	// range of migration numbers, so a lower number may land after a higher one.
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, migrations.FS, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, migrations.FS, goose.WithAllowOutofOrder(true),
+		goose.WithGoMigrations(backfillBuyerGiven))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

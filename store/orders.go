@@ -69,6 +69,9 @@ type Order struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Lines     []OrderLine
+	// Adjustments are the merchant's 金額調整 lines (編集モード), included
+	// in the totals.
+	Adjustments []model.Adjustment
 }
 
 // HistoryEntry is one row of an order's history (操作履歴).
@@ -114,10 +117,10 @@ func (tx *Tx) InsertOrder(o *Order, actor string) error {
 	o.ID, o.Number, o.CreatedAt, o.UpdatedAt = id, 100000+seq, tx.now, tx.now
 	buyer, _ := json.Marshal(o.Buyer)
 	dest, _ := json.Marshal(o.Destination)
-	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.exec(`INSERT INTO orders (`+orderColumns+`, buyer_name, buyer_given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.Number, o.CheckoutID, o.Status, o.PaymentMethod, o.PaymentStatus, o.MemberID, o.Email, string(buyer), string(dest),
 		o.DeliveryMethod, o.DeliveryDate, o.DeliveryTime, o.Notes, o.Subtotal, o.ShippingFee, o.CODFee, o.Total,
-		o.Total10, o.Tax10, o.Total8, o.Tax8, o.Digest, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName())
+		o.Total10, o.Tax10, o.Total8, o.Tax8, o.Digest, unix(o.CreatedAt), unix(o.UpdatedAt), o.Buyer.FullName(), BuyerGiven(o.Buyer))
 	if err != nil {
 		return err
 	}
@@ -149,7 +152,10 @@ func (tx *Tx) OrderByCheckout(checkoutID string) (Order, error) {
 	if err != nil {
 		return o, err
 	}
-	o.Lines, err = tx.orderLines(o.ID)
+	if o.Lines, err = tx.orderLines(o.ID); err != nil {
+		return o, err
+	}
+	o.Adjustments, err = readAdjustments(tx.reads(), o.ID)
 	return o, err
 }
 
@@ -168,7 +174,10 @@ func (tx *Tx) Order(id int64) (Order, error) {
 	if err != nil {
 		return o, err
 	}
-	o.Lines, err = tx.orderLines(o.ID)
+	if o.Lines, err = tx.orderLines(o.ID); err != nil {
+		return o, err
+	}
+	o.Adjustments, err = readAdjustments(tx.reads(), o.ID)
 	return o, err
 }
 
@@ -203,7 +212,10 @@ func (db *DB) Order(ctx context.Context, id int64) (Order, error) {
 	if err != nil {
 		return o, err
 	}
-	o.Lines, err = scanOrderLines(rows)
+	if o.Lines, err = scanOrderLines(rows); err != nil {
+		return o, err
+	}
+	o.Adjustments, err = readAdjustments(db.reads(ctx), id)
 	return o, err
 }
 

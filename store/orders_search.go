@@ -24,9 +24,14 @@ type OrderSummary struct {
 
 // OrderFilter narrows the order list; a zero field matches every order.
 type OrderFilter struct {
-	Statuses      []string  // any of these statuses
-	Number        int64     // the shop order number, exactly
-	NamePrefix    string    // buyer_name starts with this (前方一致)
+	Statuses   []string // any of these statuses
+	Number     int64    // the shop order number, exactly
+	NamePrefix string   // buyer_name starts with this (前方一致)
+	// GivenToo: NamePrefix also matches orders whose buyer's given name
+	// starts with it (「太郎」 finds 山田 太郎).
+	GivenToo bool
+	// Reference is the Amazonリファレンス ID (外部決済注文番号), exactly.
+	Reference     string
 	Email         string    // the e-mail address, exactly
 	From, Until   time.Time // created_at in [From, Until)
 	PaymentMethod string
@@ -34,6 +39,8 @@ type OrderFilter struct {
 	// authorization) is past or at most this far ahead.
 	DeadlineWithin time.Duration
 	PaymentStatus  string // payment_status, exactly (入金待ち, 入金済み ...)
+	// PaymentStatuses: payment_status is one of these (決済状況).
+	PaymentStatuses []string
 }
 
 // OrderCursor picks a page of the list, which runs newest first: After an ID
@@ -88,17 +95,24 @@ func (f OrderFilter) where(now time.Time) (where string, args []any, idCol strin
 		}
 		if from.IsZero() || until.Sub(from) > wideSpan {
 			created = "created_at + 0"
-		} else if f.Number == 0 && f.Email == "" {
+		} else if f.Number == 0 && f.Email == "" && f.Reference == "" {
 			idCol = "id + 0"
 		}
 	}
-	if f.NamePrefix != "" && f.Number == 0 && f.Email == "" {
+	if f.NamePrefix != "" && f.Number == 0 && f.Email == "" && f.Reference == "" {
 		idCol = "id + 0"
 	}
 	if f.Number != 0 {
 		conds, args = append(conds, "number = ?"), append(args, f.Number)
 	}
-	if f.NamePrefix != "" {
+	if f.Reference != "" {
+		conds, args = append(conds, "id IN (SELECT order_id FROM amazon_payments WHERE charge_permission_id = ?)"), append(args, f.Reference)
+	}
+	switch {
+	case f.NamePrefix != "" && f.GivenToo:
+		conds = append(conds, "((buyer_name >= ? AND buyer_name < ?) OR (buyer_given >= ? AND buyer_given < ?))")
+		args = append(args, f.NamePrefix, f.NamePrefix+maxRune, f.NamePrefix, f.NamePrefix+maxRune)
+	case f.NamePrefix != "":
 		conds, args = append(conds, "buyer_name >= ? AND buyer_name < ?"), append(args, f.NamePrefix, f.NamePrefix+maxRune)
 	}
 	if f.Email != "" {
@@ -119,6 +133,12 @@ func (f OrderFilter) where(now time.Time) (where string, args []any, idCol strin
 	}
 	if f.PaymentStatus != "" {
 		conds, args = append(conds, "payment_status = ?"), append(args, f.PaymentStatus)
+	}
+	if len(f.PaymentStatuses) > 0 {
+		conds = append(conds, "payment_status IN (?"+strings.Repeat(", ?", len(f.PaymentStatuses)-1)+")")
+		for _, st := range f.PaymentStatuses {
+			args = append(args, st)
+		}
 	}
 	return strings.Join(conds, " AND "), args, idCol
 }
@@ -240,6 +260,9 @@ func (db *DB) EachOrder(ctx context.Context, f OrderFilter, fn func(Order) error
 			return err
 		}
 		if err := db.fillLines(ctx, chunk); err != nil {
+			return err
+		}
+		if err := db.fillAdjustments(ctx, chunk); err != nil {
 			return err
 		}
 		for _, o := range chunk {
