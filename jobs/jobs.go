@@ -58,9 +58,7 @@ type Scheduler struct {
 // and a random part) tells the instances apart in the claims.
 func New(db *store.DB, log *slog.Logger, jobs ...Job) *Scheduler {
 	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	s := &Scheduler{db: db, log: log, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b)),
+	s := &Scheduler{db: db, log: log, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomPart()),
 		jobs: map[string]Job{}, Tick: time.Second, running: map[string]bool{}}
 	for _, j := range jobs {
 		if j.Timeout == 0 {
@@ -74,6 +72,19 @@ func New(db *store.DB, log *slog.Logger, jobs ...Job) *Scheduler {
 
 // Owner is this scheduler's name in the claims.
 func (s *Scheduler) Owner() string { return s.owner }
+
+// SetInstance names the claims after an instance that survives restarts
+// (instance/pid/random), so that store.ReleaseInstanceClaims can give up
+// the claims a dead run of the instance left. Call it before Run.
+func (s *Scheduler) SetInstance(instance string) {
+	s.owner = fmt.Sprintf("%s/%d/%s", instance, os.Getpid(), randomPart())
+}
+
+func randomPart() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // Register writes the jobs into the database (new ones are due at once).
 func (s *Scheduler) Register(ctx context.Context) error {

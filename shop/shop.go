@@ -20,6 +20,7 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
+	work      *work // the Amazon Pay watch's background state (work.go)
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
@@ -35,7 +36,7 @@ type Shop struct {
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
-	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir}
+	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, work: newWork()}
 	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}}
 }
 

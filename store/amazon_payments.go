@@ -79,22 +79,6 @@ func (tx *Tx) AmazonPayment(orderID int64) (AmazonPayment, error) {
 	return scanAmazonPayment(tx.queryRow(`SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE order_id = ?`, orderID))
 }
 
-// ClaimAmazonPayment moves a payment from one state to another with one
-// conditional UPDATE: of concurrent callers exactly one gets true.
-func (db *DB) ClaimAmazonPayment(ctx context.Context, orderID int64, from, to string) (bool, error) {
-	var won bool
-	err := db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE amazon_payments SET state = ?, updated_at = ? WHERE order_id = ? AND state = ?`, to, unix(tx.now), orderID, from)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		won = n == 1
-		return err
-	})
-	return won, err
-}
-
 // UpdateAmazonPayment writes what Amazon answered.
 func (tx *Tx) UpdateAmazonPayment(p AmazonPayment) error {
 	res, err := tx.exec(`UPDATE amazon_payments SET state = ?, charge_permission_id = ?, charge_id = ?, amazon_state = ?,
@@ -128,17 +112,6 @@ func (db *DB) AmazonPaymentsOf(ctx context.Context, orderIDs []int64) (map[int64
 		out[p.OrderID] = p
 	}
 	return out, err
-}
-
-// StaleAmazonPayments lists payments left in a state since t or before, oldest
-// first: orders whose buyer did not come back, or a completion that died.
-func (db *DB) StaleAmazonPayments(ctx context.Context, state string, before time.Time, limit int) ([]AmazonPayment, error) {
-	rows, err := db.query(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE state = ? AND updated_at <= ?
-		ORDER BY updated_at LIMIT ?`, state, unix(before), limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanAmazonPayments(rows)
 }
 
 // UnpaidAmazonPayments lists payments still waiting for the buyer (pending,
