@@ -3,7 +3,8 @@ GO      ?= go
 PKGS    := ./...
 # Fuzz targets run briefly in `make test`: "package:FuzzName" pairs.
 FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization ./amazonpay:FuzzParseNotification \
-           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText
+           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText \
+           ./handlers:FuzzIPN
 FUZZTIME ?= 5s
 
 .PHONY: help run test deps generate check-generated lint unit fuzz bench build clean postal-data

@@ -26,7 +26,7 @@ func (srv *Server) adminAmazonPay(c echo.Context) error {
 		return err
 	}
 	f := srv.amazonPayForm(a, nil)
-	if f.Recovery, err = srv.recoveryForm(c.Request().Context()); err != nil {
+	if err := srv.watchForm(c.Request().Context(), &f); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, views.AdminAmazonPay(srv.adminPage(c, "Amazon Pay設定", "amazonpay"), f))
@@ -51,7 +51,7 @@ func (srv *Server) adminSaveAmazonPay(c echo.Context) error {
 			EnabledTakkyubin: in.EnabledTakkyubin, ReferencePrefix: in.ReferencePrefix}
 		f := srv.amazonPayForm(a, ie.Fields)
 		f.MerchantID, f.StoreID, f.PublicKeyID, f.Base = in.MerchantID, in.StoreID, in.PublicKeyID, in.Base
-		if f.Recovery, err = srv.recoveryForm(ctx); err != nil {
+		if err := srv.watchForm(ctx, &f); err != nil {
 			return err
 		}
 		page, status := srv.adminPage(c, "Amazon Pay設定", "amazonpay"), http.StatusUnprocessableEntity

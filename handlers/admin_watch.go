@@ -19,6 +19,17 @@ import (
 // The Amazon Pay watch in the admin: 未完了注文の確認と通知 (a form of Amazon
 // Pay設定), the 決済直前ログ and Amazon Pay照合.
 
+// watchForm fills the parts of Amazon Pay設定 the watch adds: the recovery's
+// form and what arrived at the IPN URL.
+func (srv *Server) watchForm(ctx context.Context, f *views.AmazonPaySettingsForm) error {
+	var err error
+	if f.Recovery, err = srv.recoveryForm(ctx); err != nil {
+		return err
+	}
+	f.IPN.Count, f.IPN.Last, err = srv.shop.AmazonPay.NotificationStats(ctx)
+	return err
+}
+
 func (srv *Server) recoveryForm(ctx context.Context) (views.RecoveryForm, error) {
 	rs, err := srv.shop.RecoverySettings(ctx)
 	if err != nil {
@@ -40,6 +51,9 @@ func (srv *Server) adminSaveRecovery(c echo.Context) error {
 			return aerr
 		}
 		f := srv.amazonPayForm(a, nil)
+		if err := srv.watchForm(ctx, &f); err != nil {
+			return err
+		}
 		f.Recovery = views.RecoveryForm{RecoverMinutes: in.RecoverMinutes, ClaimSeconds: in.ClaimSeconds, AlertMinutes: in.AlertMinutes,
 			Base: in.Base, Errors: ie.Fields}
 		page, status := srv.adminPage(c, "Amazon Pay設定", "amazonpay"), http.StatusUnprocessableEntity

@@ -121,6 +121,12 @@ func (a *AmazonPay) ReceiveNotification(ctx context.Context, body []byte) error 
 	return nil
 }
 
+// NotificationStats counts the notifications the shop took and tells when
+// the last one came (zero: never), for Amazon Pay設定.
+func (a *AmazonPay) NotificationStats(ctx context.Context) (int, time.Time, error) {
+	return a.db.NotificationStats(ctx)
+}
+
 // verify checks the signature of a notification and returns its message.
 // In emulator mode a CA fetched from the emulator is fetched again (at
 // most every 30 s) when a notification does not verify: a restarted

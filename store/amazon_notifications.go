@@ -122,3 +122,12 @@ func (tx *Tx) ClaimIPNMail(objectID, state, reason string, orderID int64) (bool,
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// NotificationStats counts the notifications received and tells when the
+// last one came (zero: never).
+func (db *DB) NotificationStats(ctx context.Context) (int, time.Time, error) {
+	var n int
+	var last sql.NullInt64
+	err := db.queryRow(ctx, `SELECT COUNT(*), MAX(received_at) FROM amazon_notifications`).Scan(&n, &last)
+	return n, nullUnix(last), mapErr(err)
+}
