@@ -7,7 +7,7 @@ FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization .
            ./handlers:FuzzIPN
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz bench build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit fuzz soak bench build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ fuzz: ## run each fuzz target briefly
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$pkg $$name"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
+
+soak: ## the full fault suite: 1,000 Amazon Pay checkouts with faults and kill -9 of kago (prints its counts)
+	KAGO_FAULT_CHECKOUTS=1000 $(GO) test -count=1 -timeout 60m -run '^TestFaultSuite$$' -v ./cmd/kago
 
 bench: ## benchmarks (figures for the notes)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

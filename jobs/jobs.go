@@ -174,6 +174,9 @@ func (s *Scheduler) run(ctx context.Context, j Job) {
 	dur := time.Since(start)
 	msg := ""
 	switch {
+	case err != nil && ctx.Err() != nil:
+		msg = err.Error()
+		s.log.Info("job stopped with the scheduler", "job", j.Name, "count", count, "dur_ms", dur.Milliseconds())
 	case err != nil:
 		msg = err.Error()
 		s.log.Error("job failed", "job", j.Name, "count", count, "dur_ms", dur.Milliseconds(), "err", err)

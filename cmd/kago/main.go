@@ -204,7 +204,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() {
-		if err := scheduler.Run(workCtx); err != nil {
+		if err := scheduler.Run(workCtx); err != nil && workCtx.Err() == nil {
 			log.Error("scheduler", "err", err)
 		}
 	})
