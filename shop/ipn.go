@@ -262,8 +262,8 @@ func (a *AmazonPay) kickNotifications() {
 	w.mu.Unlock()
 	w.wg.Go(func() {
 		for {
-			ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-			if _, err := a.ProcessNotifications(ctx); err != nil {
+			ctx, cancel := context.WithTimeout(w.ctx, drainTimeout)
+			if _, err := a.ProcessNotifications(ctx); err != nil && w.ctx.Err() == nil {
 				a.log.Error("amazon pay notifications", "err", err)
 			}
 			cancel()
@@ -372,12 +372,13 @@ func (a *AmazonPay) processNotification(ctx context.Context, n model.Notificatio
 	if p.State == store.AmazonPending || p.State == store.AmazonCompleting {
 		// Amazon holds the payment of an order not completed yet: the
 		// buyer's return is on its way, or was lost. The one completion
-		// decides; a completion held elsewhere is waited for.
+		// decides; a completion held elsewhere is waited for a moment
+		// (returnWait: it usually ends in milliseconds), then again later.
 		rs, err := a.RecoverySettings(ctx)
 		if err != nil {
 			return false, err
 		}
-		if err := a.completeOnce(ctx, p, completion{actor: actorAmazon, recheck: rs.RecoverAfter}, 0); errors.Is(err, ErrAmazonPending) {
+		if err := a.completeOnce(ctx, p, completion{actor: actorAmazon, recheck: rs.RecoverAfter}, returnWait); errors.Is(err, ErrAmazonPending) {
 			return false, a.db.RetryNotification(ctx, n.ID, a.db.Now().Add(5*time.Second), "the order's completion is in progress")
 		} else if err != nil {
 			return false, err

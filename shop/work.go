@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -13,9 +14,11 @@ import (
 // F-45, F-53): the name this process gives its claims, the goroutines it
 // started (notifications being processed) and the notification verifiers.
 type work struct {
-	mu    sync.Mutex
-	owner string // instance + "/" + process ID: names this process in claims
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	owner  string // instance + "/" + process ID: names this process in claims
+	wg     sync.WaitGroup
+	ctx    context.Context // ends with Stop
+	cancel context.CancelFunc
 
 	draining, again bool     // a drain of notifications runs; another was asked for
 	locks           keyLocks // one processing at a time per charge permission
@@ -24,7 +27,9 @@ type work struct {
 
 func newWork() *work {
 	host, _ := os.Hostname()
-	return &work{owner: fmt.Sprintf("%s/%d", host, os.Getpid())}
+	w := &work{owner: fmt.Sprintf("%s/%d", host, os.Getpid())}
+	w.ctx, w.cancel = context.WithCancel(context.Background())
+	return w
 }
 
 // SetInstance names this shop's instance: its claims are written as
@@ -44,9 +49,16 @@ func (s *deps) ownerName() string {
 }
 
 // Wait waits for the background work the shop started by itself
-// (notifications being processed) to end; call it at shutdown, after the
-// HTTP server stopped taking requests.
+// (notifications being processed) to end.
 func (s *Shop) Wait() { s.work.wg.Wait() }
+
+// Stop ends the background work the shop started by itself and waits for
+// it; call it at shutdown, after the HTTP server stopped taking requests.
+// A notification cut short is processed again after its lease.
+func (s *Shop) Stop() {
+	s.work.cancel()
+	s.work.wg.Wait()
+}
 
 // newClaimToken is a random token that proves a claim is still one's own.
 func newClaimToken() string {

@@ -240,7 +240,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	}
 	stopWork()
 	workers.Wait()
-	s.Wait()
+	s.Stop()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
