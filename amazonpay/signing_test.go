@@ -237,3 +237,35 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatal("random key invalid")
 	}
 }
+
+// TestIdempotencyKeysApart: keys derived from different operations or
+// objects differ, whichever part differs and however long the parts are
+// (long parts are hashed), and the same parts always give the same key:
+// a retry is recognised, two operations never are one.
+func TestIdempotencyKeysApart(t *testing.T) {
+	sessions := []string{"a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b", "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5c", "S03-1234567-1234567"}
+	charges := []string{"S03-1234567-1234567-C012345", "S03-1234567-1234567-C012346"}
+	var sets [][]string
+	for _, op := range []string{"complete", "capture", "refund", "cancel"} {
+		for _, id := range append(sessions, charges...) {
+			sets = append(sets, []string{op, id})
+			for _, n := range []string{"1", "2"} {
+				sets = append(sets, []string{op, id, n})
+			}
+		}
+	}
+	seen := map[string][]string{}
+	for _, parts := range sets {
+		k := IdempotencyKey(parts...)
+		if !ValidIdempotencyKey(k) {
+			t.Fatalf("%q gives the invalid key %q", parts, k)
+		}
+		if other, ok := seen[k]; ok {
+			t.Fatalf("%q and %q give the same key %q", parts, other, k)
+		}
+		seen[k] = parts
+		if again := IdempotencyKey(parts...); again != k {
+			t.Fatalf("%q gave %q, then %q", parts, k, again)
+		}
+	}
+}

@@ -178,3 +178,29 @@ func TestKeepDigitsAndText(t *testing.T) {
 		}
 	}
 }
+
+// Label files can be written again and again (the header is never changed
+// in place), and romaji addresses keep their separators.
+func TestLabelsTwiceAndRomaji(t *testing.T) {
+	o := giftOrder()
+	o.Destination.Address.Prefecture, o.Destination.Address.City, o.Destination.Address.Address1 = "東京都", "Shibuya-ku", "Jingumae 1-2-3"
+	for _, format := range []string{documents.LabelYamato, documents.LabelSagawa} {
+		var first []byte
+		for i := range 2 {
+			var buf bytes.Buffer
+			if ok, err := documents.WriteLabels(&buf, format, []documents.Order{o}, documents.Sender{Name: "かご屋"}, orderedAt); !ok || err != nil {
+				t.Fatalf("%s, write %d: %v %v", format, i+1, ok, err)
+			}
+			if i == 0 {
+				first = buf.Bytes()
+			} else if !bytes.Equal(first, buf.Bytes()) {
+				t.Fatalf("%s: the second file differs from the first", format)
+			}
+		}
+		rows := readShiftJIS(t, first)
+		joined := strings.Join(rows[1], "|")
+		if strings.Contains(joined, "東京都Shibuya") || strings.Contains(joined, "Shibuya-kuJingumae") {
+			t.Errorf("%s glues a romaji address: %s", format, joined)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package documents
 import (
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,9 +91,9 @@ func WriteLabels(w io.Writer, format string, orders []Order, s Sender, shipOn ti
 	var row func(Order) []string
 	switch format {
 	case LabelYamato:
-		header, row = yamatoHeader, func(o Order) []string { return yamatoRow(o, s, shipOn) }
+		header, row = slices.Clone(yamatoHeader), func(o Order) []string { return yamatoRow(o, s, shipOn) }
 	case LabelSagawa:
-		header, row = sagawaHeader, func(o Order) []string { return sagawaRow(o, s, shipOn) }
+		header, row = slices.Clone(sagawaHeader), func(o Order) []string { return sagawaRow(o, s, shipOn) }
 	default:
 		return false, nil
 	}
@@ -170,7 +171,7 @@ func yamatoRow(o Order, s Sender, shipOn time.Time) []string {
 	items := itemNames(o, 2, yamatoItemBytes)
 	kana := width.Narrow.String(strings.TrimSpace(r.FamilyKana + " " + r.GivenKana))
 	return []string{strconv.FormatInt(o.Number, 10), kind, "0", tracking, shipOn.In(jp.Tokyo).Format("2006/01/02"), date,
-		yamatoTimes[o.DeliveryTime], "", r.Phone, "", r.PostalCode, r.Prefecture + r.City + r.Address1, r.Address2, "", "",
+		yamatoTimes[o.DeliveryTime], "", r.Phone, "", r.PostalCode, model.JoinAddress(r.Prefecture, r.City, r.Address1), r.Address2, "", "",
 		r.FullName(), kana, "様", "", s.Phone, "", s.PostalCode, s.Address, "", s.Name, "",
 		"", items[0], "", items[1], "", "", "注文番号" + strconv.FormatInt(o.Number, 10), amount, tax, "", "", "1", "",
 		s.YamatoBillingCode, "", s.YamatoFreightCode}
@@ -199,7 +200,7 @@ func sagawaRow(o Order, s Sender, shipOn time.Time) []string {
 	}
 	set("お届け先電話番号", r.Phone)
 	set("お届け先郵便番号", r.PostalCode)
-	set("お届け先住所１", r.Prefecture+r.City)
+	set("お届け先住所１", model.JoinAddress(r.Prefecture, r.City))
 	set("お届け先住所２", r.Address1)
 	set("お届け先住所３", r.Address2)
 	set("お届け先名称１", r.FullName())

@@ -77,7 +77,8 @@ func settingsForm(in shop.SettingsInput, errs map[string]string) views.SettingsF
 	f := views.SettingsForm{ShopName: in.ShopName, CartType: in.CartType,
 		ShippingMode: in.ShippingMode, ShippingFlatFee: in.ShippingFlatFee, FreeShippingOver: in.FreeShippingOver,
 		CODFee: in.CODFee, BankDetails: in.BankDetails, ShippingLeadTime: in.ShippingLeadTime,
-		ReturnPolicy: in.ReturnPolicy, ReservationMinutes: in.ReservationMinutes, ShopDescription: in.ShopDescription, Base: in.Base, Errors: errs}
+		ReturnPolicy: in.ReturnPolicy, ReservationMinutes: in.ReservationMinutes, ShopDescription: in.ShopDescription,
+		PointsRate: in.PointsRate, MemberRegistration: in.MemberRegistration, Base: in.Base, Errors: errs}
 	for _, r := range shop.Regions {
 		f.RegionFees = append(f.RegionFees, views.RegionFee{Region: r, Fee: in.ShippingRegionFees[r]})
 	}
@@ -90,7 +91,8 @@ func (srv *Server) adminSaveSettings(c echo.Context) error {
 		FreeShippingOver: c.FormValue("free_shipping_over"), CODFee: c.FormValue("cod_fee"), BankDetails: c.FormValue("bank_details"),
 		ShippingLeadTime: c.FormValue("shipping_lead_time"),
 		ReturnPolicy:     c.FormValue("return_policy"), ReservationMinutes: c.FormValue("reservation_minutes"),
-		ShopDescription: c.FormValue("shop_description"), Base: c.FormValue("base")}
+		ShopDescription: c.FormValue("shop_description"), PointsRate: c.FormValue("points_rate"),
+		MemberRegistration: c.FormValue("member_registration"), Base: c.FormValue("base")}
 	for _, r := range shop.Regions {
 		in.ShippingRegionFees[r] = c.FormValue("fee_" + r)
 	}

@@ -235,6 +235,9 @@ func (srv *Server) renderOrderWith(c echo.Context, id int64, status int, message
 	p := srv.adminPage(c, "受注明細 "+strconv.FormatInt(d.Order.Number, 10), "orders")
 	p.Error = message
 	v := orderDetail(d)
+	if v.Member, err = srv.orderMember(c, id); err != nil {
+		return err
+	}
 	if edit != nil {
 		edit(&v)
 	}

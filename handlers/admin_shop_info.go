@@ -59,7 +59,7 @@ func (srv *Server) adminDashboard(c echo.Context) error {
 		return err
 	}
 	m := views.Dashboard{NewOrders: d.NewOrders, NewToday: d.NewToday, UnpaidTransfer: d.UnpaidTransfer, OverdueTransfer: d.OverdueTransfer,
-		TransferDays: st.TransferDays, MailsWaiting: d.MailsWaiting, MailsFailing: d.MailsFailing, MailsStored: d.MailsStored,
+		TransferDays: st.TransferDays, PaymentDeadlines: d.PaymentDeadlines, MailsWaiting: d.MailsWaiting, MailsFailing: d.MailsFailing, MailsStored: d.MailsStored,
 		SMTP: srv.cfg.SMTP, Products: d.PublishedProducts}
 	for _, p := range d.LowStock {
 		m.LowStock = append(m.LowStock, views.DashboardProduct{ID: p.ID, Name: p.Name, Stock: p.Stock})

@@ -80,11 +80,14 @@ func TestAdminSettingsValidation(t *testing.T) {
 	k.get("/admin/settings")
 	f := settingsValues()
 	f.Set("cod_fee", "abc")
+	f.Set("points_rate", "101")
+	f.Del("member_registration")
 	r := k.post("/admin/settings", f)
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad fee: %d", r.status)
 	}
-	mustContain(t, r.body, "代引き手数料は0から1,000,000までの半角数字（円）で入力してください。", `value="新しい店名"`, `value="abc"`)
+	mustContain(t, r.body, "代引き手数料は0から1,000,000までの半角数字（円）で入力してください。", `value="新しい店名"`, `value="abc"`,
+		"ポイント付与率（%）は0から100までの半角数字で入力してください。", `value="101"`, "会員登録処理のタイミングを選んでください。")
 	if st, _ := k.shop.Settings(context.Background()); st.ShopName == "新しい店名" {
 		t.Fatal("rejected settings were saved")
 	}
@@ -94,7 +97,8 @@ func TestAdminSettingsValidation(t *testing.T) {
 	}
 	mustContain(t, k.get("/").body, "新しい店名")
 	st, _ := k.shop.Settings(context.Background())
-	if st.CartType != shop.CartThreeStep || st.CODFee != 440 || st.ShippingFee("沖縄県", 100) != 1000 || st.ShippingFee("沖縄県", 10000) != 0 {
+	if st.CartType != shop.CartThreeStep || st.CODFee != 440 || st.ShippingFee("沖縄県", 100) != 1000 || st.ShippingFee("沖縄県", 10000) != 0 ||
+		st.PointsRate != 3 || st.MemberRegistration != shop.RegisterAtCompletion {
 		t.Fatalf("saved settings %+v", st)
 	}
 }
@@ -102,7 +106,8 @@ func TestAdminSettingsValidation(t *testing.T) {
 func settingsValues() url.Values {
 	f := url.Values{"shop_name": {"新しい店名"}, "cart_type": {"three"}, "shipping_mode": {"region"}, "shipping_flat_fee": {"800"}, "free_shipping_over": {"10000"},
 		"cod_fee": {"440"}, "bank_details": {"かご銀行 本店 普通 7654321"},
-		"shipping_lead_time": {"3営業日以内に発送します。"}, "return_policy": {"未開封に限り返品できます。"}, "reservation_minutes": {"30"}}
+		"shipping_lead_time": {"3営業日以内に発送します。"}, "return_policy": {"未開封に限り返品できます。"}, "reservation_minutes": {"30"},
+		"points_rate": {"３"}, "member_registration": {"completion"}}
 	for _, r := range shop.Regions {
 		f.Set("fee_"+r, "1000")
 	}

@@ -78,6 +78,9 @@ func (srv *Server) amazonReturn(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
+	if err := srv.loginLinkedBuyer(c, d); err != nil {
+		return err
+	}
 	return redirect(c, target)
 }
 
@@ -89,6 +92,9 @@ func (srv *Server) amazonLeave(c echo.Context) error {
 	}
 	d.LeaveAmazonPay()
 	if err := srv.saveDraft(c, &d, 0); err != nil && !errors.Is(err, shop.ErrAmazonRestart) {
+		return err
+	}
+	if err := srv.leaveAmazonLogin(c); err != nil {
 		return err
 	}
 	return srv.checkoutStart(c)
@@ -122,7 +128,7 @@ func (srv *Server) amazonResult(c echo.Context, err error) error {
 	switch {
 	case errors.As(err, &failure):
 		buyer, _ := shop.AmazonPayMessages(failure.ReasonCode)
-		m := views.AmazonFailed{Message: buyer}
+		m := views.AmazonFailed{Message: buyer, Replaced: failure.Replaced()}
 		if srv.shop.PlacedBy(c.Request().Context(), failure.Order, srv.cartToken(c)) {
 			m.Number = strconv.FormatInt(failure.Order.Number, 10)
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"kago/amazonpay"
 	"kago/amazonpay/emulator"
 	"kago/shop"
 	"kago/store"
@@ -409,17 +410,69 @@ func TestAmazonPayErrorsAndTimeouts(t *testing.T) {
 	}
 }
 
+// TestAmazonPayPendingAuthorization follows a pending authorization to its
+// end. Amazon completes the session with the charge
+// AuthorizationInitiated: the order is taken (新規受付, stock held, thanks
+// mail) and records that state. Later Amazon settles the charge, Authorized
+// for 鈴木三郎's card and Declined (HardDeclined) for 高橋四郎's, and sends a
+// notification for it to the shop's IPN URL (the one shown on Amazon Pay設定),
+// which reads the outcome into the order's ledger without the merchant
+// looking (F-53). What a decline does to the order is
+// TestIPNPendingAuthorizationEndsDeclined's.
 func TestAmazonPayPendingAuthorization(t *testing.T) {
 	t.Parallel()
-	k := newKit(t)
-	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
-	form := amazonCheckout(t, k, emulator.BuyerPendingOK, 0)
-	if r := payAtAmazon(t, k, form); r.location != "/checkout/complete" {
-		t.Fatalf("pending buyer: %d %s", r.status, r.location)
-	}
-	o, _ := k.db.Order(context.Background(), 1)
-	if o.Status != store.OrderNew || o.PaymentStatus != "AuthorizationInitiated" {
-		t.Fatalf("order %s / %s", o.Status, o.PaymentStatus)
+	for _, tc := range []struct{ name, buyer, state, reason string }{
+		{"then Authorized", emulator.BuyerPendingOK, amazonpay.StateAuthorized, ""},
+		{"then Declined", emulator.BuyerPendingNG, amazonpay.StateDeclined, "HardDeclined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k := newIPNKit(t) // pending until the test moves the emulator's clock
+			setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
+			tea := k.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
+			if r := payAtAmazon(t, k, amazonCheckout(t, k, tc.buyer, 0)); r.location != "/checkout/complete" {
+				t.Fatalf("pending buyer: %d %s", r.status, r.location)
+			}
+			ctx := context.Background()
+			o, p := orderNumber(t, k, 1)
+			if o.Status != store.OrderNew || o.PaymentStatus != amazonpay.StateAuthorizationInitiated || p.State != store.AmazonDone || p.ChargeID == "" {
+				t.Fatalf("order %s / %s, payment %s, charge %q", o.Status, o.PaymentStatus, p.State, p.ChargeID)
+			}
+			if l := ledger(t, k, 1); len(l.Charges) != 1 || l.Charges[0].State != amazonpay.StateAuthorizationInitiated {
+				t.Fatalf("the ledger's charges %+v", l.Charges)
+			}
+			if got := stockOf(t, k, tea.ID); got != tea.Stock-2 {
+				t.Fatalf("stock %d, want %d", got, tea.Stock-2)
+			}
+			k.settleNotifications()
+			if mails, _ := k.db.OrderMails(ctx, o.ID); len(mails) != 2 {
+				t.Fatalf("%d mails", len(mails))
+			}
+
+			// Amazon settles the authorization and tells the shop.
+			k.emu.Advance(settleTime)
+			if c := amazonCharge(t, k, p.ChargeID); c.StatusDetails.State != tc.state || c.StatusDetails.ReasonCode != tc.reason {
+				t.Fatalf("Amazon's charge %+v, want %s %s", c.StatusDetails, tc.state, tc.reason)
+			}
+			wait, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			if err := k.emu.WaitIdle(wait); err != nil {
+				t.Fatalf("notifications still in flight: %v", err)
+			}
+			told := false
+			for _, d := range k.emu.Deliveries() {
+				told = told || (d.Message.ObjectType == amazonpay.ObjectTypeCharge && d.Message.ObjectID == p.ChargeID &&
+					d.Message.ChargePermissionID == p.ChargePermissionID && d.URL == k.shop.IPNURL() && d.Attempts > 0)
+			}
+			if !told {
+				t.Fatalf("no notification of the charge was sent to %s: %+v", k.shop.IPNURL(), k.emu.Deliveries())
+			}
+			// The shop reads the outcome the notification names.
+			k.settleNotifications()
+			if l := ledger(t, k, 1); len(l.Charges) != 1 || l.Charges[0].State != tc.state || l.Charges[0].ReasonCode != tc.reason {
+				t.Fatalf("the ledger's charges after the notification: %+v, want %s %s", l.Charges, tc.state, tc.reason)
+			}
+		})
 	}
 }
 

@@ -1,36 +1,103 @@
 package handlers_test
 
 import (
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"kago/store"
 )
 
-// BenchmarkOrderPageRender measures the zero-step order page with a cart:
-// session, draft, quote, Amazon Pay button signing and the templ render.
-func BenchmarkOrderPageRender(b *testing.B) {
-	k := newKit(b)
-	fillCart(b, k, 2)
-	req, _ := http.NewRequest(http.MethodGet, k.srv.URL+"/checkout/order", nil)
+// The storefront's pages over real HTTP, one shopper at a time: routing,
+// middleware, session, the shop's reads and the render. Each iteration
+// sends a fresh request (the jar adds the shopper's cookies) and reads the
+// whole body; `make bench` measures the same pages under load.
+
+// benchPage GETs path per iteration and checks the answer.
+func benchPage(b *testing.B, k *kit, path string) {
+	b.Helper()
+	b.ReportAllocs()
+	size := 0
 	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodGet, k.srv.URL+path, nil)
 		res, err := k.client.Do(req)
-		if err != nil || res.StatusCode != http.StatusOK {
-			b.Fatalf("%v %v", err, res)
+		if err != nil {
+			b.Fatal(err)
 		}
+		n, err := io.Copy(io.Discard, res.Body)
 		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			b.Fatalf("%s: %d %v", path, res.StatusCode, err)
+		}
+		size = int(n)
 	}
+	b.SetBytes(int64(size))
+}
+
+// benchCart is a kit whose shopper has three products in the cart.
+func benchCart(b *testing.B) *kit {
+	k := newKit(b)
+	ps, err := k.db.Products(b.Context(), true)
+	if err != nil || len(ps) < 3 {
+		b.Fatalf("demo catalog: %v", err)
+	}
+	for _, p := range ps[:3] {
+		if r := k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}}); r.status != http.StatusSeeOther {
+			b.Fatalf("add to cart: %d", r.status)
+		}
+	}
+	k.get("/cart") // the flash is shown once
+	return k
 }
 
 // BenchmarkProductList measures the storefront's first page.
 func BenchmarkProductList(b *testing.B) {
+	benchPage(b, newKit(b), "/")
+}
+
+// BenchmarkProductPage measures a product page with its pictures.
+func BenchmarkProductPage(b *testing.B) {
 	k := newKit(b)
-	req, _ := http.NewRequest(http.MethodGet, k.srv.URL+"/", nil)
+	benchPage(b, k, "/products/"+strconv.FormatInt(k.product(func(store.Product) bool { return true }).ID, 10))
+}
+
+// BenchmarkCartPage measures the cart with three products, its Amazon Pay
+// button included.
+func BenchmarkCartPage(b *testing.B) {
+	benchPage(b, benchCart(b), "/cart")
+}
+
+// BenchmarkOrderPage measures the zero-step order page with a cart of
+// three: session, draft, quote, the Amazon Pay button and the render.
+func BenchmarkOrderPage(b *testing.B) {
+	k := benchCart(b)
+	k.get("/checkout/order") // the draft is made once
+	benchPage(b, k, "/checkout/order")
+}
+
+// BenchmarkAddToCart measures 「カゴに入れる」 for a new shopper each time:
+// a new cart, its line, the session cookie and the redirect.
+func BenchmarkAddToCart(b *testing.B) {
+	k := newKit(b)
+	body := url.Values{"product_id": {strconv.FormatInt(k.product(func(store.Product) bool { return true }).ID, 10)}, "quantity": {"1"}}.Encode()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	b.ReportAllocs()
 	for b.Loop() {
-		res, err := k.client.Do(req)
-		if err != nil || res.StatusCode != http.StatusOK {
-			b.Fatalf("%v %v", err, res)
+		req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/cart/items", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
 		}
+		_, err = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusSeeOther {
+			b.Fatalf("add to cart: %d %v", res.StatusCode, err)
+		}
 	}
 }
 

@@ -21,7 +21,7 @@ func (srv *Server) renderCart(c echo.Context, status int, badLine int64, typed, 
 	var cart shop.Cart
 	if t := srv.cartToken(c); t != "" {
 		var err error
-		if cart, err = srv.shop.Cart(ctx, t, false); err != nil {
+		if cart, err = srv.shop.Cart(ctx, t, srv.isMember(c)); err != nil {
 			return err
 		}
 	}

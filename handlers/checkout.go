@@ -46,7 +46,10 @@ func (srv *Server) draft(c echo.Context) (shop.Draft, shop.Quote, bool, error) {
 		return shop.Draft{}, shop.Quote{}, false, redirect(c, "/cart") // the cart page says it is empty
 	}
 	id, _ := srv.session(c, shopperCookie).Values[checkoutKey].(string)
-	d, q, err := srv.shop.OpenCheckout(ctx, id, token, false)
+	d, q, err := srv.shop.OpenCheckout(ctx, id, token, srv.isMember(c))
+	if err == nil {
+		d, q, err = srv.memberDraft(c, d, q)
+	}
 	if err != nil {
 		return d, q, false, err
 	}
@@ -108,7 +111,7 @@ func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Dr
 	m := views.CheckoutPage{Cart: cart, Step: step, CheckoutID: d.ID, Form: checkoutFormView(d.Form), Errors: errs, CSRF: csrfToken(c),
 		Summary: summaryView(q), Delivery: shop.DeliveryMethodLabel(d.Form.DeliveryMethod), PaymentLabel: shop.PaymentMethodLabel(d.Form.PaymentMethod),
 		BuyerAddress: shop.FormatAddress(d.Form.Buyer), BankDetails: st.BankDetails, Preferred: d.Form.PreferredDelivery(),
-		JSURL: static.URL("checkout.js")}
+		JSURL: static.URL("checkout.js"), Member: srv.memberCheckoutView(c, d)}
 	if d.Form.ShipTo == shop.ShipToOther {
 		m.DestAddress = shop.FormatAddress(d.Form.Dest)
 	}
@@ -147,7 +150,8 @@ func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Dr
 }
 
 func summaryView(q shop.Quote) views.Summary {
-	s := views.Summary{Subtotal: q.Cart.Subtotal, ShippingFee: q.ShippingFee, CODFee: q.CODFee, Total: q.Total}
+	s := views.Summary{Subtotal: q.Cart.Subtotal, ShippingFee: q.ShippingFee, CODFee: q.CODFee, Total: q.Total,
+		PointsUsed: q.Discount.Points, CouponDiscount: q.Discount.Coupon, CouponCode: q.Discount.CouponCode}
 	for _, l := range q.Cart.Lines {
 		s.Lines = append(s.Lines, views.SummaryLine{Name: l.Name, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Quantity: l.Quantity, Subtotal: l.Subtotal})
 	}
@@ -237,10 +241,15 @@ func (srv *Server) checkoutSubmit(s checkoutStep) echo.HandlerFunc {
 			return err
 		}
 		bindCheckout(c, &d.Form, s.parts)
+		memberErrs, err := srv.applyMemberCheckout(c, &d, s.parts)
+		if err != nil {
+			return err
+		}
 		err = srv.saveDraft(c, &d, s.parts)
 		if errors.Is(err, shop.ErrAmazonRestart) {
 			return srv.backToOrderPage(c, shop.ErrAmazonRestart.Message)
 		}
+		err = shop.WithFields(err, memberErrs)
 		if _, isInput := shop.AsInputError(err); err != nil && !isInput {
 			return err
 		}
@@ -251,7 +260,7 @@ func (srv *Server) checkoutSubmit(s checkoutStep) echo.HandlerFunc {
 		if ie, isInput := shop.AsInputError(err); isInput || recalc {
 			// 「金額を再計算」 without JavaScript shows the page again with
 			// the new amounts and no messages yet.
-			q, qerr := srv.shop.Quote(ctx, d, false)
+			q, qerr := srv.shop.Quote(ctx, d, srv.isMember(c))
 			if qerr != nil {
 				return qerr
 			}
@@ -293,7 +302,7 @@ func (srv *Server) checkoutQuote(c echo.Context) error {
 	set(&f.Dest.Prefecture, "dest_prefecture")
 	set(&f.ShipTo, "ship_to")
 	set(&f.PaymentMethod, "payment_method")
-	q, err := srv.shop.Quote(c.Request().Context(), d, false)
+	q, err := srv.shop.Quote(c.Request().Context(), d, srv.isMember(c))
 	if err != nil {
 		return err
 	}
@@ -366,7 +375,7 @@ func (srv *Server) renderConfirm(c echo.Context, status int, d shop.Draft, q sho
 // hash, used to bound what one visitor can hold with unpaid orders.
 func (srv *Server) clientKey(c echo.Context) string {
 	mac := hmac.New(sha256.New, srv.cfg.SessionKey)
-	mac.Write([]byte(c.RealIP()))
+	mac.Write([]byte(shop.ClientNetwork(c.RealIP()))) // an IPv6 client is its /64
 	return hex.EncodeToString(mac.Sum(nil)[:12])
 }
 
@@ -381,7 +390,7 @@ func (srv *Server) checkoutPlace(c echo.Context) error {
 		return srv.backToCart(c, "ご注文手続きの有効期限が切れました。お手数ですが、カゴからもう一度お手続きください。")
 	}
 	in := shop.Confirmation{CheckoutID: c.FormValue("checkout_id"), CartToken: token, Total: total, Digest: c.FormValue("digest"),
-		Client: srv.clientKey(c)}
+		Client: srv.clientKey(c), MemberID: srv.memberID(c)}
 	placed, err := srv.shop.Place(ctx, in)
 	if placed.AmazonRedirect != "" {
 		return c.Redirect(http.StatusSeeOther, placed.AmazonRedirect) // to Amazon

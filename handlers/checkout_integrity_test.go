@@ -237,7 +237,7 @@ func TestIdempotencyKeysUniqueAcrossShopsOnOneAccount(t *testing.T) {
 	if !refs["100001"] || !refs["TEST-100001"] || pb.MerchantReference != "TEST-100001" {
 		t.Fatalf("merchant references at Amazon %v, shop B %q", refs, pb.MerchantReference)
 	}
-	if got := amazonpay.IdempotencyKey("complete", pa.CheckoutSessionID); got == amazonpay.IdempotencyKey("complete", pb.CheckoutSessionID) {
+	if got := amazonpay.IdempotencyKey("complete", pa.CheckoutSessionID, "0"); got == amazonpay.IdempotencyKey("complete", pb.CheckoutSessionID, "0") {
 		t.Fatal("both completions use one key")
 	}
 }
@@ -573,5 +573,72 @@ func TestDatesAndWords(t *testing.T) {
 	mustContain(t, detail, d.Format("2006年1月2日"))
 	if strings.Contains(detail, day) {
 		t.Errorf("受注明細 shows %s", day)
+	}
+}
+
+// A completion tried before the buyer finished at Amazon (the result URL
+// opened early, or the recovery job asking) is refused by Amazon; the next
+// attempt uses a new key, so the buyer who then pays is not answered with
+// the stored refusal forever.
+func TestEarlyCompletionDoesNotBlockThePayment(t *testing.T) {
+	t.Parallel()
+	for _, early := range []string{"result URL", "recovery"} {
+		t.Run(early, func(t *testing.T) {
+			t.Parallel()
+			k := newKit(t)
+			process := placeAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerTaro, 0))
+			if early == "result URL" {
+				if r := k.get("/checkout/amazonpay/result?amazonCheckoutSessionId=" + sessionOf(t, process)); r.status != http.StatusAccepted {
+					t.Fatalf("early result URL: %d %s", r.status, r.location)
+				}
+			} else if n, err := k.shop.RecoverAmazonOrders(context.Background(), 0); err != nil || n != 0 {
+				t.Fatalf("recovery settled %d (%v) before the buyer paid", n, err)
+			}
+			if r := finishAtAmazon(t, k, process); r.location != "/checkout/complete" {
+				t.Fatalf("the buyer paid, then: %d %s", r.status, r.location)
+			}
+			if o, p := orderNumber(t, k, 1); o.Status != store.OrderNew || p.State != store.AmazonDone {
+				t.Fatalf("order %s, payment %s", o.Status, p.State)
+			}
+		})
+	}
+}
+
+// A change of the checkout itself after 注文する gives the placed order up at
+// once: the old tab paying afterwards completes nothing, and Amazon
+// charges nothing.
+func TestDraftChangeAfterPlaceGivesTheOrderUp(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+	process := placeAtAmazon(t, k, form)
+	// The shopper goes back and changes the time band (and must restart
+	// Amazon Pay: the session belonged to the order).
+	page := k.get("/checkout/order").body
+	fields := url.Values{"email": {"taro@example.jp"}}
+	for _, f := range []string{"buyer_family_name", "buyer_phone", "buyer_postal_code", "buyer_city", "buyer_address1"} {
+		if m := regexp.MustCompile(`name="` + f + `"[^>]*value="([^"]*)"`).FindStringSubmatch(page); m != nil {
+			fields.Set(f, html.UnescapeString(m[1]))
+		}
+	}
+	fields.Set("buyer_prefecture", "静岡県")
+	pay := paymentValues("")
+	pay.Del("payment_method")
+	pay.Set("delivery_time", "18-20")
+	r := k.post("/checkout/order", merge(fields, pay))
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("change: %d %s", r.status, r.location)
+	}
+	if o, p := orderNumber(t, k, 1); o.Status != store.OrderFailed || p.ReasonCode != shop.ReasonShopperChangedOrder {
+		t.Fatalf("the changed order is %s / %s", o.Status, p.ReasonCode)
+	}
+	// The old tab pays, and the old confirm page is sent again.
+	late := finishAtAmazon(t, k, process)
+	mustContain(t, late.body, "お支払いを完了できませんでした")
+	if r := k.post("/checkout/place", form); r.location == "/checkout/complete" || strings.Contains(r.location, "/amazonpay-emulator/") {
+		t.Fatalf("the old confirm page went on: %d %s", r.status, r.location)
+	}
+	if snap := k.emu.Snapshot(); len(snap.Charges) != 0 || len(snap.Permissions) != 0 {
+		t.Fatalf("Amazon holds %d charges", len(snap.Charges))
 	}
 }

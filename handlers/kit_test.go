@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kago/amazonpay/emulator"
 	"kago/handlers"
 	"kago/mail"
@@ -78,7 +80,8 @@ func (k *kit) start() {
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), log, filepath.Join(dir, "uploads"))
-	t.Cleanup(s.Wait) // notifications being processed, before the database closes
+	t.Cleanup(s.Wait)                 // notifications being processed, before the database closes
+	s.SetPasswordCost(bcrypt.MinCost) // the default cost costs 0.7 s a hash under -race
 	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
 		t.Fatal(err)
 	}

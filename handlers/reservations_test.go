@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -171,4 +172,126 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The dashboard counts the Amazon Pay orders whose deadline is near, as
+// 受注一覧's deadline filter lists them.
+func TestDashboardCountsPaymentDeadlines(t *testing.T) {
+	t.Parallel()
+	clock := &kitClock{t: time.Now()}
+	k := newKitWith(t, kitOptions{now: clock.now})
+	setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
+	if r := payAtAmazon(t, k, amazonCheckout(t, k, emulator.BuyerTaro, 0)); r.location != "/checkout/complete" {
+		t.Fatalf("result: %d %s", r.status, r.location)
+	}
+	k.loginAdmin()
+	count := func() string {
+		t.Helper()
+		r := k.get("/admin")
+		page := r.body
+		i := strings.Index(page, "期限が近いAmazon Payの決済")
+		if i < 0 {
+			t.Fatalf("the dashboard lacks the deadline count: %d %s", r.status, r.location)
+		}
+		return regexp.MustCompile(`class="big">(\d+)<`).FindStringSubmatch(page[i:])[1]
+	}
+	if got := count(); got != "0" {
+		t.Fatalf("a fresh authorization counts %s", got)
+	}
+	clock.add(24 * 24 * time.Hour) // the 30-day authorization has 6 days left
+	k.loginAdmin()                 // the session did not last 24 days
+	if got := count(); got != "1" {
+		t.Fatalf("an authorization 6 days from its end counts %s", got)
+	}
+	mustContain(t, k.get("/admin/orders?deadline=near").body, "100001")
+}
+
+// The recovery job never holds stock for a lapsed order nobody has paid,
+// and a late payment honoured takes the stock again and says so.
+func TestRecoveryHoldsNoStockForUnpaidLapsedOrders(t *testing.T) {
+	t.Parallel()
+	clock := &kitClock{t: time.Now()}
+	k := newKitWith(t, kitOptions{now: clock.now})
+	ctx := context.Background()
+	tea := fillCart(t, k, 2)
+	before := stockOf(t, k, tea.ID)
+	process := placeAtAmazon(t, k, amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
+	clock.add(31 * time.Minute)
+	if n, err := k.shop.ReleaseLapsedReservations(ctx); err != nil || n != 1 {
+		t.Fatalf("released %d (%v)", n, err)
+	}
+	for range 3 { // the recovery job asks, again and again
+		if _, err := k.shop.RecoverAmazonOrders(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := stockOf(t, k, tea.ID); got != before {
+			t.Fatalf("stock %d while nobody paid, want %d", got, before)
+		}
+	}
+	history, _ := k.db.OrderHistory(ctx, 1)
+	for _, h := range history {
+		if h.Action == "在庫を再確保" {
+			t.Fatal("the history says the stock was taken again before anyone paid")
+		}
+	}
+	if r := finishAtAmazon(t, k, process); r.location != "/checkout/complete" {
+		t.Fatalf("late payment: %d %s", r.status, r.location)
+	}
+	if got := stockOf(t, k, tea.ID); got != before-2 {
+		t.Fatalf("stock after the late payment %d, want %d", got, before-2)
+	}
+	if _, p := orderNumber(t, k, 1); p.State != store.AmazonDone || p.StockReleased {
+		t.Fatalf("payment %+v: the stock is held again", p)
+	}
+	history, _ = k.db.OrderHistory(ctx, 1)
+	found := false
+	for _, h := range history {
+		found = found || h.Action == "在庫を再確保"
+	}
+	if !found {
+		t.Fatal("the history does not say the stock was taken again")
+	}
+}
+
+// One visitor's unpaid Amazon Pay orders hold at most half of a product
+// (or 5), and a lapsed reservation still counts until Amazon ends it.
+func TestUnpaidShareOfAProduct(t *testing.T) {
+	t.Parallel()
+	clock := &kitClock{t: time.Now()}
+	k := newKitWith(t, kitOptions{now: clock.now})
+	cup := k.product(func(p store.Product) bool { return p.Stock == 30 })
+	k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(cup.ID, 10)}, "quantity": {"30"}})
+	r := k.post("/checkout/place", amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("30 of 30 unpaid: %d %s", r.status, r.location)
+	}
+	mustContain(t, r.body, "お支払いが済むまでに確保できる数（15点）を超えています")
+	if got := stockOf(t, k, cup.ID); got != 30 {
+		t.Fatalf("stock %d after the refusal", got)
+	}
+	// Half is fine.
+	k.visitor()
+	k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(cup.ID, 10)}, "quantity": {"15"}})
+	placeAtAmazon(t, k, amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
+	// More from the same address on top is refused, also after the lapse.
+	k.visitor()
+	k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(cup.ID, 10)}, "quantity": {"1"}})
+	form := amazonCheckoutCart(t, k, emulator.BuyerTaro, 0)
+	if r := k.post("/checkout/place", form); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("one more while 15 are held: %d %s", r.status, r.location)
+	}
+	clock.add(31 * time.Minute)
+	if n, _ := k.shop.ReleaseLapsedReservations(context.Background()); n != 1 {
+		t.Fatalf("released %d", n)
+	}
+	for range 2 {
+		k.visitor()
+		fillCart(t, k, 1)
+		placeAtAmazon(t, k, amazonCheckoutCart(t, k, emulator.BuyerTaro, 0))
+	}
+	k.visitor()
+	fillCart(t, k, 1)
+	if r := k.post("/checkout/place", amazonCheckoutCart(t, k, emulator.BuyerTaro, 0)); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a fourth unpaid order after a lapse: %d %s", r.status, r.location)
+	}
 }

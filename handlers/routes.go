@@ -45,6 +45,33 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/checkout/amazonpay/result", srv.amazonResultReturn) // checkoutResultReturnUrl
 	e.POST(ipnPath, srv.amazonPayIPN)                           // Amazon Pay's notifications (IPN): signed, no CSRF token
 
+	// Members
+	e.GET("/register", srv.registerPage)
+	e.POST("/register", srv.register)
+	e.GET("/login", srv.loginPage)
+	e.POST("/login", srv.login)
+	e.GET("/login/amazon", srv.loginWithAmazon) // signInReturnUrl of 「amazonでログイン」
+	e.POST("/logout", srv.logout)
+	e.GET("/password/forgot", srv.forgotPasswordPage)
+	e.POST("/password/forgot", srv.forgotPassword)
+	e.GET("/password/reset/:token", srv.resetPasswordPage)
+	e.POST("/password/reset/:token", srv.resetPassword)
+	my := e.Group("/mypage", srv.requireMember)
+	my.GET("", srv.myTop)
+	my.GET("/orders", srv.myOrders)
+	my.GET("/orders/:number", srv.myOrder)
+	my.GET("/profile", srv.myProfile)
+	my.POST("/profile", srv.mySaveProfile)
+	my.GET("/password", srv.myPassword)
+	my.POST("/password", srv.mySavePassword)
+	my.GET("/points", srv.myPoints)
+	my.GET("/history", srv.myHistory)
+	my.GET("/amazon", srv.myAmazon)
+	my.GET("/amazon/return", srv.myAmazonReturn) // signInReturnUrl of the link
+	my.POST("/amazon/unlink", srv.myAmazonUnlink)
+	my.GET("/withdraw", srv.myWithdrawPage)
+	my.POST("/withdraw", srv.myWithdraw)
+
 	// Admin
 	e.GET("/admin/login", srv.adminLoginPage)
 	e.POST("/admin/login", srv.adminLogin)
@@ -102,6 +129,14 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.GET("/mail-templates/:kind", srv.adminMailTemplate)
 	a.POST("/mail-templates/:kind", srv.adminSaveMailTemplate)
 	a.POST("/mail-templates/:kind/reset", srv.adminResetMailTemplate)
+	a.GET("/members", srv.adminMembers)
+	a.GET("/members.csv", srv.adminMembersCSV)
+	a.GET("/members/:id", srv.adminMember)
+	a.GET("/coupons", srv.adminCoupons)
+	a.GET("/coupons/new", srv.adminCouponNew)
+	a.POST("/coupons/new", srv.adminCouponCreate)
+	a.GET("/coupons/:id", srv.adminCouponEdit)
+	a.POST("/coupons/:id", srv.adminCouponUpdate)
 	a.GET("/jobs", srv.adminJobs) // 定期処理
 	a.POST("/jobs/:name/run", srv.adminRunJob)
 
@@ -111,6 +146,9 @@ func (srv *Server) routes(e *echo.Echo) {
 		e.GET(EmulatorPath+"/console", srv.amazonPayEmulatorToConsole, srv.emulatorMode)
 		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin"), srv.amazonPayEmulatorConsole, srv.emulatorMode)
 		a.Any(strings.TrimPrefix(EmulatorConsolePath, "/admin")+"/*", srv.amazonPayEmulatorConsole, srv.emulatorMode)
+	}
+	if srv.cfg.Pprof {
+		a.GET("/debug/pprof/*", pprofHandler()) // Go's profiles (kago -pprof)
 	}
 }
 

@@ -3,11 +3,13 @@
 package handlers
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,6 +43,9 @@ type Config struct {
 	// PostLimit limits write requests per client address; zero means
 	// DefaultPostLimit.
 	PostLimit PostLimit
+	// Pprof serves Go's profiles to the signed-in admin at
+	// /admin/debug/pprof/ (off by default).
+	Pprof bool
 }
 
 // Server is the HTTP side of the shop.
@@ -70,6 +75,7 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		ReferrerPolicy: "same-origin", HSTSMaxAge: hstsAge(cfg.Secure),
 	}))
 	e.Use(srv.securityHeaders)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, MinLength: gzipMinLength, Skipper: srv.skipGzip}))
 	e.Use(middleware.BodyLimit("4M"))
 	if cfg.PostLimit == (PostLimit{}) {
 		cfg.PostLimit = DefaultPostLimit
@@ -122,6 +128,30 @@ func hstsAge(secure bool) int {
 	return 0
 }
 
+// gzipMinLength is the smallest answer worth compressing: below about one
+// packet, gzip saves no round trip and costs its header and the CPU.
+const gzipMinLength = 1400
+
+// skipGzip leaves out what gzip does not pay for: pictures (compressed
+// already; uploads are pictures only), byte ranges of a file, profiles
+// (compressed by pprof) and the mounted emulator (a test tool on loopback).
+// Pages, CSS and JavaScript are compressed at gzip's fastest level, which
+// shrinks a page about as much as the default level for a fraction of the
+// CPU.
+func (srv *Server) skipGzip(c echo.Context) bool {
+	req := c.Request()
+	path := req.URL.Path
+	if req.Header.Get("Range") != "" || srv.isMounted(path) || strings.HasPrefix(path, shop.UploadURLPrefix) ||
+		strings.HasPrefix(path, "/admin/debug/pprof") {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".woff2", ".gz", ".zip":
+		return true
+	}
+	return false
+}
+
 // isMounted reports whether a path is the mounted emulator's: Amazon's
 // pages and API are posted to from other sites by nature, and its console
 // checks its own form token (amazonpay_emulator.go).
@@ -136,6 +166,10 @@ func (srv *Server) isMounted(path string) bool {
 	}
 	return false
 }
+
+// statusClientClosed is the status logged for a request whose client went
+// away before the answer (nginx's 499); nothing is sent.
+const statusClientClosed = 499
 
 func (srv *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -170,6 +204,13 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // the detail in the log.
 func (srv *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	// A client that disconnects cancels the request's context, and the
+	// query or call under way fails with that: nobody is there to answer
+	// and nothing went wrong in the shop.
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		c.Response().Status = statusClientClosed
 		return
 	}
 	status, heading, message := http.StatusInternalServerError, "エラーが発生しました",

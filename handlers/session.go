@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,8 +198,15 @@ func (srv *Server) popFlash(c echo.Context, cookie string) string {
 		return ""
 	}
 	_ = srv.saveSession(c, sess)
-	msg, _ := flashes[0].(string)
-	return msg
+	// Every message since the last page is shown (e.g. 「数量を変更しました。」
+	// and that Amazon Pay must be started again), each once.
+	var msgs []string
+	for _, f := range flashes {
+		if m, ok := f.(string); ok && m != "" && !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
+		}
+	}
+	return strings.Join(msgs, " ")
 }
 
 func csrfToken(c echo.Context) string {
@@ -219,6 +227,9 @@ func (srv *Server) page(c echo.Context, title string) views.Page {
 	}
 	if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
+	}
+	if m, ok := srv.currentMember(c); ok {
+		p.Member = m.Address.FullName()
 	}
 	p.Flash = srv.popFlash(c, shopperCookie)
 	p.TestMode = srv.shop.TestMode(ctx)

@@ -52,7 +52,7 @@ const CopySubjectPrefix = "【受注通知用コピーメール】"
 
 // OrderPlaceholders are the names every order mail may use.
 var OrderPlaceholders = []string{"店舗名", "注文番号", "注文日時", "お名前", "メールアドレス", "ご注文者", "お支払い方法", "お支払い案内",
-	"注文内容", "商品合計", "送料", "手数料", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "署名"}
+	"注文内容", "商品合計", "送料", "手数料", "値引き", "合計金額", "税率別内訳", "お届け先", "配送方法", "お届け希望日時", "備考", "署名"}
 
 // ShippingPlaceholders are the shipping mail's own names: the parcel.
 var ShippingPlaceholders = []string{"発送日", "配送業者", "送り状番号", "お問い合わせURL"}
@@ -83,6 +83,7 @@ const orderDetail = `━━━━━━━━━━━━━━━━━━━�
 商品合計　　：{商品合計}
 送料　　　　：{送料}
 {手数料}
+{値引き}
 合計金額　　：{合計金額}
 {税率別内訳}
 

@@ -9,17 +9,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"kago/model"
 	"kago/store"
 )
 
 // ErrBadLogin is a failed login; the message never says which part was wrong.
 var ErrBadLogin = Invalid("メールアドレスまたはパスワードが正しくありません。")
-
-// dummyHash keeps a login for an unknown e-mail as slow as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("kago-dummy-password"), bcrypt.DefaultCost)
 
 // AdminLogin checks an admin's e-mail and password, as one attempt within
 // the login limits of the account and of address (the client IP):
@@ -30,13 +25,13 @@ func (s *Shop) AdminLogin(ctx context.Context, email, password, address string) 
 		var err error
 		a, err = s.db.AdminByEmail(ctx, strings.TrimSpace(strings.ToLower(email)))
 		if errors.Is(err, store.ErrNotFound) {
-			_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			s.passwords.checkNobody(password)
 			return ErrBadLogin
 		}
 		if err != nil {
 			return err
 		}
-		if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+		if !s.passwords.check(a.PasswordHash, password) {
 			return ErrBadLogin
 		}
 		return nil
@@ -82,19 +77,19 @@ func (s *Shop) EnsureAdmin(ctx context.Context, email, password string) (FirstAd
 			a, err := tx.AdminByEmail(email)
 			switch {
 			case err == nil:
-				if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) == nil {
+				if s.passwords.check(a.PasswordHash, password) {
 					return nil // already this password: sessions stay
 				}
-				return setAdminPassword(tx, a.ID, password)
+				return s.setAdminPassword(tx, a.ID, password)
 			case !errors.Is(err, store.ErrNotFound):
 				return err
 			}
 		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+		hash, err := s.passwords.hash(password)
 		if err != nil {
 			return err
 		}
-		_, err = tx.InsertAdmin(email, string(hash))
+		_, err = tx.InsertAdmin(email, hash)
 		res.Created = err == nil
 		return err
 	}
@@ -109,12 +104,12 @@ func (s *Shop) EnsureAdmin(ctx context.Context, email, password string) (FirstAd
 
 // setAdminPassword stores a new password and ends every session of that
 // admin in the same transaction, so no cookie from before outlives it.
-func setAdminPassword(tx *store.Tx, adminID int64, password string) error {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+func (s *Shop) setAdminPassword(tx *store.Tx, adminID int64, password string) error {
+	hash, err := s.passwords.hash(password)
 	if err != nil {
 		return err
 	}
-	if err := tx.SetAdminPassword(adminID, string(hash)); err != nil {
+	if err := tx.SetAdminPassword(adminID, hash); err != nil {
 		return err
 	}
 	_, err = tx.DeleteSessionsOf(model.SessionAdmin, adminID)
@@ -148,7 +143,7 @@ func (s *Shop) ChangeAdminPassword(ctx context.Context, adminID int64, in Passwo
 		fields["current_password"] = "現在のパスワードを入力してください。"
 	} else {
 		err := s.Logins.Guard(ctx, model.SessionAdmin, a.Email, address, func() error {
-			if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(in.Current)) != nil {
+			if !s.passwords.check(a.PasswordHash, in.Current) {
 				return Invalid("現在のパスワードが正しくありません。")
 			}
 			return nil
@@ -181,7 +176,7 @@ func (s *Shop) ChangeAdminPassword(ctx context.Context, adminID int64, in Passwo
 		if cur.PasswordHash != a.PasswordHash { // changed meanwhile in another tab
 			return Invalid("パスワードは別の画面で変更されています。もう一度ログインしてください。")
 		}
-		return setAdminPassword(tx, adminID, in.New)
+		return s.setAdminPassword(tx, adminID, in.New)
 	})
 }
 

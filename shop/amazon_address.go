@@ -12,7 +12,7 @@ import (
 
 // MsgAmazonAddressUnusable is what the buyer reads when the address chosen
 // at Amazon cannot be used by the shop (seed 004's wording).
-const MsgAmazonAddressUnusable = "ご指定のお届け先は利用できません。別のお届け先を選択してください"
+const MsgAmazonAddressUnusable = "ご指定のお届け先は利用できません。別のお届け先を選択してください。"
 
 // prefectureRomaji holds the Hepburn names of the 47 prefectures in JIS
 // order, without macrons and without the -to/-do/-fu/-ken suffix.

@@ -302,7 +302,7 @@ func checkUnusable(t *testing.T, got store.Address, err error) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("MapAmazonAddress = %+v, %v; want an *InputError", got, err)
 	}
-	if ie.Message != "ご指定のお届け先は利用できません。別のお届け先を選択してください" {
+	if ie.Message != "ご指定のお届け先は利用できません。別のお届け先を選択してください。" {
 		t.Errorf("Message = %q", ie.Message)
 	}
 	if err.Error() != ie.Message {

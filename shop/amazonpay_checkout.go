@@ -64,11 +64,18 @@ type AmazonPayOffer struct {
 
 // AmazonPayOffer decides F-20 for a checkout and signs its button payload.
 // The review return URL names the checkout, so a session started by one
-// shopper cannot be used by another.
+// shopper cannot be used by another. The signature is made once per
+// checkout and settings version and kept (settingsView), not on every view
+// of the cart and order pages: PSS signatures are randomised, and any one
+// of them is valid for the same payload.
 func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int64, cartType, placement string) (AmazonPayOffer, error) {
-	a, err := s.AmazonPaySettings(ctx)
-	if err != nil || !a.Configured() {
+	v, err := s.view(ctx)
+	if err != nil {
 		return AmazonPayOffer{}, err
+	}
+	a := v.amazon
+	if !a.Configured() {
+		return AmazonPayOffer{}, nil
 	}
 	var offer AmazonPayOffer
 	if a.NotesOnPayment {
@@ -90,23 +97,22 @@ func (s *Shop) AmazonPayOffer(ctx context.Context, checkoutID string, total int6
 	if cartType == CartThreeStep {
 		productType = amazonpay.ProductTypePayAndShip // 支払方法のみ is for the zero-step cart only
 	}
-	st, err := s.Settings(ctx)
-	if err != nil {
-		return offer, err
-	}
-	// Amazon's 「キャンセル」 brings the buyer back to the order page; the shop
-	// name is shown on Amazon's pages (AMAZON-PAY.md section 9).
-	payload := amazonpay.CreateCheckoutSessionRequest{
-		WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: s.shopURL() + "/checkout/amazonpay/review?k=" + checkoutID,
-			CheckoutCancelURL: s.shopURL() + "/checkout"},
-		StoreID:          a.StoreID,
-		Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
-		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(st.ShopName, 50)},
-	}
-	if a.AllowIncrease {
-		payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
-	}
-	sig, err := client.SignCheckoutButton(payload)
+	shopURL := s.shopURL()
+	sig, err := v.buttons.get(shopURL+" "+checkoutID, func() (amazonpay.ButtonSignature, error) {
+		// Amazon's 「キャンセル」 brings the buyer back to the order page; the
+		// shop name is shown on Amazon's pages (AMAZON-PAY.md section 9).
+		payload := amazonpay.CreateCheckoutSessionRequest{
+			WebCheckoutDetails: amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: shopURL + "/checkout/amazonpay/review?k=" + checkoutID,
+				CheckoutCancelURL: shopURL + "/checkout"},
+			StoreID:          a.StoreID,
+			Scopes:           []string{"name", "email", "phoneNumber", "billingAddress"},
+			MerchantMetadata: &amazonpay.MerchantMetadata{MerchantStoreName: truncateRunes(v.shop.ShopName, 50)},
+		}
+		if a.AllowIncrease {
+			payload.PaymentDetails = &amazonpay.PaymentDetails{AllowOvercharge: true}
+		}
+		return client.SignCheckoutButton(payload)
+	})
 	if err != nil {
 		return offer, err
 	}
@@ -252,6 +258,10 @@ type AmazonFailure struct {
 
 func (e *AmazonFailure) Error() string { return "amazon pay failed: " + e.ReasonCode }
 
+// Replaced tells whether the order ended because the shopper placed a
+// changed one instead: its cart went with the new order.
+func (e *AmazonFailure) Replaced() bool { return e.ReasonCode == ReasonShopperChangedOrder }
+
 // ErrAmazonPending is a completion that could not be confirmed yet (Amazon
 // did not answer); the order stays pending and is finished by a retry.
 var ErrAmazonPending = errors.New("amazon pay: completion not confirmed yet")
@@ -267,12 +277,45 @@ const (
 	ReasonReservationLapsed = "ReservationLapsed"
 )
 
-// Limits on unpaid reservations: one visitor cannot hold a product with
-// orders that are never paid (issue: stock hoarding).
+// Limits on unpaid reservations, so one visitor cannot keep a product
+// from others with orders that are never paid (stock hoarding): at most
+// maxUnpaidPerClient Amazon Pay orders waiting for the buyer (a lapsed one
+// counts until Amazon ends it, so a lapse opens no room), and together
+// they hold at most the larger of minUnpaidShare units and half of what
+// the shop had of a product. Bank transfer and COD orders are orders the
+// buyer committed to; the merchant cancels those left unpaid (the
+// dashboard counts them past their deadline).
 const (
 	maxUnpaidPerClient = 3
+	minUnpaidShare     = 5
 	msgTooManyUnpaid   = "お支払いが済んでいないAmazon Payのご注文が多いため、新しいご注文をお受けできません。お支払い手続き中のご注文を完了していただくか、しばらくしてからもう一度お試しください。"
+	msgUnpaidShare     = "「%s」は、お支払いが済むまでに確保できる数（%d点）を超えています。数量を減らすか、銀行振込・代金引換をお選びください。"
 )
+
+// checkUnpaidShare applies the limits above to a new Amazon Pay order of a
+// client, inside the writer after its stock was taken.
+func checkUnpaidShare(tx *store.Tx, client string, lines []store.OrderLine) error {
+	if n, err := tx.CountUnpaidReservations(client); err != nil {
+		return err
+	} else if n >= maxUnpaidPerClient {
+		return Invalid(msgTooManyUnpaid)
+	}
+	for _, l := range lines {
+		held, err := tx.UnpaidUnits(client, l.ProductID)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Product(l.ProductID)
+		if err != nil {
+			return err
+		}
+		had := p.Stock + l.Quantity + held // before this client's unpaid orders
+		if limit := max(minUnpaidShare, had/2); held+l.Quantity > limit {
+			return Invalid(fmt.Sprintf(msgUnpaidShare, l.Name, limit))
+		}
+	}
+	return nil
+}
 
 // PlaceAmazonOrder is 「注文する」 with Amazon Pay: the order is written as
 // pending with its snapshot and reserved stock, then the checkout session is
@@ -306,13 +349,16 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		if order.Total < AmazonPayMinTotal || order.Total > AmazonPayMaxTotal {
 			return Invalid("Amazon Payは、ご注文金額が1円から1,000,000円までの場合にご利用いただけます。別のお支払い方法をお選びください。")
 		}
-		if n, err := tx.CountUnpaidReservations(in.Client); err != nil {
-			return err
-		} else if in.Client != "" && n >= maxUnpaidPerClient {
-			return Invalid(msgTooManyUnpaid)
+		if in.Client != "" {
+			if err := checkUnpaidShare(tx, in.Client, order.Lines); err != nil {
+				return err
+			}
 		}
 		order.Status, order.PaymentStatus = store.OrderPending, store.AmazonPending
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
+			return err
+		}
+		if err := s.Members.orderPlaced(tx, order, p.draft, p.quote, false); err != nil {
 			return err
 		}
 		snapshot, _ := json.Marshal(map[string]any{"order": order, "draft": p.draft})
@@ -498,19 +544,29 @@ func (s *deps) completeAmazon(ctx context.Context, p store.AmazonPayment, c comp
 	if err != nil {
 		return s.releaseAmazon(ctx, p.OrderID, c, err, false)
 	}
+	reserved := false
 	if p.StockReleased {
-		// The reservation lapsed: the buyer paid late. Honoured when the
-		// stock is still there, else the session is never completed and
-		// Amazon charges nothing.
-		if ok, err := s.reserveAgain(ctx, p.OrderID); err != nil {
+		// The reservation lapsed. A buyer back from Amazon has paid late:
+		// honoured when the stock is still there, else the session is never
+		// completed and Amazon charges nothing. The recovery only tries
+		// while the stock is there, and gives it back if the buyer has not
+		// finished (a payment Amazon never took holds no stock).
+		ok, err := s.reserveAgain(ctx, p.OrderID)
+		switch {
+		case err != nil:
 			return s.releaseAmazon(ctx, p.OrderID, c, err, false)
-		} else if !ok {
+		case !ok && c.actor == actorCustomer:
 			return s.failAmazonOrder(ctx, p.OrderID, c, ReasonReservationLapsed, "", "")
+		case !ok:
+			return s.releaseAmazon(ctx, p.OrderID, c, errors.New("reservation lapsed and the stock is gone"), false)
 		}
+		reserved, p.StockReleased = true, false
 	}
 	// The key is built from the checkout session ID, which Amazon made
-	// unique, not from the shop's order number (AMAZON-PAY.md section 9).
-	key := amazonpay.IdempotencyKey("complete", p.CheckoutSessionID)
+	// unique, not from the shop's order number, and the attempt, which
+	// advances after a refusal so a retry is not answered with the stored
+	// refusal (AMAZON-PAY.md section 9).
+	key := amazonpay.IdempotencyKey("complete", p.CheckoutSessionID, strconv.Itoa(p.CompleteAttempt))
 	tag := callTag(p.OrderID, 0)
 	cs, err := client.CompleteCheckoutSession(ctx, p.CheckoutSessionID, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(p.Amount)}, key, tag)
 	if reason := amazonpay.ReasonCode(err); err != nil && reason != "" && !isRetryable(err) {
@@ -528,7 +584,7 @@ func (s *deps) completeAmazon(ctx context.Context, p store.AmazonPayment, c comp
 			return s.releaseAmazon(ctx, p.OrderID, c, gerr, false)
 		case got.StatusDetails.State == amazonpay.StateOpen && reason == amazonpay.ReasonInvalidCheckoutSessionStatus:
 			// The buyer has not finished at Amazon yet: nothing to fail.
-			return s.releaseAmazon(ctx, p.OrderID, c, errors.New("checkout session still open"), true)
+			return s.notCompletedYet(ctx, p.OrderID, c, reserved)
 		case got.StatusDetails.State == amazonpay.StateCanceled:
 			r := got.StatusDetails.ReasonCode
 			if r == "" {
@@ -569,7 +625,7 @@ func (s *deps) completeAmazon(ctx context.Context, p store.AmazonPayment, c comp
 		}
 		objs.charges = []model.Charge{ch}
 	}
-	return s.finishAmazonOrder(ctx, p, a, objs, c)
+	return s.finishAmazonOrder(ctx, p, a, objs, c, reserved)
 }
 
 // TestPayment tells whether a payment was made in the emulator or Amazon's
@@ -595,11 +651,40 @@ func isRetryable(err error) bool {
 	return errors.As(err, &apErr) && apErr.Retryable()
 }
 
+// notCompletedYet gives a claimed payment back after Amazon refused to
+// complete it because the buyer has not finished: the next attempt gets a
+// new key, stock taken again for this attempt goes back, and the recovery
+// looks again after c.recheck.
+func (s *deps) notCompletedYet(ctx context.Context, orderID int64, c completion, reserved bool) error {
+	err := s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if held, err := tx.HoldsCompletion(orderID, c.token); err != nil || !held {
+			return err
+		}
+		p, err := tx.AmazonPayment(orderID)
+		if err != nil {
+			return err
+		}
+		p.CompleteAttempt++
+		if reserved {
+			p.StockReleased = true
+			if err := returnOrderStock(tx, orderID); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateAmazonPayment(p)
+	})
+	if err != nil {
+		return err
+	}
+	return s.releaseAmazon(ctx, orderID, c, errors.New("checkout session still open: the buyer has not finished at Amazon"), true)
+}
+
 // releaseAmazon puts a claimed payment back to pending when Amazon could
 // not be asked or the buyer is still at Amazon (open), so the next return
-// or the recovery completes it: the recovery looks again after c.recheck
-// when the buyer is still at Amazon, else soon (30 s, doubling with each
-// try, at most the recovery delay).
+// or the recovery completes it (with the same key when the outcome is
+// unknown): the recovery looks again after c.recheck when the buyer is
+// still at Amazon, else soon (30 s, doubling with each try, at most the
+// recovery delay).
 func (s *deps) releaseAmazon(ctx context.Context, orderID int64, c completion, cause error, open bool) error {
 	s.log.Warn("amazon pay completion not confirmed", "order_id", orderID, "err", cause)
 	ctx = context.WithoutCancel(ctx)
@@ -624,14 +709,20 @@ func (s *deps) releaseAmazon(ctx context.Context, orderID int64, c completion, c
 // finishAmazonOrder records a completed payment through the recorder and
 // completes the order in one transaction: the completion record, the
 // order's status, the permission and charge as Amazon reported them, the
-// events, the mails, and the ordered lines leave the cart.
-func (s *deps) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings, objs amazonObjects, c completion) error {
+// events, the mails, and the ordered lines leave the cart. reservedAgain
+// says the stock of a lapsed reservation was taken again for this payment.
+func (s *deps) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings, objs amazonObjects, c completion, reservedAgain bool) error {
 	return s.record(ctx, p.OrderID, c.actor, func(r *recorder) error {
 		tx := r.tx
 		if held, err := tx.HoldsCompletion(p.OrderID, c.token); err != nil {
 			return err
 		} else if !held {
 			return errClaimLost
+		}
+		if reservedAgain {
+			if err := tx.AddOrderHistory(p.OrderID, "自動処理", "在庫を再確保", "在庫の確保時間の後にお支払いが確認されたため、在庫を確保し直しました"); err != nil {
+				return err
+			}
 		}
 		p.State = store.AmazonDone
 		if err := tx.UpdateAmazonPayment(p); err != nil {
@@ -654,6 +745,9 @@ func (s *deps) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		}
 		kv, err := tx.Settings()
 		if err != nil {
+			return err
+		}
+		if err := (&Members{s}).orderDone(tx, p.OrderID); err != nil {
 			return err
 		}
 		notes := ""
@@ -715,6 +809,9 @@ func failAmazonOrderTx(tx *store.Tx, p store.AmazonPayment, actor model.Actor, r
 			return err
 		}
 	}
+	if err := returnOrderBenefits(tx, p.OrderID); err != nil {
+		return err
+	}
 	// The stock is back (now, or when the reservation lapsed): it never goes
 	// back again for this order.
 	if _, err := tx.ClaimStockReturn(p.OrderID); err != nil {
@@ -767,11 +864,8 @@ func (s *deps) reserveAgain(ctx context.Context, orderID int64) (bool, error) {
 			}
 		}
 		p.StockReleased = false
-		if err := tx.UpdateAmazonPayment(p); err != nil {
-			return err
-		}
 		ok = true
-		return tx.AddOrderHistory(orderID, "自動処理", "在庫を再確保", "お支払いの確認後に在庫を確保し直しました")
+		return tx.UpdateAmazonPayment(p)
 	})
 	if errors.Is(err, errStockGone) {
 		return false, nil

@@ -165,7 +165,7 @@ func (a *AmazonPay) client(ctx context.Context) (*amazonpay.Client, error) {
 // refusal by Amazon, bad input or a state that does not allow the operation
 // is an *InputError (the page says why); IsConflict errors mean the page is
 // stale or another operation is running. Stock goes back (once) with a full
-// cancel or refund when asked.
+// cancel or refund when asked; the member's points and coupon always do.
 func (a *AmazonPay) Run(ctx context.Context, in OperationInput) (string, error) {
 	client, err := a.client(ctx)
 	if err != nil {
@@ -197,7 +197,18 @@ func (a *AmazonPay) Run(ctx context.Context, in OperationInput) (string, error) 
 		if err := r.finishOperation(op); err != nil {
 			return err
 		}
-		if op.State != model.OpSucceeded || !op.ReturnStock {
+		if op.State != model.OpSucceeded {
+			return nil
+		}
+		// All the money went back (a cancel or close before any capture, or
+		// a refund of all that was left): the points and coupon the order
+		// used come back too (once, whatever the stock choice).
+		if act.Op == model.OpRefund && act.Amount > 0 && op.Amount >= act.Amount || act.Op != model.OpRefund && act.OfferStock {
+			if err := returnOrderBenefits(r.tx, in.OrderID); err != nil {
+				return err
+			}
+		}
+		if !op.ReturnStock {
 			return nil
 		}
 		o, err := r.tx.Order(in.OrderID)

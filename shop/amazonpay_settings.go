@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -75,7 +73,8 @@ type AmazonPaySettings struct {
 	// so shops sharing one merchant account tell their orders apart.
 	ReferencePrefix string
 
-	emulatorKeyPEM string // the generated key used in emulator mode
+	emulatorKeyPEM string     // the generated key used in emulator mode
+	parsed         *parsedKey // PrivateKeyPEM parsed with the settings
 }
 
 // DefaultAmazonPaySettings: the emulator, ready to try.
@@ -148,34 +147,26 @@ func (a AmazonPaySettings) values() map[string]string {
 }
 
 // Configured is seed 000's 「設定済み」: every credential is present and the
-// private key parses.
+// private key parses (parsed once per settings version).
 func (a AmazonPaySettings) Configured() bool {
 	if a.MerchantID == "" || a.StoreID == "" || a.PublicKeyID == "" || a.PrivateKeyPEM == "" {
 		return false
 	}
-	_, err := amazonpay.ParsePrivateKey([]byte(a.PrivateKeyPEM))
-	return err == nil
+	return a.privateKey().err == nil
 }
 
 // KeyFingerprint identifies the private key without showing it: the SHA-256
-// of its public half, shortened.
-func (a AmazonPaySettings) KeyFingerprint() string {
-	key, err := amazonpay.ParsePrivateKey([]byte(a.PrivateKeyPEM))
-	if err != nil {
-		return ""
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	sum := sha256.Sum256(der)
-	return "SHA256:" + hex.EncodeToString(sum[:12])
-}
+// of its public half, shortened; "" when the key does not parse.
+func (a AmazonPaySettings) KeyFingerprint() string { return a.privateKey().fingerprint }
 
-// AmazonPaySettings reads the Amazon Pay settings.
+// AmazonPaySettings returns the Amazon Pay settings, read and their key
+// parsed once per settings version (see Settings).
 func (s *deps) AmazonPaySettings(ctx context.Context) (AmazonPaySettings, error) {
-	kv, err := s.db.Settings(ctx)
+	v, err := s.view(ctx)
 	if err != nil {
 		return AmazonPaySettings{}, err
 	}
-	return amazonPaySettingsFrom(kv), nil
+	return v.amazon, nil
 }
 
 // TestMode tells whether Amazon Pay is configured against the emulator or
@@ -317,7 +308,11 @@ func (s *deps) amazonClient(a AmazonPaySettings) (*amazonpay.Client, error) {
 	if s.amazon.client != nil && s.amazon.key == cacheKey {
 		return s.amazon.client, nil
 	}
-	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKeyPEM: []byte(a.PrivateKeyPEM), Sandbox: a.Environment != EnvLive,
+	key := a.privateKey()
+	if key.err != nil {
+		return nil, key.err
+	}
+	cfg := amazonpay.Config{PublicKeyID: a.PublicKeyID, PrivateKey: key.key, Sandbox: a.Environment != EnvLive,
 		HTTPClient: s.amazon.env.HTTPClient, RetryBaseDelay: s.amazon.env.RetryBaseDelay, RetryMaxDelay: 4 * s.amazon.env.RetryBaseDelay,
 		Observer: s.observeAmazon}
 	if a.Environment == EnvEmulator {

@@ -44,6 +44,7 @@ type Cart struct {
 	Count      int64
 	Subtotal   int64
 	RateTotals []RateTotal
+	Member     bool // priced for a member: member prices, and points and coupons apply
 }
 
 // Orderable tells whether every line can be ordered as it stands.
@@ -111,7 +112,7 @@ func (s *Shop) Cart(ctx context.Context, token string, member bool) (Cart, error
 }
 
 func priceCart(token string, lines []store.CartLine, member bool) Cart {
-	c := Cart{Token: token}
+	c := Cart{Token: token, Member: member}
 	perRate := map[int]int64{}
 	for _, l := range lines {
 		p := l.Product

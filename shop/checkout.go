@@ -112,6 +112,8 @@ type Draft struct {
 	// Notice tells the shopper what happened to their checkout when it was
 	// copied (not stored).
 	Notice string `json:"-"`
+	// Member is the member part: points, coupon, registration (member_checkout.go).
+	Member *MemberCheckout `json:"member,omitempty"`
 }
 
 // Checkout messages.
@@ -159,7 +161,7 @@ func (s *Shop) OpenCheckout(ctx context.Context, id, cartToken string, member bo
 	if pending, err := s.awaitsBuyer(ctx, *placed); err != nil || (pending && placed.Digest == CheckoutDigest(d, q)) {
 		return d, q, err
 	}
-	if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return forkDraft(tx, &d, *placed) }); err != nil {
+	if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return forkDraft(tx, &d, *placed, false) }); err != nil {
 		return d, q, err
 	}
 	q, err = s.Quote(ctx, d, member)
@@ -206,7 +208,17 @@ func (s *Shop) awaitsBuyer(ctx context.Context, o store.Order) (bool, error) {
 // forkDraft turns a draft that became an order into a new draft with what
 // the shopper typed. The Amazon checkout session belongs to that order, so
 // the copy leaves Amazon Pay and the shopper chooses how to pay again.
-func forkDraft(tx *store.Tx, d *Draft, placed store.Order) error {
+// changed says the shopper changed the draft itself (address, delivery,
+// payment) after 「注文する」: the order no longer says what they want, so
+// its payment, still waiting for the buyer, is given up at once and its
+// session can no longer complete. A change of the cart alone leaves the
+// order payable as confirmed until the copy is placed.
+func forkDraft(tx *store.Tx, d *Draft, placed store.Order, changed bool) error {
+	if changed && placed.Status == store.OrderPending {
+		if err := giveUpReplacedOrder(tx, placed.ID); err != nil {
+			return err
+		}
+	}
 	d.ID, d.ReplacesOrder, d.Notice = newCheckoutID(), 0, ""
 	if placed.Status == store.OrderPending {
 		d.ReplacesOrder = placed.ID
@@ -253,7 +265,7 @@ func (s *Shop) SaveDraft(ctx context.Context, d *Draft, parts int) error {
 		if c, err := tx.Checkout(d.ID); err != nil || string(c.Data) == string(data) {
 			return err // nothing changed
 		}
-		return forkDraft(tx, d, placed)
+		return forkDraft(tx, d, placed, true)
 	})
 	if err != nil {
 		return err
@@ -309,7 +321,8 @@ func CheckoutDigest(d Draft, q Quote) string {
 		Lines                []line
 		Shipping, Fee, Total int64
 		Rates                []RateTotal
-	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals}
+		Discount             Discount
+	}{Form: d.Form, Amazon: d.Amazon, Shipping: q.ShippingFee, Fee: q.CODFee, Total: q.Total, Rates: q.RateTotals, Discount: q.Discount}
 	for _, l := range q.Cart.Lines {
 		v.Lines = append(v.Lines, line{l.ProductID, l.Quantity, l.UnitPrice, l.TaxRate})
 	}
@@ -461,6 +474,7 @@ type Quote struct {
 	CODFee      int64
 	Total       int64
 	RateTotals  []RateTotal
+	Discount    Discount // a member's points and coupon, already off Total and RateTotals
 }
 
 func quote(cart Cart, d Draft, st Settings) Quote {
@@ -478,6 +492,7 @@ func quote(cart Cart, d Draft, st Settings) Quote {
 		perRate[TaxStandard] += fees
 	}
 	q.RateTotals = rateTotals(perRate)
+	applyDiscount(&q, d)
 	return q
 }
 
@@ -513,7 +528,7 @@ type Confirmation struct {
 	CartToken  string
 	Total      int64  // yen, as shown
 	Digest     string // CheckoutDigest of the page
-	Member     bool
+	MemberID   int64  // the logged-in member, 0 for a guest
 	// Client identifies the sender's address (a hash), to bound the stock a
 	// visitor can hold with unpaid orders.
 	Client string
@@ -536,6 +551,9 @@ func (s *Shop) PlaceOrder(ctx context.Context, in Confirmation) (store.Order, er
 		}
 		order = p.order
 		if err := tx.InsertOrder(&order, "お客様"); err != nil {
+			return err
+		}
+		if err := s.Members.orderPlaced(tx, order, p.draft, p.quote, true); err != nil {
 			return err
 		}
 		if err := s.enqueueThanks(tx, order, p.settings, "", false); err != nil {
@@ -564,6 +582,7 @@ type preparedOrder struct {
 	existing bool
 	draft    Draft
 	settings Settings
+	quote    Quote
 }
 
 // msgCheckoutChanged refuses a confirm page that no longer shows the
@@ -609,7 +628,7 @@ func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	if len(lines) == 0 {
 		return p, ErrEmptyCart
 	}
-	cart := priceCart(in.CartToken, lines, in.Member)
+	cart := priceCart(in.CartToken, lines, in.MemberID != 0)
 	if !cart.Orderable() {
 		return p, Invalid(msgStockShort)
 	}
@@ -625,8 +644,9 @@ func prepareOrder(tx *store.Tx, in Confirmation) (preparedOrder, error) {
 	if CheckoutDigest(p.draft, q) != in.Digest {
 		return p, Invalid(msgCheckoutChanged)
 	}
-	p.order = newOrder(in.CheckoutID, p.draft, q)
+	p.order, p.quote = newOrder(in.CheckoutID, p.draft, q), q
 	p.order.Digest = in.Digest
+	p.order.MemberID.Int64, p.order.MemberID.Valid = in.MemberID, in.MemberID != 0
 	for _, l := range p.order.Lines {
 		if err := tx.TakeStock(l.ProductID, l.Quantity); errors.Is(err, store.ErrConflict) {
 			return p, Invalid(msgStockShort)

@@ -16,6 +16,9 @@ type Dashboard struct {
 	NewToday        int // of those, placed today (Japan time)
 	UnpaidTransfer  int // 銀行振込 orders still waiting for the money
 	OverdueTransfer int // of those, past the お振込期限
+	// Amazon Pay orders whose capture or authorization deadline is within
+	// DeadlineNear (or past): 受注一覧's deadline filter.
+	PaymentDeadlines int
 	// Mail not delivered: waiting for the SMTP worker, failing (the
 	// server refused or was unreachable; retried), or kept in the outbox
 	// because no SMTP server is configured.
@@ -54,6 +57,7 @@ func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
 		{&d.NewToday, store.OrderFilter{Statuses: []string{store.OrderNew}, From: today}},
 		{&d.UnpaidTransfer, unpaid},
 		{&d.OverdueTransfer, overdue},
+		{&d.PaymentDeadlines, store.OrderFilter{Statuses: OpenStatuses, DeadlineWithin: DeadlineNear}},
 	}
 	for _, c := range counts {
 		if *c.dst, err = s.db.CountOrders(ctx, c.f); err != nil {

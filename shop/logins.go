@@ -44,7 +44,7 @@ var errLimited = errors.New("login limited")
 // at its limit. An InputError from check (a wrong password) counts as a
 // failure; nil resets the account's counter; any other error counts as no
 // attempt. Check should take as long for an unknown account as for a wrong
-// password (see dummyHash).
+// password (see passwordHasher.checkNobody).
 func (l *Logins) Guard(ctx context.Context, kind, account, address string, check func() error) error {
 	acct, addr := accountKey(kind, account), addressKey(kind, address)
 	err := l.db.WithTx(ctx, func(tx *store.Tx) error {

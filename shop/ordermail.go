@@ -64,6 +64,7 @@ func OrderMailVars(o store.Order, st Settings) map[string]string {
 		"商品合計":    jp.Yen(o.Subtotal),
 		"送料":      jp.Yen(o.ShippingFee),
 		"手数料":     fee,
+		"値引き":     discountLine(o),
 		"合計金額":    jp.Yen(o.Total),
 		"税率別内訳":   strings.Join(TaxLines(o, st), "\n"),
 		"お届け先":    FormatAddress(dest),

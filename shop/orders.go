@@ -310,6 +310,16 @@ func (s *Shop) ChangeOrderStatusFrom(ctx context.Context, orderID int64, ch Stat
 			}
 			return err
 		}
+		if to == store.OrderCanceled && o.Status != store.OrderFailed {
+			if err := s.Members.ReturnOrderBenefits(r.tx, o.ID); err != nil {
+				return err
+			}
+		}
+		if to == store.OrderCompleted {
+			if err := s.Members.OrderFulfilled(r.tx, o.ID); err != nil {
+				return err
+			}
+		}
 		return s.afterStatusChange(r.tx, o, ch, actor)
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kago/mail"
 	"kago/model"
 	"kago/shop"
@@ -43,7 +45,9 @@ func newClockShop(t testing.TB) (*shop.Shop, *store.DB, *testClock) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir()), db, clk
+	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir())
+	s.SetPasswordCost(bcrypt.MinCost) // the default cost costs 0.7 s a hash under -race
+	return s, db, clk
 }
 
 func TestSessionIdleAndMaximumLife(t *testing.T) {
@@ -162,5 +166,38 @@ func TestAdminPasswordPolicy(t *testing.T) {
 	}
 	if _, err := s.AdminLogin(ctx, "owner@example.jp", "急須と湯呑み-2026", "192.0.2.1"); err != nil {
 		t.Fatalf("login with the new password: %v", err)
+	}
+}
+
+// TestPasswordCost: a shop hashes at bcrypt's default cost unless a test
+// lowers it, and a lowered cost is the cost of every hash it writes.
+func TestPasswordCost(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kago.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir())
+	if _, err := s.EnsureAdmin(ctx, "owner@example.jp", "first-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.AdminByEmail(ctx, "owner@example.jp")
+	if cost, err := bcrypt.Cost([]byte(a.PasswordHash)); err != nil || cost != bcrypt.DefaultCost {
+		t.Fatalf("a new shop hashes at cost %d (%v), want bcrypt.DefaultCost", cost, err)
+	}
+	s.SetPasswordCost(bcrypt.MinCost)
+	if _, err := s.EnsureAdmin(ctx, "owner@example.jp", "second-password-2"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = db.AdminByEmail(ctx, "owner@example.jp")
+	if cost, _ := bcrypt.Cost([]byte(a.PasswordHash)); cost != bcrypt.MinCost {
+		t.Fatalf("cost %d after SetPasswordCost(MinCost)", cost)
+	}
+	if _, err := s.AdminLogin(ctx, "owner@example.jp", "second-password-2", "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AdminLogin(ctx, "nobody@example.jp", "second-password-2", "192.0.2.1"); !errors.Is(err, shop.ErrBadLogin) {
+		t.Fatalf("unknown e-mail: %v", err)
 	}
 }

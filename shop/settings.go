@@ -61,7 +61,19 @@ type Settings struct {
 	YamatoBillingCode  string // ヤマト運輸 ご請求先顧客コード (B2クラウド)
 	YamatoFreightCode  string // ヤマト運輸 運賃管理番号
 	SagawaCustomerCode string // 佐川急便 お客様コード (e飛伝)
+
+	PointsRate         int64  // ポイント付与率: percent of the goods paid for, given as points (0: none)
+	MemberRegistration string // 会員登録処理のタイミング: RegisterAtOrder or RegisterAtCompletion
 }
+
+// Member registration timings (会員登録処理のタイミング, e-shops cart S): a
+// member registered on the order page can log in, and is linked to the
+// Amazon account used, when the order is placed (注文完了時) or only when
+// the shop completes the order (受注完了時); until then it is 仮登録.
+const (
+	RegisterAtOrder      = "order"      // 注文完了時
+	RegisterAtCompletion = "completion" // 受注完了時
+)
 
 // DefaultSettings is what a new shop starts with.
 func DefaultSettings() Settings {
@@ -83,6 +95,8 @@ func DefaultSettings() Settings {
 		ReturnPolicy: "商品到着後8日以内に限り、未開封・未使用の商品の返品を承ります。お客様のご都合による返品の送料はお客様のご負担となります。" +
 			"不良品・誤配送の場合は、当店負担で交換または返金いたします。ご注文のキャンセルは、発送前に限りメールで承ります。",
 		ReservationMinutes: 30,
+		PointsRate:         1,
+		MemberRegistration: RegisterAtOrder,
 	}
 }
 
@@ -101,6 +115,8 @@ func (st Settings) values() map[string]string {
 		"shipping_lead_time":   st.ShippingLeadTime,
 		"return_policy":        st.ReturnPolicy,
 		"reservation_minutes":  strconv.FormatInt(st.ReservationMinutes, 10),
+		"points_rate":          strconv.FormatInt(st.PointsRate, 10),
+		"member_registration":  st.MemberRegistration,
 	}
 }
 
@@ -135,17 +151,22 @@ func settingsFrom(kv map[string]string) Settings {
 	str(&st.ShippingLeadTime, "shipping_lead_time")
 	str(&st.ReturnPolicy, "return_policy")
 	num(&st.ReservationMinutes, "reservation_minutes")
+	num(&st.PointsRate, "points_rate")
+	str(&st.MemberRegistration, "member_registration")
 	readShopInfo(&st, kv)
 	return st
 }
 
-// Settings reads the current settings.
+// Settings returns the current settings, typed once per settings version
+// (see settingsView): a save in this process shows at once, one by another
+// process within 5 seconds (the store's cache). Reads that feed a write use
+// settingsFrom(tx.Settings()) instead.
 func (s *Shop) Settings(ctx context.Context) (Settings, error) {
-	kv, err := s.db.Settings(ctx)
+	v, err := s.view(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
-	return settingsFrom(kv), nil
+	return cloneSettings(v.shop), nil
 }
 
 // SettingsInput is the settings form as typed; amounts are text.
@@ -159,6 +180,7 @@ type SettingsInput struct {
 	BankDetails                    string
 	ShippingLeadTime, ReturnPolicy string
 	ReservationMinutes             string
+	PointsRate, MemberRegistration string
 	// Base fingerprints the settings the form was opened with (FormBase).
 	Base string
 }
@@ -169,7 +191,8 @@ func (st Settings) Input() SettingsInput {
 		ShippingMode: st.ShippingMode, ShippingFlatFee: strconv.FormatInt(st.ShippingFlatFee, 10),
 		ShippingRegionFees: map[string]string{}, FreeShippingOver: strconv.FormatInt(st.FreeShippingOver, 10),
 		CODFee: strconv.FormatInt(st.CODFee, 10), BankDetails: st.BankDetails, ShippingLeadTime: st.ShippingLeadTime, ReturnPolicy: st.ReturnPolicy, ReservationMinutes: strconv.FormatInt(st.ReservationMinutes, 10),
-		ShopDescription: st.ShopDescription, Base: FormBase(st.values())}
+		ShopDescription: st.ShopDescription, PointsRate: strconv.FormatInt(st.PointsRate, 10), MemberRegistration: st.MemberRegistration,
+		Base: FormBase(st.values())}
 	for r, f := range st.ShippingRegionFees {
 		in.ShippingRegionFees[r] = strconv.FormatInt(f, 10)
 	}
@@ -229,6 +252,11 @@ func (in SettingsInput) parse() (Settings, error) {
 	}
 	text(&st.ShippingLeadTime, "shipping_lead_time", "発送の時期", in.ShippingLeadTime)
 	text(&st.ReturnPolicy, "return_policy", "返品・キャンセルについて", in.ReturnPolicy)
+	st.PointsRate = count("points_rate", "ポイント付与率（%）", in.PointsRate, 0, 100)
+	st.MemberRegistration = in.MemberRegistration
+	if st.MemberRegistration != RegisterAtOrder && st.MemberRegistration != RegisterAtCompletion {
+		fields["member_registration"] = "会員登録処理のタイミングを選んでください。"
+	}
 	if len(fields) > 0 {
 		return st, &InputError{Fields: fields}
 	}
@@ -289,6 +317,7 @@ var settingLabels = map[string]string{
 	"shipping_flat_fee": "全国一律の送料", "shipping_region_fees": "地域別の送料", "free_shipping_over": "送料無料になる金額",
 	"cod_fee": "代引き手数料", "bank_details": "銀行振込の振込先", "bank_transfer_days": "お振込期限",
 	"shipping_lead_time": "発送の時期", "return_policy": "返品・キャンセルについて", "reservation_minutes": "決済待ちの在庫確保時間",
+	"points_rate": "ポイント付与率", "member_registration": "会員登録処理のタイミング",
 	apPrefix + "environment": "接続先", apPrefix + "sale_method": "売上方式", apPrefix + "button_color": "ボタン色",
 	apPrefix + "allow_increase": "増額の利用", apPrefix + "product_type": "Amazon画面での選択項目",
 	apPrefix + "display_style": "カゴ画面内での表示形式", apPrefix + "notes": "注意書き",

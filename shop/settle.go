@@ -140,8 +140,8 @@ func (a *AmazonPay) readPending(ctx context.Context, c *amazonpay.Client, l mode
 // completion's authorization, pending (or unread) before this change, is
 // now Declined and nothing else of the payment holds money, the order goes
 // from 新規受付 to 決済失敗 (only from there: a shipped, completed or
-// canceled order stays as it is), its stock goes back once, and the buyer
-// gets the 「お支払いエラーのお知らせ」 mail.
+// canceled order stays as it is), its stock, points and coupon go back
+// once, and the buyer gets the 「お支払いエラーのお知らせ」 mail.
 func (s *deps) declineOutcome(r *recorder, before model.Ledger) error {
 	tx := r.tx
 	o, err := tx.Order(r.orderID)
@@ -184,6 +184,10 @@ func (s *deps) declineOutcome(r *recorder, before model.Ledger) error {
 	}
 	items, err := r.returnStock(o)
 	if err != nil {
+		return err
+	}
+	// Points used and the coupon go back as for any failed payment.
+	if err := returnOrderBenefits(tx, r.orderID); err != nil {
 		return err
 	}
 	if err := r.orderStatus(o, store.OrderFailed, items); err != nil {

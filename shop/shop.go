@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"kago/mail"
 	"kago/store"
 )
@@ -20,7 +22,9 @@ type deps struct {
 	log       *slog.Logger
 	uploadDir string
 	amazon    amazonClients
-	work      *work // the Amazon Pay watch's background state (work.go)
+	views     settingsViews   // what the settings give, per version
+	passwords *passwordHasher // admins' and members' passwords (passwords.go)
+	work      *work           // the Amazon Pay watch's background state (work.go)
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
@@ -31,13 +35,14 @@ type Shop struct {
 	Logins    *Logins   // login limits per account and per address
 	Catalog   *Catalog
 	AmazonPay *AmazonPay // operations on Amazon Pay payments
+	Members   *Members   // members, my page, points, coupons, Amazon account linking
 }
 
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
-	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, work: newWork()}
-	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}}
+	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}, work: newWork()}
+	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}, Members: &Members{d}}
 }
 
 // DB exposes the store to the few callers that read plain data (views of

@@ -9,7 +9,13 @@
     if (!window.amazon || !window.amazon.Pay) { return; }
     document.querySelectorAll("[data-amazon-pay-button]").forEach(function (el) {
       var d = el.dataset;
-      amazon.Pay.renderButton("#" + el.id, {
+      var signed = {
+        payloadJSON: d.payload,
+        signature: d.signature,
+        publicKeyId: d.publicKeyId,
+        algorithm: d.algorithm
+      };
+      var cfg = {
         merchantId: d.merchantId,
         publicKeyId: d.publicKeyId,
         ledgerCurrency: "JPY",
@@ -17,14 +23,11 @@
         productType: d.productType,
         placement: d.placement,
         buttonColor: d.color,
-        sandbox: d.sandbox === "true",
-        createCheckoutSessionConfig: {
-          payloadJSON: d.payload,
-          signature: d.signature,
-          publicKeyId: d.publicKeyId,
-          algorithm: d.algorithm
-        }
-      });
+        sandbox: d.sandbox === "true"
+      };
+      // 「amazonでログイン」 (productType SignIn) takes its payload as signInConfig.
+      if (d.productType === "SignIn") { cfg.signInConfig = signed; } else { cfg.createCheckoutSessionConfig = signed; }
+      amazon.Pay.renderButton("#" + el.id, cfg);
     });
     document.querySelectorAll("[data-amazon-change]").forEach(function (el) {
       amazon.Pay.bindChangeAction("#" + el.id, {

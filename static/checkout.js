@@ -20,10 +20,10 @@
   }
 
   function render(summary, q) {
-    summary.querySelector('[data-sum="subtotal"]').textContent = q.subtotal;
-    summary.querySelector('[data-sum="shipping"]').textContent = q.shipping;
-    summary.querySelector('[data-sum="total"]').textContent = q.total;
-    summary.querySelector('[data-sum="fee"]').textContent = q.fee;
+    // Every copy of a figure (the summary, the phone's total bar).
+    ["subtotal", "shipping", "total", "fee"].forEach(function (name) {
+      document.querySelectorAll('[data-sum="' + name + '"]').forEach(function (el) { el.textContent = q[name]; });
+    });
     summary.querySelectorAll("[data-sum-fee]").forEach(function (el) { el.hidden = !q.fee; });
     var rates = summary.querySelector("[data-sum-rates]");
     rates.textContent = "";

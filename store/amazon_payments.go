@@ -36,31 +36,39 @@ type AmazonPayment struct {
 	MerchantReference  string // merchantReferenceId sent to Amazon (prefix + order number)
 	ClientKey          string // a hash of the client address that placed the order
 	StockReleased      bool   // the reservation lapsed and its stock went back
+	CompleteAttempt    int    // advances after each refused completion (part of its idempotency key)
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
 
 const amazonPaymentColumns = `order_id, checkout_session_id, state, sale_method, allow_increase, product_type, charge_permission_id,
 	charge_id, amazon_state, reason_code, reason_text, amount, instrument, buyer_id, snapshot, environment, merchant_reference,
-	client_key, stock_released, created_at, updated_at`
+	client_key, stock_released, complete_attempt, created_at, updated_at`
 
 func scanAmazonPayment(s scanner) (AmazonPayment, error) {
 	var p AmazonPayment
+	return p, scanAmazonPaymentInto(s, &p)
+}
+
+// scanAmazonPaymentInto scans amazonPaymentColumns into p, then the
+// columns selected after them into extra.
+func scanAmazonPaymentInto(s scanner, p *AmazonPayment, extra ...any) error {
 	var snapshot string
 	var created, updated int64
-	err := s.Scan(&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
+	err := s.Scan(append([]any{&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
 		&p.ChargePermissionID, &p.ChargeID, &p.AmazonState, &p.ReasonCode, &p.ReasonText, &p.Amount, &p.Instrument,
-		&p.BuyerID, &snapshot, &p.Environment, &p.MerchantReference, &p.ClientKey, &p.StockReleased, &created, &updated)
+		&p.BuyerID, &snapshot, &p.Environment, &p.MerchantReference, &p.ClientKey, &p.StockReleased, &p.CompleteAttempt, &created, &updated},
+		extra...)...)
 	p.Snapshot, p.CreatedAt, p.UpdatedAt = []byte(snapshot), fromUnix(created), fromUnix(updated)
-	return p, mapErr(err)
+	return mapErr(err)
 }
 
 // InsertAmazonPayment records the Amazon side of a new order.
 func (tx *Tx) InsertAmazonPayment(p AmazonPayment) error {
-	_, err := tx.exec(`INSERT INTO amazon_payments (`+amazonPaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(`INSERT INTO amazon_payments (`+amazonPaymentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.OrderID, p.CheckoutSessionID, p.State, p.SaleMethod, p.AllowIncrease, p.ProductType, p.ChargePermissionID,
 		p.ChargeID, p.AmazonState, p.ReasonCode, p.ReasonText, p.Amount, p.Instrument, p.BuyerID, string(p.Snapshot),
-		p.Environment, p.MerchantReference, p.ClientKey, p.StockReleased, unix(tx.now), unix(tx.now))
+		p.Environment, p.MerchantReference, p.ClientKey, p.StockReleased, p.CompleteAttempt, unix(tx.now), unix(tx.now))
 	return err
 }
 
@@ -82,9 +90,10 @@ func (tx *Tx) AmazonPayment(orderID int64) (AmazonPayment, error) {
 // UpdateAmazonPayment writes what Amazon answered.
 func (tx *Tx) UpdateAmazonPayment(p AmazonPayment) error {
 	res, err := tx.exec(`UPDATE amazon_payments SET state = ?, charge_permission_id = ?, charge_id = ?, amazon_state = ?,
-		reason_code = ?, reason_text = ?, instrument = ?, buyer_id = ?, stock_released = ?, updated_at = ? WHERE order_id = ?`,
+		reason_code = ?, reason_text = ?, instrument = ?, buyer_id = ?, stock_released = ?, complete_attempt = ?, updated_at = ?
+		WHERE order_id = ?`,
 		p.State, p.ChargePermissionID, p.ChargeID, p.AmazonState, p.ReasonCode, p.ReasonText, p.Instrument, p.BuyerID,
-		p.StockReleased, unix(tx.now), p.OrderID)
+		p.StockReleased, p.CompleteAttempt, unix(tx.now), p.OrderID)
 	if err != nil {
 		return err
 	}
@@ -115,23 +124,35 @@ func (db *DB) AmazonPaymentsOf(ctx context.Context, orderIDs []int64) (map[int64
 }
 
 // UnpaidAmazonPayments lists payments still waiting for the buyer (pending,
-// stock not yet released) placed at or before t, oldest first: reservations
-// that may have lapsed.
-func (db *DB) UnpaidAmazonPayments(ctx context.Context, placedBefore time.Time, limit int) ([]AmazonPayment, error) {
+// stock not yet released) placed, and last tried, at or before t, oldest
+// first: reservations that may have lapsed. A completion tried since t
+// (whose outcome may be unknown) keeps its reservation a while longer.
+func (db *DB) UnpaidAmazonPayments(ctx context.Context, before time.Time, limit int) ([]AmazonPayment, error) {
 	rows, err := db.query(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE state = ? AND stock_released = 0
-		AND created_at <= ? ORDER BY created_at LIMIT ?`, AmazonPending, unix(placedBefore), limit)
+		AND created_at <= ? AND updated_at <= ? ORDER BY created_at LIMIT ?`, AmazonPending, unix(before), unix(before), limit)
 	if err != nil {
 		return nil, err
 	}
 	return scanAmazonPayments(rows)
 }
 
-// CountUnpaidReservations counts the payments of a client that still hold
-// stock while waiting for the buyer, inside the writer.
+// CountUnpaidReservations counts the payments of a client still waiting
+// for the buyer, inside the writer: those whose reservation lapsed count
+// too, until Amazon ends them, so a lapse does not open room for more.
 func (tx *Tx) CountUnpaidReservations(clientKey string) (int, error) {
 	var n int
-	err := tx.queryRow(`SELECT COUNT(*) FROM amazon_payments WHERE client_key = ? AND state IN (?, ?) AND stock_released = 0`,
+	err := tx.queryRow(`SELECT COUNT(*) FROM amazon_payments WHERE client_key = ? AND state IN (?, ?)`,
 		clientKey, AmazonPending, AmazonCompleting).Scan(&n)
+	return n, mapErr(err)
+}
+
+// UnpaidUnits is how many of a product a client's Amazon Pay orders hold
+// while waiting for the buyer (reservations not lapsed), inside the writer.
+func (tx *Tx) UnpaidUnits(clientKey string, productID int64) (int64, error) {
+	var n int64
+	err := tx.queryRow(`SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN amazon_payments p ON p.order_id = l.order_id
+		WHERE p.client_key = ? AND p.state IN (?, ?) AND p.stock_released = 0 AND l.product_id = ?`,
+		clientKey, AmazonPending, AmazonCompleting, productID).Scan(&n)
 	return n, mapErr(err)
 }
 

@@ -197,16 +197,10 @@ func (db *DB) PrepaymentLogOf(ctx context.Context, orderID int64) (PrepaymentLog
 
 func scanPrepaymentLog(s scanner) (PrepaymentLog, error) {
 	var l PrepaymentLog
-	var snapshot string
-	var created, updated, checked, claimed int64
-	p := &l.AmazonPayment
-	err := s.Scan(&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
-		&p.ChargePermissionID, &p.ChargeID, &p.AmazonState, &p.ReasonCode, &p.ReasonText, &p.Amount, &p.Instrument,
-		&p.BuyerID, &snapshot, &p.Environment, &p.MerchantReference, &p.ClientKey, &p.StockReleased, &created, &updated,
-		&l.SessionState, &checked, &claimed)
-	p.Snapshot, p.CreatedAt, p.UpdatedAt = []byte(snapshot), fromUnix(created), fromUnix(updated)
+	var checked, claimed int64
+	err := scanAmazonPaymentInto(s, &l.AmazonPayment, &l.SessionState, &checked, &claimed)
 	l.SessionCheckedAt, l.ClaimedAt = timeOrZero(checked), timeOrZero(claimed)
-	return l, mapErr(err)
+	return l, err
 }
 
 // ReopenFailedPayment makes a failed payment pending again so that the

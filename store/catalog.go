@@ -9,10 +9,8 @@ import (
 	"kago/model"
 )
 
-// SearchProducts returns one page of products in display order and how many
-// match in all. Text matches the name, and the description too when
-// PublishedOnly (the storefront's search box).
-func (db *DB) SearchProducts(ctx context.Context, q model.ProductQuery) ([]Product, int, error) {
+// searchProducts reads SearchProducts' page from the database.
+func (db *DB) searchProducts(ctx context.Context, q model.ProductQuery) ([]Product, int, error) {
 	where, args := productWhere(q)
 	var total int
 	if err := db.queryRow(ctx, `SELECT count(*) FROM products`+where, args...).Scan(&total); err != nil {
@@ -90,9 +88,8 @@ func (tx *Tx) PatchProduct(p Product, columns []string) error {
 	return mustAffect(res)
 }
 
-// Categories lists the categories in display order with their product
-// counts; publishedOnly counts only published products.
-func (db *DB) Categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
+// categories reads Categories from the database.
+func (db *DB) categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
 	q := `SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM product_categories pc JOIN products p ON p.id = pc.product_id
 		WHERE pc.category_id = c.id`
 	if publishedOnly {
@@ -163,8 +160,8 @@ func (tx *Tx) DeleteCategory(id int64) error {
 	return mustAffect(res)
 }
 
-// ProductCategoryIDs lists the categories of a product, in ID order.
-func (db *DB) ProductCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
+// productCategoryIDs reads ProductCategoryIDs from the database.
+func (db *DB) productCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
 	rows, err := db.query(ctx, `SELECT category_id FROM product_categories WHERE product_id = ? ORDER BY category_id`, productID)
 	if err != nil {
 		return nil, err
@@ -232,8 +229,8 @@ func scanIDs(rows interface {
 
 const imageColumns = `id, product_id, path, position`
 
-// ProductImages lists a product's pictures, main image first.
-func (db *DB) ProductImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
+// productImages reads ProductImages from the database.
+func (db *DB) productImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
 	rows, err := db.query(ctx, `SELECT `+imageColumns+` FROM product_images WHERE product_id = ? ORDER BY position, id`, productID)
 	if err != nil {
 		return nil, err

@@ -28,9 +28,13 @@ var (
 // DB is the shop's database. Reads that feed a write must happen inside
 // WithTx, never on the reader pool.
 type DB struct {
-	writer *sql.DB
-	reader *sql.DB
-	now    func() time.Time
+	writer   *sql.DB
+	reader   *sql.DB
+	now      func() time.Time
+	settings settingsCache
+	catalog  catalogCache
+	// Prepared statements by SQL text, per pool (stmts.go).
+	readStmts, writeStmts stmtCache
 }
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -52,7 +56,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetConnMaxIdleTime(0)
-	db := &DB{writer: writer, now: now}
+	db := &DB{writer: writer, now: now, writeStmts: stmtCache{pool: writer}}
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
@@ -62,8 +66,10 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
+	// Idle readers stay open, with the statements prepared on them.
 	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	db.reader = reader
+	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	db.reader, db.readStmts = reader, stmtCache{pool: reader}
 	return db, nil
 }
 
@@ -84,9 +90,9 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Close() error {
 	var errR error
 	if db.reader != nil {
-		errR = db.reader.Close()
+		errR = errors.Join(db.readStmts.close(), db.reader.Close())
 	}
-	return errors.Join(errR, db.writer.Close())
+	return errors.Join(errR, db.writeStmts.close(), db.writer.Close())
 }
 
 // Now is the store's clock, injectable for tests.
@@ -95,9 +101,16 @@ func (db *DB) Now() time.Time { return db.now().UTC() }
 // Tx is one writer transaction. Its methods are the building blocks that the
 // domain composes into one atomic change.
 type Tx struct {
+	db  *DB
 	tx  *sql.Tx
 	ctx context.Context
 	now time.Time
+	// unprepared are the queries this transaction ran that have no
+	// prepared statement yet; they are prepared once it ends.
+	unprepared []string
+	// written are the tables the transaction wrote (changes.go): the
+	// commit clears the caches that read them.
+	written map[string]bool
 }
 
 // Now is the time the transaction started, so every row it writes agrees.
@@ -110,38 +123,78 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{tx: sqlTx, ctx: ctx, now: db.Now()}
+	tx := &Tx{db: db, tx: sqlTx, ctx: ctx, now: db.Now()}
+	// The writer's one connection is free again only after the
+	// transaction: statements first run inside it are prepared then.
+	defer func() { db.writeStmts.prepare(context.WithoutCancel(ctx), tx.unprepared) }()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	return mapErr(sqlTx.Commit())
+	err = mapErr(sqlTx.Commit())
+	db.changed(tx.written)
+	return err
 }
 
 // rebind is the one place that knows the placeholder style. SQLite takes '?'
 // as written; a PostgreSQL backend would number them here.
 func rebind(query string) string { return query }
 
+// stmt is the transaction's handle on the prepared statement of query, or
+// nil (the query is then run as it is, and prepared after the
+// transaction).
+func (tx *Tx) stmt(query string) *sql.Stmt {
+	tx.noteWrite(query)
+	if st := tx.db.writeStmts.lookup(query); st != nil {
+		return tx.tx.StmtContext(tx.ctx, st)
+	}
+	tx.unprepared = append(tx.unprepared, query)
+	return nil
+}
+
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(tx.ctx, rebind(query), args...)
+	query = rebind(query)
+	if st := tx.stmt(query); st != nil {
+		res, err := st.ExecContext(tx.ctx, args...)
+		return res, mapErr(err)
+	}
+	res, err := tx.tx.ExecContext(tx.ctx, query, args...)
 	return res, mapErr(err)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(tx.ctx, rebind(query), args...)
+	query = rebind(query)
+	if st := tx.stmt(query); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, rebind(query), args...)
+	query = rebind(query)
+	if st := tx.stmt(query); st != nil {
+		rows, err := st.QueryContext(tx.ctx, args...)
+		return rows, mapErr(err)
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
 	return rows, mapErr(err)
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.reader.QueryRowContext(ctx, rebind(query), args...)
+	query = rebind(query)
+	if st := db.readStmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.reader.QueryRowContext(ctx, query, args...)
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := db.reader.QueryContext(ctx, rebind(query), args...)
+	query = rebind(query)
+	if st := db.readStmts.get(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, mapErr(err)
+	}
+	rows, err := db.reader.QueryContext(ctx, query, args...)
 	return rows, mapErr(err)
 }
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"kago/model"
 )
 
 // Order statuses (受注ステータス).
@@ -19,55 +19,8 @@ const (
 	OrderFailed    = "failed"    // 決済失敗
 )
 
-// Address is a person and where they live, as a Japanese form has it.
-type Address struct {
-	FamilyName string `json:"family_name"`
-	GivenName  string `json:"given_name"`
-	FamilyKana string `json:"family_kana"`
-	GivenKana  string `json:"given_kana"`
-	Phone      string `json:"phone"`
-	PostalCode string `json:"postal_code"`
-	Prefecture string `json:"prefecture"`
-	City       string `json:"city"`
-	Address1   string `json:"address1"`
-	Address2   string `json:"address2"`
-}
-
-// FullName is the name as printed on a label.
-func (a Address) FullName() string {
-	return strings.TrimSpace(a.FamilyName + " " + a.GivenName)
-}
-
-// Street is the address on one line as a label prints it: prefecture, city
-// and street run together in Japanese (東京都千代田区丸の内1-1-1), and words
-// in Latin letters keep their spaces (東京都 Shibuya-ku Jingumae 1-2-3); the
-// building follows after a space.
-func (a Address) Street() string {
-	var b strings.Builder
-	for _, part := range []string{a.Prefecture, a.City, a.Address1} {
-		if part == "" {
-			continue
-		}
-		if b.Len() > 0 && (latinLetter(rune(part[0])) || latinLetter(lastRune(b.String()))) {
-			b.WriteByte(' ')
-		}
-		b.WriteString(part)
-	}
-	if a.Address2 != "" {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(a.Address2)
-	}
-	return b.String()
-}
-
-func latinLetter(r rune) bool { return (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') }
-
-func lastRune(s string) rune {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return r
-}
+// Address is model.Address: orders keep the buyer and the recipient in it.
+type Address = model.Address
 
 // Destination is where an order goes; SameAsBuyer means the buyer's address.
 type Destination struct {

@@ -161,6 +161,9 @@ func TestSearchOrdersFiltersAndPaging(t *testing.T) {
 				if p.Older == 0 {
 					break
 				}
+				if len(pages) > len(want)/limit+1 {
+					t.Fatalf("%s/%d: paging does not end after %d pages", name, limit, len(pages))
+				}
 				cur = OrderCursor{After: p.Older}
 			}
 			if !slices.Equal(got, want) {
@@ -207,7 +210,9 @@ func TestSearchOrdersCursorEdges(t *testing.T) {
 
 func TestEachOrderStreamsEveryMatch(t *testing.T) { // not parallel: it sets exportChunk
 	db := openTestDB(t)
+	chunk := exportChunk
 	exportChunk = 9
+	t.Cleanup(func() { exportChunk = chunk })
 	const n = 100 // several chunks
 	seedOrders(t, db, n, seedEnd)
 	f := OrderFilter{Statuses: []string{OrderCompleted, OrderCanceled}}

@@ -37,11 +37,6 @@ func scanProduct(s scanner, extra ...any) (Product, error) {
 	return p, mapErr(err)
 }
 
-// Product returns one product, published or not.
-func (db *DB) Product(ctx context.Context, id int64) (Product, error) {
-	return scanProduct(db.queryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
-}
-
 // Products lists products in display order; publishedOnly hides drafts.
 func (db *DB) Products(ctx context.Context, publishedOnly bool) ([]Product, error) {
 	q := `SELECT ` + productColumns + ` FROM products`

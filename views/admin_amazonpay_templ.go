@@ -427,7 +427,7 @@ func AdminAmazonPay(p AdminPage, f AmazonPaySettingsForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</div><span class=\"label\">支払方法の名称</span><div><p>Amazon Pay <small class=\"muted\">（変更できません）</small></p></div><h2 class=\"form-section\">表示の設定</h2><span class=\"label\">ボタン色</span><div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "</div><span class=\"label\">支払方法の名称</span><div><p>Amazon Pay<small class=\"muted\">（変更できません）</small></p></div><h2 class=\"form-section\">表示の設定</h2><span class=\"label\">ボタン色</span><div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

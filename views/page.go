@@ -14,6 +14,7 @@ type Page struct {
 	ShopName  string
 	CSRF      string
 	CartCount int64
+	Member    string // the logged-in member's name; empty for a guest
 	Flash     string // a success message after a redirect
 	Error     string // a message for the whole page
 	StaticCSS string // versioned stylesheet URL

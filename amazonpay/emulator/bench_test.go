@@ -21,6 +21,7 @@ func BenchmarkCheckoutSequence(b *testing.B) {
 	br := browser()
 	const calls = 10
 	i := 0
+	b.ReportAllocs()
 	for b.Loop() {
 		i++
 		k := "bench-" + strconv.Itoa(i)
@@ -40,8 +41,11 @@ func BenchmarkCheckoutSequence(b *testing.B) {
 			{"/checkout/select", url.Values{"amazonCheckoutSessionId": {id}, "address": {"0"}, "payment": {"0"}}},
 		} {
 			resp, err := br.PostForm(te.srv.URL+step.path, step.form)
-			if err != nil || resp.StatusCode != 303 {
-				b.Fatal(resp.StatusCode, err)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if resp.StatusCode != 303 {
+				b.Fatal(step.path, resp.StatusCode)
 			}
 			resp.Body.Close()
 		}
@@ -53,8 +57,11 @@ func BenchmarkCheckoutSequence(b *testing.B) {
 			b.Fatal(err)
 		}
 		resp, err := br.Get(up.WebCheckoutDetails.AmazonPayRedirectURL)
-		if err != nil || resp.StatusCode != 303 {
+		if err != nil {
 			b.Fatal(err)
+		}
+		if resp.StatusCode != 303 {
+			b.Fatal("amazonPayRedirectUrl", resp.StatusCode)
 		}
 		resp.Body.Close()
 		done, err := te.client.CompleteCheckoutSession(te.ctx, id, amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amazonpay.JPY(1080)}, k+"-c")

@@ -476,3 +476,50 @@ func TestPaymentInstrumentKind(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectsBelongToTheirMerchant: another merchant (on the same sandbox)
+// can neither read nor act on a merchant's charge permission, charge or
+// refund, and an idempotency key of the same text is its own: Amazon keeps
+// merchants apart.
+func TestObjectsBelongToTheirMerchant(t *testing.T) {
+	te := newEnv(t)
+	mk, _ := keys(t)
+	other, err := amazonpay.New(amazonpay.Config{PublicKeyID: legacyKeyID, PrivateKey: mk, Sandbox: true, BaseURL: te.srv.URL, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := te.complete(t, BuyerTaro, 0, "AuthorizeWithCapture", 1080, false)
+	r, err := te.client.CreateRefund(te.ctx, amazonpay.CreateRefundRequest{ChargeID: cs.ChargeID, RefundAmount: amazonpay.JPY(100)}, "refund-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"get permission": func() error { _, err := other.GetChargePermission(te.ctx, cs.ChargePermissionID); return err },
+		"get charge":     func() error { _, err := other.GetCharge(te.ctx, cs.ChargeID); return err },
+		"get refund":     func() error { _, err := other.GetRefund(te.ctx, r.RefundID); return err },
+		"refund": func() error {
+			_, err := other.CreateRefund(te.ctx, amazonpay.CreateRefundRequest{ChargeID: cs.ChargeID, RefundAmount: amazonpay.JPY(100)}, "refund-1")
+			return err
+		},
+		"cancel charge": func() error {
+			_, err := other.CancelCharge(te.ctx, cs.ChargeID, amazonpay.CancelChargeRequest{CancellationReason: "x"})
+			return err
+		},
+		"new charge": func() error {
+			_, err := other.CreateCharge(te.ctx, amazonpay.CreateChargeRequest{ChargePermissionID: cs.ChargePermissionID, ChargeAmount: amazonpay.JPY(1)}, "charge-1")
+			return err
+		},
+	} {
+		if err := call(); err == nil {
+			t.Errorf("%s: another merchant's call succeeded", name)
+		} else {
+			wantErr(t, err, 404, "ResourceNotFound")
+		}
+	}
+	if got, err := te.client.GetCharge(te.ctx, cs.ChargeID); err != nil || got.StatusDetails.State != "Captured" {
+		t.Fatalf("the merchant's own charge: %+v %v", got, err)
+	}
+	if n := len(te.em.Snapshot().Refunds); n != 1 {
+		t.Fatalf("%d refunds, want the merchant's one", n)
+	}
+}

@@ -33,6 +33,7 @@ func amazonPayInBrowser(t *testing.T, ctx context.Context, a *app) {
 }
 
 func TestBrowserAmazonPayZeroStep(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	amazonPayInBrowser(t, ctx, a)
@@ -46,6 +47,7 @@ func TestBrowserAmazonPayZeroStep(t *testing.T) {
 }
 
 func TestBrowserAmazonPayThreeStepAndAdmin(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	useThreeStepCart(t, ctx, a)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // app is the whole binary's run() serving on a free port over a temp dir.
@@ -25,8 +26,9 @@ var (
 	loginLine = regexp.MustCompile(`Admin login \(shown once, keep it\): (\S+) / (\S+)`)
 )
 
-// startApp runs kago as a user would start it, and reads the URL and admin
-// login from what it prints.
+// startApp runs kago as a user would start it (kago serve with the
+// environment given), and reads the URL and admin login from what it
+// prints. Admin passwords are hashed at bcrypt's lowest cost.
 func startApp(t *testing.T, extraEnv map[string]string) *app {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -36,8 +38,14 @@ func startApp(t *testing.T, extraEnv map[string]string) *app {
 	}
 	pr, pw := io.Pipe()
 	a := &app{done: make(chan error, 1)}
+	cfg, err := parseServeConfig(nil, func(k string) string { return env[k] }, os.Stderr)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	cfg.passwordCost = bcrypt.MinCost // the default cost costs 0.7 s a hash under -race
 	go func() {
-		a.done <- run(ctx, []string{"kago"}, func(k string) string { return env[k] }, pw, os.Stderr)
+		a.done <- serve(ctx, cfg, pw)
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
@@ -112,6 +120,7 @@ func text(t *testing.T, ctx context.Context, css string) string {
 }
 
 func TestBrowserAddToCartThenAdmin(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	step(t, ctx,

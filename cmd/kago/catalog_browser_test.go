@@ -15,6 +15,7 @@ import (
 // storefront by category, search and page at 390 px, and fill an address
 // with 住所検索 on the order page.
 func TestBrowserCatalogImportStorefrontAndPostalLookup(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	adminLogin(t, ctx, a)

@@ -46,6 +46,7 @@ func placeOrder(t *testing.T, ctx context.Context) string {
 }
 
 func TestBrowserZeroStepOrder(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	step(t, ctx, addToCart(a)...)
@@ -78,6 +79,7 @@ func findOrderInAdmin(t *testing.T, ctx context.Context, a *app, number, payment
 }
 
 func TestBrowserThreeStepOrder(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	useThreeStepCart(t, ctx, a)
@@ -128,6 +130,7 @@ func useThreeStepCart(t *testing.T, ctx context.Context, a *app) {
 // with regional shipping, 1 item of 1,100円, choosing 沖縄県 and then
 // 代金引換 changes the order page's summary as they are chosen, in both carts.
 func TestBrowserSummaryFollowsChoices(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := browser(t)
 	adminLogin(t, ctx, a)

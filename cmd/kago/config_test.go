@@ -36,6 +36,7 @@ func TestTrustedProxiesFlag(t *testing.T) {
 // TestSecondStartSaysHowToResetThePassword: the first start prints the
 // admin password once; a later start says how to set a new one.
 func TestSecondStartSaysHowToResetThePassword(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": dir, "KAGO_LOG_LEVEL": "warn"}
 	for i, want := range []string{"Admin login (shown once, keep it): admin@example.com / ", "KAGO_ADMIN_PASSWORD=new-password"} {

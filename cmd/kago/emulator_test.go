@@ -69,6 +69,7 @@ func TestRunEmulatorBadArgs(t *testing.T) {
 // TestRunEmulatorServes starts the command on a free port over TLS, calls
 // the API with our client, and stops it with the context.
 func TestRunEmulatorServes(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,17 @@ import (
 	"kago/store"
 )
 
+// defaultMemoryLimit keeps kago's Go heap near 64 MiB: past it the garbage
+// collector runs more often instead of letting the heap double before each
+// collection (GOGC), so a small server's memory stays predictable under
+// load. It is a soft limit; GOMEMLIMIT overrides it (e.g.
+// GOMEMLIMIT=256MiB for a large shop).
+const defaultMemoryLimit = 64 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -69,6 +80,10 @@ type serveConfig struct {
 	AdminEmail, AdminPass  string
 	LogLevel               slog.Level
 	TrustedProxies         []*net.IPNet
+	Pprof                  bool
+	// passwordCost is the bcrypt cost of admin and member passwords; 0 keeps the
+	// shop's default. No flag sets it: only tests lower it.
+	passwordCost int
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -104,6 +119,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
+	envPprof, _ := strconv.ParseBool(getenv("KAGO_PPROF"))
+	fs.BoolVar(&cfg.Pprof, "pprof", envPprof, "serve Go's profiles to the signed-in admin at /admin/debug/pprof/ (env KAGO_PPROF=1; off by default)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -154,6 +171,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	uploadDir := filepath.Join(cfg.DataDir, "uploads")
 	s := shop.New(db, mail.NewOutbox(cfg.SMTP), log, uploadDir)
 	s.SetInstance(instance)
+	if cfg.passwordCost != 0 {
+		s.SetPasswordCost(cfg.passwordCost)
+	}
 	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
 		return fmt.Errorf("demo catalog: %w", err)
 	}
@@ -186,7 +206,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		}
 	}()
 	e := handlers.New(s, handlers.Config{Log: log, SessionKey: sessionKey, Secure: strings.HasPrefix(baseURL, "https://"),
-		UploadDir: uploadDir, SMTP: smtpWords, AmazonPayEmulator: emu, TrustedProxies: cfg.TrustedProxies})
+		UploadDir: uploadDir, SMTP: smtpWords, AmazonPayEmulator: emu, TrustedProxies: cfg.TrustedProxies, Pprof: cfg.Pprof})
 	httpServer := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
@@ -204,7 +224,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() {
-		if err := scheduler.Run(workCtx); err != nil && workCtx.Err() == nil {
+		if err := scheduler.Run(workCtx); err != nil && workCtx.Err() == nil { // a stop is no error
 			log.Error("scheduler", "err", err)
 		}
 	})

@@ -1,0 +1,196 @@
+// Command kagobench is `make bench`: it seeds a database (1,000 products,
+// 100,000 orders) straight through the store, starts bin/kago on it and a
+// bare Echo handler beside it, loads both with wrk on loopback, runs
+// complete Amazon Pay orders through the emulator inside kago, and prints
+// one table. Every throughput is also given as a ratio to the bare handler
+// serving a page of the same size in the same run: on a shared machine only
+// the ratios mean anything.
+//
+//	go run ./cmd/kagobench -kago bin/kago
+//
+// `kagobench bare` is the bare handler (the run starts it as a child).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "bare" {
+		err = runBare(ctx, os.Args[2:], os.Stdout)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout)
+	}
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "kagobench:", err)
+		os.Exit(1)
+	}
+}
+
+// progressOut shows what the run is doing while it runs.
+var progressOut io.Writer = os.Stderr
+
+// config is every knob of a run; the defaults are `make bench`.
+type config struct {
+	kago      string        // the kago binary to start
+	dir       string        // work directory: the seeded data, logs (wiped first)
+	dur       time.Duration // one wrk run
+	warm      time.Duration // warm-up before a page's runs
+	conns     []int         // wrk connections
+	products  int
+	orders    int
+	apOrders  int           // complete Amazon Pay orders
+	shoppers  int           // concurrent Amazon Pay shoppers
+	apMax     time.Duration // the Amazon Pay part stops after this
+	adminRuns int           // timed requests per admin measurement
+	only      map[string]bool
+	kagoArgs  []string // more flags for kago, e.g. -pprof to profile a run
+}
+
+func parseConfig(args []string) (config, error) {
+	c := config{}
+	fs := flag.NewFlagSet("kagobench", flag.ContinueOnError)
+	fs.StringVar(&c.kago, "kago", "bin/kago", "kago binary (make build)")
+	fs.StringVar(&c.dir, "dir", "bin/bench", "work directory, wiped at start: seeded data and kago.log")
+	fs.DurationVar(&c.dur, "d", 3*time.Second, "duration of one wrk run")
+	fs.DurationVar(&c.warm, "warm", time.Second, "warm-up before each page's runs")
+	conns := fs.String("c", "16,64,256", "wrk connection counts")
+	fs.IntVar(&c.products, "products", 1000, "products in the seeded catalog")
+	fs.IntVar(&c.orders, "orders", 100_000, "orders in the seeded database")
+	fs.IntVar(&c.apOrders, "amazon-orders", 2000, "complete Amazon Pay orders through the emulator")
+	fs.IntVar(&c.shoppers, "shoppers", 8, "concurrent Amazon Pay shoppers")
+	fs.DurationVar(&c.apMax, "amazon-max", 60*time.Second, "time limit of the Amazon Pay part (the table says when it stopped early)")
+	fs.IntVar(&c.adminRuns, "admin-runs", 50, "timed requests per admin measurement")
+	kagoArgs := fs.String("kago-flags", "", "more flags for kago, space-separated (e.g. -pprof, to profile it during the run)")
+	only := fs.String("only", "", "comma-separated parts to run: pages, admin, amazon (default all)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	for _, f := range strings.Split(*conns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("bad -c %q", *conns)
+		}
+		c.conns = append(c.conns, n)
+	}
+	c.kagoArgs = strings.Fields(*kagoArgs)
+	c.only = map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if !slices.Contains([]string{"pages", "admin", "amazon"}, p) {
+				return c, fmt.Errorf("bad -only part %q", p)
+			}
+			c.only[p] = true
+		}
+	}
+	return c, nil
+}
+
+func (c config) runs(part string) bool { return len(c.only) == 0 || c.only[part] }
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	cfg, err := parseConfig(args)
+	if err != nil {
+		return err
+	}
+	if cfg.kago, err = filepath.Abs(cfg.kago); err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.kago); err != nil {
+		return fmt.Errorf("no kago binary (make build): %w", err)
+	}
+	if _, err := wrkVersion(); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(cfg.dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.dir, 0o700); err != nil {
+		return err
+	}
+	r := &report{cfg: cfg, loadBefore: loadAvg(), started: time.Now()}
+	progress := func(format string, a ...any) { fmt.Fprintf(progressOut, "kagobench: "+format+"\n", a...) }
+
+	progress("seeding %d products and %d orders", cfg.products, cfg.orders)
+	seed, err := seedShop(ctx, filepath.Join(cfg.dir, "data"), cfg.products, cfg.orders)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	r.seed = seed
+
+	// The first start on the data (the emulator's state is created); the
+	// second is the start-up measured.
+	k, err := startKago(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	r.firstStart = k.startup
+	if err := k.stop(); err != nil {
+		return err
+	}
+	if k, err = startKago(ctx, cfg); err != nil {
+		return err
+	}
+	defer k.stop()
+	r.start = k.startup
+	progress("kago at %s (admin %s / %s)", k.url, seed.adminEmail, seed.adminPass)
+	time.Sleep(2 * time.Second)
+	r.rssIdle = rss(k.pid())
+
+	if cfg.runs("pages") {
+		progress("pages: %s per run at %v connections", cfg.dur, cfg.conns)
+		if err := benchPages(ctx, cfg, k, seed, r); err != nil {
+			return err
+		}
+	}
+	if cfg.runs("admin") {
+		progress("admin order list at %d orders", cfg.orders)
+		if err := benchAdmin(ctx, cfg, k, seed, r); err != nil {
+			return err
+		}
+	}
+	if cfg.runs("amazon") {
+		progress("%d Amazon Pay orders, %d shoppers", cfg.apOrders, cfg.shoppers)
+		if err := benchAmazon(ctx, cfg, k, seed, r); err != nil {
+			return err
+		}
+		time.Sleep(time.Second)
+		r.rssAfterOrders = rss(k.pid())
+	}
+	r.signCost = rsaSignCost()
+	if err := k.stop(); err != nil {
+		return err
+	}
+	if r.amazon != nil {
+		// A restart now reads what the orders left: the emulator's state.
+		if k, err = startKago(ctx, cfg); err != nil {
+			return err
+		}
+		r.restart = k.startup
+		if err := k.stop(); err != nil {
+			return err
+		}
+		if fi, err := os.Stat(filepath.Join(cfg.dir, "data", "amazonpay-emulator.json")); err == nil {
+			r.emulatorState = fi.Size()
+		}
+	}
+	r.errorsLogged = countErrors(k.logPath)
+	r.loadAfter = loadAvg()
+	r.print(out)
+	return nil
+}

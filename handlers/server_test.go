@@ -1,0 +1,141 @@
+package handlers_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"kago/handlers"
+	"kago/shop"
+	"kago/static"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A shopper who closes the tab while a page is being made cancels the
+// request; that is logged once, quietly, as 499, and never as a 500 error.
+func TestClientDisconnectIsNotAnError(t *testing.T) {
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) { c.Log = log }})
+	for _, path := range []string{"/", "/cart", "/products/1"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // gone before the shop could read anything
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+		rec := httptest.NewRecorder()
+		k.srv.Config.Handler.ServeHTTP(rec, req)
+		if rec.Body.Len() != 0 {
+			t.Errorf("%s: a page was written for a client that left: %d %q", path, rec.Code, rec.Body.String())
+		}
+	}
+	got := logs.String()
+	if strings.Contains(got, "level=ERROR") || strings.Contains(got, "status=500") {
+		t.Fatalf("a disconnect was logged as an error:\n%s", got)
+	}
+	if n := strings.Count(got, "status=499"); n != 3 {
+		t.Fatalf("want one 499 line per request, got %d:\n%s", n, got)
+	}
+}
+
+// get sends a GET with the given Accept-Encoding and returns the raw answer.
+func getEncoded(t *testing.T, k *kit, path, encoding string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, k.srv.URL+path, nil)
+	req.Header.Set("Accept-Encoding", encoding)
+	res, err := k.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
+// Pages, CSS and scripts go gzip-compressed to browsers that accept it;
+// pictures (compressed already) and tiny answers do not, and a client
+// without gzip gets plain pages.
+func TestGzipWherePays(t *testing.T) {
+	k := newKit(t)
+	res, body := getEncoded(t, k, "/", "gzip, deflate, br")
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("the product list is not compressed: %v", res.Header)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(zr)
+	if err != nil || !strings.Contains(string(page), "商品一覧") || len(body)*3 > len(page) {
+		t.Fatalf("compressed page: %d bytes from %d, %v", len(body), len(page), err)
+	}
+	if res, _ := getEncoded(t, k, static.URL("kago.css"), "gzip"); res.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("the stylesheet is not compressed")
+	}
+	// An uploaded picture (random bytes: incompressible, as a JPEG is).
+	picture := make([]byte, 8<<10)
+	_, _ = rand.Read(picture)
+	if err := os.MkdirAll(filepath.Join(k.dir, "uploads"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(k.dir, "uploads", "bench.jpg"), picture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{shop.UploadURLPrefix + "bench.jpg", "/healthz"} {
+		if res, _ := getEncoded(t, k, path, "gzip"); res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s: %d, compressed %q", path, res.StatusCode, res.Header.Get("Content-Encoding"))
+		}
+	}
+	if res, body := getEncoded(t, k, "/", ""); res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(body), "商品一覧") {
+		t.Errorf("a client without gzip got %q", res.Header.Get("Content-Encoding"))
+	}
+}
+
+// Go's profiles are off by default; with the switch on they are served to
+// the signed-in admin only.
+func TestPprofOnlyForAdminWhenSwitchedOn(t *testing.T) {
+	off := newKit(t)
+	off.loginAdmin()
+	if r := off.get("/admin/debug/pprof/"); r.status != http.StatusNotFound {
+		t.Fatalf("profiles without the switch: %d", r.status)
+	}
+	on := newKitWith(t, kitOptions{configure: func(c *handlers.Config) { c.Pprof = true }})
+	if r := on.get("/admin/debug/pprof/heap?debug=1"); r.status == http.StatusOK || strings.Contains(r.body, "heap profile") {
+		t.Fatalf("profiles for a visitor: %d", r.status)
+	}
+	on.loginAdmin()
+	if r := on.get("/admin/debug/pprof/"); r.status != http.StatusOK || !strings.Contains(r.body, "goroutine") {
+		t.Fatalf("the index for the admin: %d", r.status)
+	}
+	if r := on.get("/admin/debug/pprof/heap?debug=1"); r.status != http.StatusOK || !strings.Contains(r.body, "heap profile") {
+		t.Fatalf("the heap profile for the admin: %d", r.status)
+	}
+}

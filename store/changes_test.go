@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	"kago/model"
+)
+
+func TestWrittenTable(t *testing.T) {
+	for q, want := range map[string]string{
+		"SELECT key, value FROM settings":                        "",
+		"  select count(*) FROM products":                        "",
+		"INSERT INTO settings (key, value) VALUES (?, ?)":        "settings",
+		"INSERT OR IGNORE INTO cart_items(token) VALUES (?)":     "cart_items",
+		"REPLACE INTO pages (slug, body) VALUES (?, ?)":          "pages",
+		"UPDATE products SET stock = stock - ? WHERE id = ?":     "products",
+		"UPDATE OR ROLLBACK orders SET status = ?":               "orders",
+		"\n\t\tDELETE FROM product_images WHERE id = ?":          "product_images",
+		"UPDATE sequences SET value = value + 1 RETURNING value": "sequences",
+		"WITH x AS (SELECT 1) UPDATE products SET stock = 0":     anyTable,
+		`INSERT INTO "categories" (id, name) VALUES (?, ?)`:      "categories",
+		"PRAGMA wal_checkpoint":                                  anyTable,
+	} {
+		if got := writtenTable(q); got != want {
+			t.Errorf("writtenTable(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// The storefront's shelves are read once and kept; any committed write of
+// a catalog table, stock included, shows at the next read, and a write of
+// another table keeps the cache.
+func TestCatalogCacheClearedByCatalogWrites(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	var p Product
+	if err := db.WithTx(ctx, func(tx *Tx) error {
+		var err error
+		p, err = tx.InsertProduct(Product{Name: "深蒸し煎茶", Price: 1296, TaxRate: 8, Stock: 10, Published: true})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	shelf := model.ProductQuery{PublishedOnly: true, Limit: 24}
+	read := func() Product {
+		t.Helper()
+		list, total, err := db.SearchProducts(ctx, shelf)
+		if err != nil || total != 1 || len(list) != 1 {
+			t.Fatalf("shelf: %v %d %v", list, total, err)
+		}
+		return list[0]
+	}
+	first := read()
+	first.Stock = 999 // the caller's own copy
+	if got := read(); got.Stock != 10 {
+		t.Fatalf("a caller changed the cache: stock %d", got.Stock)
+	}
+	if err := db.WithTx(ctx, func(tx *Tx) error { return tx.TakeStock(p.ID, 3) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got.Stock != 7 {
+		t.Fatalf("after taking stock: %d", got.Stock)
+	}
+	if got, err := db.Product(ctx, p.ID); err != nil || got.Stock != 7 {
+		t.Fatalf("the product after taking stock: %d %v", got.Stock, err)
+	}
+	if ims, err := db.ProductImages(ctx, p.ID); err != nil || len(ims) != 0 {
+		t.Fatalf("pictures before: %v %v", ims, err)
+	}
+	if err := db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.AddProductImage(p.ID, "/uploads/sencha.jpg")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ims, err := db.ProductImages(ctx, p.ID); err != nil || len(ims) != 1 {
+		t.Fatalf("pictures after adding one: %v %v", ims, err)
+	}
+	db.catalog.mu.Lock()
+	gen := db.catalog.gen
+	db.catalog.mu.Unlock()
+	putSetting(t, db, "shop_name", "かご屋")
+	db.catalog.mu.Lock()
+	kept := db.catalog.gen == gen && len(db.catalog.entries) > 0
+	db.catalog.mu.Unlock()
+	if !kept {
+		t.Fatal("a write of the settings cleared the catalog cache")
+	}
+	if cats, err := db.Categories(ctx, true); err != nil || len(cats) != 0 {
+		t.Fatalf("categories before: %v %v", cats, err)
+	}
+	if err := db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.InsertCategory(model.Category{Name: "煎茶"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cats, err := db.Categories(ctx, true)
+	if err != nil || len(cats) != 1 || cats[0].Name != "煎茶" {
+		t.Fatalf("categories after a new one: %v %v", cats, err)
+	}
+}
