@@ -3,10 +3,11 @@ GO      ?= go
 PKGS    := ./...
 # Fuzz targets run briefly in `make test`: "package:FuzzName" pairs.
 FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization ./amazonpay:FuzzParseNotification \
-           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText
+           ./amazonpay/emulator:FuzzAPIRequest ./shop:FuzzParseQuantity ./shop:FuzzMapAmazonAddress ./shop:FuzzCleanText \
+           ./handlers:FuzzIPN
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz bench bench-go mutants build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit fuzz soak bench bench-go mutants build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -53,6 +54,9 @@ fuzz: ## run each fuzz target briefly
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$pkg $$name"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
+
+soak: ## the full fault suite: 1,000 Amazon Pay checkouts with faults and kill -9 of kago (prints its counts)
+	KAGO_FAULT_CHECKOUTS=1000 $(GO) test -count=1 -timeout 60m -run '^TestFaultSuite$$' -v ./cmd/kago
 
 bench: build ## the load table: kago on 1,000 products and 100,000 orders against bare Echo, with wrk (about 3 minutes)
 	@if ! command -v wrk >/dev/null 2>&1; then \

@@ -316,6 +316,11 @@ func (v *NotificationVerifier) fetch(ctx context.Context, raw string) (*x509.Cer
 		return nil, fmt.Errorf("amazonpay: fetching signing certificate: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+		// The trusted host answered that there is no such certificate:
+		// the URL was made up, like the notification.
+		return nil, badNotification("signing certificate: %s", resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("amazonpay: fetching signing certificate: %s", resp.Status)
 	}

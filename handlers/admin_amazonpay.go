@@ -25,7 +25,11 @@ func (srv *Server) adminAmazonPay(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AdminAmazonPay(srv.adminPage(c, "Amazon Pay設定", "amazonpay"), srv.amazonPayForm(a, nil)))
+	f := srv.amazonPayForm(a, nil)
+	if err := srv.watchForm(c.Request().Context(), &f); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AdminAmazonPay(srv.adminPage(c, "Amazon Pay設定", "amazonpay"), f))
 }
 
 func (srv *Server) adminSaveAmazonPay(c echo.Context) error {
@@ -47,6 +51,9 @@ func (srv *Server) adminSaveAmazonPay(c echo.Context) error {
 			EnabledTakkyubin: in.EnabledTakkyubin, ReferencePrefix: in.ReferencePrefix, StatusLink: in.StatusLink}
 		f := srv.amazonPayForm(a, ie.Fields)
 		f.MerchantID, f.StoreID, f.PublicKeyID, f.Base = in.MerchantID, in.StoreID, in.PublicKeyID, in.Base
+		if err := srv.watchForm(ctx, &f); err != nil {
+			return err
+		}
 		page, status := srv.adminPage(c, "Amazon Pay設定", "amazonpay"), http.StatusUnprocessableEntity
 		if stale {
 			f.Base, page.Error, status = se.Base, se.Message, http.StatusConflict

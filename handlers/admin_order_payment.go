@@ -29,6 +29,11 @@ func amazonFrame(id int64, p store.AmazonPayment, panel *shop.PaymentPanel) *vie
 	case f.Failed:
 		f.Status = "決済失敗"
 		_, f.Detail = shop.AmazonPayMessages(p.ReasonCode)
+		if panel != nil { // declined after the completion: the timeline stays
+			for _, c := range panel.Calls {
+				f.Calls = append(f.Calls, callRow(c))
+			}
+		}
 	case f.Pending:
 		f.Status = "処理中（お客様がAmazon Payでお手続き中、または完了を確認中）"
 	case panel == nil:

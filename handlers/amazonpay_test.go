@@ -15,7 +15,6 @@ import (
 	"kago/amazonpay"
 	"kago/amazonpay/emulator"
 	"kago/mail"
-	"kago/model"
 	"kago/shop"
 	"kago/store"
 )
@@ -428,18 +427,14 @@ func TestAmazonPayErrorsAndTimeouts(t *testing.T) {
 }
 
 // TestAmazonPayPendingAuthorization follows a pending authorization to its
-// end as far as the shop can today. Amazon completes the session with the
-// charge AuthorizationInitiated: the order is taken (新規受付, stock held,
-// thanks mail) and records that state. Later Amazon settles the charge,
-// Authorized for 鈴木三郎's card and Declined (HardDeclined) for 高橋四郎's,
-// and sends a notification for it to the shop's IPN URL (the one shown on
-// Amazon Pay設定); the merchant's 「最新の状態に更新」 reads the outcome into
-// the order's ledger.
-//
-// The rest is issue 12's (F-53): the shop has no notification endpoint yet
-// (Amazon's POST is refused), so nothing happens until the merchant looks,
-// and a late decline must then fail the order and give its stock back. The
-// test of that endpoint takes over from the last assertions here.
+// end. Amazon completes the session with the charge
+// AuthorizationInitiated: the order is taken (新規受付, stock held, thanks
+// mail) and records that state. Later Amazon settles the charge, Authorized
+// for 鈴木三郎's card and Declined (HardDeclined) for 高橋四郎's, and sends a
+// notification for it to the shop's IPN URL (the one shown on Amazon Pay設定),
+// which reads the outcome into the order's ledger without the merchant
+// looking (F-53). What a decline does to the order is
+// TestIPNPendingAuthorizationEndsDeclined's.
 func TestAmazonPayPendingAuthorization(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, buyer, state, reason string }{
@@ -448,7 +443,7 @@ func TestAmazonPayPendingAuthorization(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			k := newKit(t) // pending until the test moves the emulator's clock
+			k := newIPNKit(t) // pending until the test moves the emulator's clock
 			setSaleMethod(t, k, shop.SaleAuthorize, "PayAndShip")
 			tea := k.product(func(p store.Product) bool { return p.Stock > 20 && p.TaxRate == 8 })
 			if r := payAtAmazon(t, k, amazonCheckout(t, k, tc.buyer, 0)); r.location != "/checkout/complete" {
@@ -465,6 +460,7 @@ func TestAmazonPayPendingAuthorization(t *testing.T) {
 			if got := stockOf(t, k, tea.ID); got != tea.Stock-2 {
 				t.Fatalf("stock %d, want %d", got, tea.Stock-2)
 			}
+			k.settleNotifications()
 			if mails, _ := k.db.OrderMails(ctx, o.ID); len(mails) != 2 {
 				t.Fatalf("%d mails", len(mails))
 			}
@@ -487,11 +483,10 @@ func TestAmazonPayPendingAuthorization(t *testing.T) {
 			if !told {
 				t.Fatalf("no notification of the charge was sent to %s: %+v", k.shop.IPNURL(), k.emu.Deliveries())
 			}
-			// The merchant's 「最新の状態に更新」 reads the outcome.
-			k.loginAdmin()
-			mustOK(t, k, 1, payOp(t, k, 1, model.OpFetch, nil))
+			// The shop reads the outcome the notification names.
+			k.settleNotifications()
 			if l := ledger(t, k, 1); len(l.Charges) != 1 || l.Charges[0].State != tc.state || l.Charges[0].ReasonCode != tc.reason {
-				t.Fatalf("the ledger's charges after 最新の状態に更新: %+v, want %s %s", l.Charges, tc.state, tc.reason)
+				t.Fatalf("the ledger's charges after the notification: %+v, want %s %s", l.Charges, tc.state, tc.reason)
 			}
 		})
 	}

@@ -51,7 +51,7 @@ var DefaultPostLimit = PostLimit{Rate: 1, Burst: 30}
 // unlimitedPosts are write endpoints that other servers call, each checked
 // by its own means: Amazon's notifications (IPN) carry a signature, and a
 // burst of them comes from a few Amazon addresses.
-var unlimitedPosts = map[string]bool{"/amazonpay/ipn": true}
+var unlimitedPosts = map[string]bool{ipnPath: true}
 
 // errTooMuchInput is a form with too many or too long values (413).
 var errTooMuchInput = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "form values over the limit")

@@ -43,6 +43,7 @@ func (srv *Server) routes(e *echo.Echo) {
 	e.GET("/checkout/amazonpay/review", srv.amazonReturn)       // checkoutReviewReturnUrl
 	e.POST("/checkout/amazonpay/leave", srv.amazonLeave)        // Amazon Payを利用しない
 	e.GET("/checkout/amazonpay/result", srv.amazonResultReturn) // checkoutResultReturnUrl
+	e.POST(ipnPath, srv.amazonPayIPN)                           // Amazon Pay's notifications (IPN): signed, no CSRF token
 
 	// Members
 	e.GET("/register", srv.registerPage)
@@ -107,6 +108,12 @@ func (srv *Server) routes(e *echo.Echo) {
 	a.POST("/shop-info", srv.adminSaveShopInfo)
 	a.GET("/amazonpay", srv.adminAmazonPay)
 	a.POST("/amazonpay", srv.adminSaveAmazonPay)
+	a.POST("/amazonpay/recovery", srv.adminSaveRecovery)                    // 未完了注文の確認と通知
+	a.GET("/amazonpay/prepayment-log", srv.adminPrepaymentLog)              // 決済直前ログ
+	a.POST("/amazonpay/prepayment-log/:id/check", srv.adminCheckPrepayment) // Amazonで確認
+	a.POST("/amazonpay/prepayment-log/:id/create", srv.adminCreateFromLog)  // 受注データを作成
+	a.GET("/amazonpay/reconcile", srv.adminReconcile)                       // Amazon Pay照合
+	a.POST("/amazonpay/reconcile", srv.adminRunReconcile)
 	a.GET("/orders", srv.adminOrders)
 	a.GET("/orders.csv", srv.adminOrdersCSV)
 	a.GET("/orders/selection", srv.adminOrderSelection) // 帳票出力, 送り状データ, 売上請求の確認 (?do=&id=...)

@@ -19,10 +19,10 @@ import (
 // csrfExempt are the POST routes, by path, that take requests without a
 // CSRF token, with why. Each needs its own proof of origin, or must change
 // nothing; the walk below checks that exactly these and the emulator's
-// mounts are exempt. The notification endpoint of issue 12 will come here
-// (Amazon signs it).
+// mounts are exempt.
 var csrfExempt = map[string]string{
-	"/csp-report": "browsers send Content-Security-Policy reports without a token; they are only logged",
+	"/csp-report":    "browsers send Content-Security-Policy reports without a token; they are only logged",
+	"/amazonpay/ipn": "Amazon's notifications come without a token; each must carry a valid SNS signature, and the shop then reads the state from Amazon",
 }
 
 // mounted tells whether a path is the emulator's: its API and pages (posted

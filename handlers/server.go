@@ -90,7 +90,10 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode, CookieSecure: cfg.Secure,
 		Skipper: func(c echo.Context) bool {
 			// Browsers send CSP reports without a token; they change nothing.
-			return srv.isMounted(c.Request().URL.Path) || c.Request().URL.Path == cspReportPath
+			// Amazon posts notifications without one; each must verify
+			// (ipn.go).
+			path := c.Request().URL.Path
+			return srv.isMounted(path) || path == cspReportPath || path == ipnPath
 		},
 	})
 	e.Use(csrf)

@@ -9,14 +9,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"kago/store"
@@ -62,9 +58,7 @@ type Scheduler struct {
 // and a random part) tells the instances apart in the claims.
 func New(db *store.DB, log *slog.Logger, jobs ...Job) *Scheduler {
 	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	s := &Scheduler{db: db, log: log, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b)),
+	s := &Scheduler{db: db, log: log, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomPart()),
 		jobs: map[string]Job{}, Tick: time.Second, running: map[string]bool{}}
 	for _, j := range jobs {
 		if j.Timeout == 0 {
@@ -79,9 +73,20 @@ func New(db *store.DB, log *slog.Logger, jobs ...Job) *Scheduler {
 // Owner is this scheduler's name in the claims.
 func (s *Scheduler) Owner() string { return s.owner }
 
-// Register writes the jobs into the database (new ones are due at once)
-// and releases the claims of instances on this host whose process is gone
-// (killed during a run), so their jobs do not wait for the lease to lapse.
+// SetInstance names the claims after an instance that survives restarts
+// (instance/pid/random), so that store.ReleaseInstanceClaims can give up
+// the claims a dead run of the instance left. Call it before Run.
+func (s *Scheduler) SetInstance(instance string) {
+	s.owner = fmt.Sprintf("%s/%d/%s", instance, os.Getpid(), randomPart())
+}
+
+func randomPart() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Register writes the jobs into the database (new ones are due at once).
 func (s *Scheduler) Register(ctx context.Context) error {
 	for _, name := range s.names {
 		j := s.jobs[name]
@@ -89,41 +94,7 @@ func (s *Scheduler) Register(ctx context.Context) error {
 			return fmt.Errorf("jobs: register %s: %w", j.Name, err)
 		}
 	}
-	claims, err := s.db.JobClaims(ctx, s.db.Now())
-	if err != nil {
-		return fmt.Errorf("jobs: claims: %w", err)
-	}
-	for name, owner := range claims {
-		if !ownerGone(owner) {
-			continue
-		}
-		if err := s.db.ReleaseJobClaim(ctx, name, owner); err != nil {
-			return fmt.Errorf("jobs: release %s: %w", name, err)
-		}
-		s.log.Warn("job claim of a process that is gone released", "job", name, "owner", owner)
-	}
 	return nil
-}
-
-// ownerGone reports whether a claim's owner (host/pid/random, see New) was
-// a process on this host that no longer runs. Another host's claim, or a
-// process whose state cannot be read, counts as alive: its lease ends it.
-func ownerGone(owner string) bool {
-	parts := strings.Split(owner, "/")
-	if len(parts) != 3 {
-		return false
-	}
-	host, _ := os.Hostname()
-	pid, err := strconv.Atoi(parts[1])
-	if parts[0] != host || err != nil || pid <= 0 || pid == os.Getpid() {
-		return false
-	}
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return true // Windows: no such process
-	}
-	err = p.Signal(syscall.Signal(0))
-	return errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH)
 }
 
 // Run registers the jobs and runs them when due until ctx ends, then waits
@@ -203,6 +174,9 @@ func (s *Scheduler) run(ctx context.Context, j Job) {
 	dur := time.Since(start)
 	msg := ""
 	switch {
+	case err != nil && ctx.Err() != nil:
+		msg = err.Error()
+		s.log.Info("job stopped with the scheduler", "job", j.Name, "count", count, "dur_ms", dur.Milliseconds())
 	case err != nil:
 		msg = err.Error()
 		s.log.Error("job failed", "job", j.Name, "count", count, "dur_ms", dur.Milliseconds(), "err", err)

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -248,47 +245,5 @@ func TestRunJobNow(t *testing.T) {
 	}
 	if err := db.RunJobNow(ctx, "no-such-job"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown job: %v", err)
-	}
-}
-
-// TestRegisterReleasesClaimsOfDeadProcesses: a process killed during a run
-// leaves its claim; the next start on this host releases it at once (the
-// job does not wait for the lease), while a live process's claim and
-// another host's stay.
-func TestRegisterReleasesClaimsOfDeadProcesses(t *testing.T) {
-	db, _ := open(t)
-	ctx := context.Background()
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Fatal(err)
-	}
-	host, _ := os.Hostname()
-	owners := map[string]string{
-		"a.dead":       host + "/" + strconv.Itoa(dead.Process.Pid) + "/0badf00d",
-		"b.alive":      host + "/" + strconv.Itoa(os.Getppid()) + "/0badf00d",
-		"c.other-host": "another-host/" + strconv.Itoa(dead.Process.Pid) + "/0badf00d",
-	}
-	var list []jobs.Job
-	for name := range owners {
-		list = append(list, jobs.Job{Name: name, Label: name, Every: time.Hour, Run: func(context.Context) (int, error) { return 0, nil }})
-	}
-	s := jobs.New(db, quiet, list...)
-	if err := s.Register(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for name, owner := range owners {
-		if ok, err := db.ClaimJob(ctx, name, owner, time.Hour); err != nil || !ok {
-			t.Fatalf("claim %s: %v %v", name, ok, err)
-		}
-	}
-	if err := jobs.New(db, quiet, list...).Register(ctx); err != nil {
-		t.Fatal(err)
-	}
-	claims, err := db.JobClaims(ctx, db.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, held := claims["a.dead"]; held || claims["b.alive"] != owners["b.alive"] || claims["c.other-host"] != owners["c.other-host"] {
-		t.Fatalf("claims after a start: %v", claims)
 	}
 }

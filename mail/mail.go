@@ -186,6 +186,15 @@ func NewWorker(db *store.DB, sender Sender, log *slog.Logger) *Worker {
 	return &Worker{db: db, sender: sender, log: log, now: db.Now, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))}
 }
 
+// SetInstance names the worker's claims after an instance that survives
+// restarts (instance/pid/random), so that store.ReleaseInstanceClaims can
+// give up the claims a dead run of the instance left.
+func (w *Worker) SetInstance(instance string) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	w.owner = fmt.Sprintf("%s/%d/%s", instance, os.Getpid(), hex.EncodeToString(b))
+}
+
 // claimFor is the lease on a claimed mail: after it another worker may
 // retry the mail (the first one died mid-send). sendFor cuts a delivery off
 // well before the lease ends.

@@ -39,6 +39,18 @@ const (
 	KindShipping     = "shipping"      // 配送通知メール
 	KindCancel       = "cancel"        // キャンセルのお知らせ
 	KindFree         = "free"          // フリーメール
+	// KindPaymentDeclined tells the buyer that Amazon Pay declined the
+	// payment after the order (a pending authorization that ended
+	// Declined, F-51).
+	KindPaymentDeclined = "payment_declined" // お支払いエラーのお知らせ
+
+	// The shop's own mails about Amazon Pay, written by the shop itself
+	// (not templates): 「Amazon Payインスタント決済通知（IPN）受信メール」
+	// (seed 000 12-2), 「Amazon Pay 受注未作成通知メール」 (seed 000 5-7,
+	// F-52) and the reconciliation's differences (F-83).
+	KindAmazonIPN       = "amazonpay_ipn"
+	KindAmazonUnplaced  = "amazonpay_unplaced"
+	KindAmazonReconcile = "amazonpay_reconcile"
 )
 
 // CopySubjectPrefix starts the subject of the shop's copy of a thanks mail.
@@ -177,6 +189,33 @@ var Builtins = []Template{{
 
 すでにお支払いいただいた代金は、お支払い方法に応じてご返金いたします。
 またのご利用を心よりお待ちしております。
+
+{署名}
+`,
+}, {
+	Kind:    KindPaymentDeclined,
+	Label:   "お支払いエラーのお知らせ（Amazon Pay）",
+	Subject: "【{店舗名}】Amazon Payでのお支払いについてのお知らせ（注文番号：{注文番号}）",
+	Body: `{お名前} 様
+
+{店舗名}をご利用いただき、誠にありがとうございます。
+
+下記のご注文のAmazon Payでのお支払いが、Amazon Payにて承認されませんでした。
+大変申し訳ございませんが、このご注文は成立しておりません。代金は請求されません。
+
+━━━━━━━━━━━━━━━━━━━━━━
+■ご注文番号：{注文番号}
+■ご注文日時：{注文日時}
+■お支払い方法：{お支払い方法}
+
+■ご注文内容
+{注文内容}
+──────────────
+合計金額　　：{合計金額}
+━━━━━━━━━━━━━━━━━━━━━━
+
+お手数ですが、Amazonアカウントのお支払い方法をご確認のうえ、
+別のお支払い方法であらためてご注文いただけますようお願いいたします。
 
 {署名}
 `,

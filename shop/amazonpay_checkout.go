@@ -393,7 +393,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 			s.log.Warn("amazon pay update not confirmed", "order_id", order.ID, "err", err)
 			return "", order, Invalid(msgAmazonUnavailable)
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, actorCustomer, reason, err.Error(), ""); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, completion{actor: actorCustomer}, reason, err.Error(), ""); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
@@ -403,7 +403,7 @@ func (s *Shop) PlaceAmazonOrder(ctx context.Context, in Confirmation) (string, s
 		for _, c := range cs.Constraints {
 			reason = c.ConstraintID // what keeps the session from going on, as Amazon names it
 		}
-		if ferr := s.failAmazonOrder(ctx, order.ID, actorCustomer, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
+		if ferr := s.failAmazonOrder(ctx, order.ID, completion{actor: actorCustomer}, reason, "no amazonPayRedirectUrl", cs.StatusDetails.State); ferr != nil {
 			return "", order, ferr
 		}
 		return "", order, &AmazonFailure{Order: order, ReasonCode: reason}
@@ -421,8 +421,10 @@ func truncateRunes(s string, n int) string {
 
 // CompleteAmazonOrder is the result return: it completes the checkout
 // session and finishes the order exactly once. Concurrent or repeated calls
-// for the same session wait for and return the one result.
-func (s *Shop) CompleteAmazonOrder(ctx context.Context, sessionID string) (store.Order, error) {
+// for the same session wait a moment (returnWait) for the one result, then
+// answer ErrAmazonPending (the page asks again by itself) rather than keep
+// the shopper waiting; a claim left by a process that died is taken over.
+func (s *deps) CompleteAmazonOrder(ctx context.Context, sessionID string) (store.Order, error) {
 	if !sessionIDRe.MatchString(sessionID) {
 		return store.Order{}, Invalid(msgAmazonSessionInvalid)
 	}
@@ -433,15 +435,11 @@ func (s *Shop) CompleteAmazonOrder(ctx context.Context, sessionID string) (store
 	if err != nil {
 		return store.Order{}, err
 	}
-	won, err := s.db.ClaimAmazonPayment(ctx, p.OrderID, store.AmazonPending, store.AmazonCompleting)
+	rs, err := s.RecoverySettings(ctx)
 	if err != nil {
 		return store.Order{}, err
 	}
-	if won {
-		if err := s.completeAmazon(ctx, p, actorCustomer); err != nil {
-			return store.Order{}, err
-		}
-	} else if err := s.waitAmazon(ctx, p.OrderID); err != nil {
+	if err := s.completeOnce(ctx, p, completion{actor: actorCustomer, recheck: rs.RecoverAfter}, returnWait); err != nil && !errors.Is(err, ErrAmazonPending) {
 		return store.Order{}, err
 	}
 	o, err := s.db.Order(ctx, p.OrderID)
@@ -451,9 +449,69 @@ func (s *Shop) CompleteAmazonOrder(ctx context.Context, sessionID string) (store
 	return o, s.amazonOutcome(ctx, p.OrderID)
 }
 
+// returnWait is how long a result return waits while another request
+// completes the same payment.
+const returnWait = 3 * time.Second
+
+// completion is one claim on a payment's completion: the token that proves
+// the claim is still this one's, who acts, and how long the recovery waits
+// before it looks again when the buyer is still at Amazon.
+type completion struct {
+	token   string
+	actor   model.Actor
+	recheck time.Duration
+}
+
+// completeOnce completes a payment through its one claim: it takes the
+// claim (or a stale one, whose holder died) and completes, or waits up to
+// wait while another holder does. It returns nil when the payment left
+// pending or completing (done or failed: see amazonOutcome), and
+// ErrAmazonPending when it is still open.
+func (s *deps) completeOnce(ctx context.Context, p store.AmazonPayment, c completion, wait time.Duration) error {
+	rs, err := s.RecoverySettings(ctx)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		token := newClaimToken()
+		won, err := s.db.ClaimCompletion(ctx, p.OrderID, s.ownerName(), token, s.db.Now().Add(-rs.ClaimTimeout))
+		if err != nil {
+			return err
+		}
+		if won {
+			c.token = token
+			err := s.completeAmazon(ctx, p, c)
+			if errors.Is(err, errClaimLost) {
+				return ErrAmazonPending
+			}
+			return err
+		}
+		cur, err := s.db.AmazonPayment(ctx, p.OrderID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.State == store.AmazonDone || cur.State == store.AmazonFailed:
+			return nil
+		case !time.Now().Before(deadline):
+			return ErrAmazonPending
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// errClaimLost: the completion's claim was taken over (it had gone stale)
+// before this holder could record its outcome; the new holder records it.
+var errClaimLost = errors.New("amazon pay: completion claim taken over")
+
 // amazonOutcome is nil for a completed payment, an *AmazonFailure for a
 // failed one and ErrAmazonPending while it is not settled.
-func (s *Shop) amazonOutcome(ctx context.Context, orderID int64) error {
+func (s *deps) amazonOutcome(ctx context.Context, orderID int64) error {
 	p, err := s.db.AmazonPayment(ctx, orderID)
 	if err != nil {
 		return err
@@ -471,51 +529,36 @@ func (s *Shop) amazonOutcome(ctx context.Context, orderID int64) error {
 	return ErrAmazonPending
 }
 
-// waitAmazon waits while another request completes the payment.
-func (s *Shop) waitAmazon(ctx context.Context, orderID int64) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		p, err := s.db.AmazonPayment(ctx, orderID)
-		if err != nil || p.State != store.AmazonCompleting {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return nil
-}
-
-// completeAmazon runs after this request (the buyer's return, or the
-// recovery job: actor) won the claim: it calls Amazon and records the
-// answer as Amazon gave it, the charge permission and the charge in the
-// ledger. Whatever happens the payment leaves 'completing'.
-func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment, actor model.Actor) error {
+// completeAmazon runs after c won the claim (the buyer's return, the
+// recovery, a notification or the admin's 「受注データを作成」: c.actor): it
+// calls Amazon and records the answer as Amazon gave it, the charge
+// permission and the charge in the ledger. Whatever happens the payment
+// leaves 'completing': done, failed, or pending again with the time the
+// recovery should look next.
+func (s *deps) completeAmazon(ctx context.Context, p store.AmazonPayment, c completion) error {
 	a, err := s.AmazonPaySettings(ctx)
 	if err != nil {
-		return s.releaseAmazon(ctx, p.OrderID, err)
+		return s.releaseAmazon(ctx, p.OrderID, c, err, false)
 	}
 	client, err := s.amazonClient(a)
 	if err != nil {
-		return s.releaseAmazon(ctx, p.OrderID, err)
+		return s.releaseAmazon(ctx, p.OrderID, c, err, false)
 	}
 	reserved := false
 	if p.StockReleased {
 		// The reservation lapsed. A buyer back from Amazon has paid late:
 		// honoured when the stock is still there, else the session is never
-		// completed and Amazon charges nothing. The recovery job only tries
+		// completed and Amazon charges nothing. The recovery only tries
 		// while the stock is there, and gives it back if the buyer has not
 		// finished (a payment Amazon never took holds no stock).
 		ok, err := s.reserveAgain(ctx, p.OrderID)
 		switch {
 		case err != nil:
-			return s.releaseAmazon(ctx, p.OrderID, err)
-		case !ok && actor == actorCustomer:
-			return s.failAmazonOrder(ctx, p.OrderID, actor, ReasonReservationLapsed, "", "")
+			return s.releaseAmazon(ctx, p.OrderID, c, err, false)
+		case !ok && c.actor == actorCustomer:
+			return s.failAmazonOrder(ctx, p.OrderID, c, ReasonReservationLapsed, "", "")
 		case !ok:
-			return s.releaseAmazon(ctx, p.OrderID, errors.New("reservation lapsed and the stock is gone"))
+			return s.releaseAmazon(ctx, p.OrderID, c, errors.New("reservation lapsed and the stock is gone"), false)
 		}
 		reserved, p.StockReleased = true, false
 	}
@@ -531,31 +574,37 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment, actor 
 		// (BuyerCanceled, Declined, Expired, AmazonCanceled); a completed
 		// one means an earlier answer was lost.
 		got, gerr := client.GetCheckoutSession(ctx, p.CheckoutSessionID, tag)
+		if gerr == nil {
+			if err := s.db.NoteSessionState(ctx, p.OrderID, got.StatusDetails.State); err != nil {
+				return s.releaseAmazon(ctx, p.OrderID, c, err, false)
+			}
+		}
 		switch {
 		case gerr != nil:
-			return s.releaseAmazon(ctx, p.OrderID, gerr)
+			return s.releaseAmazon(ctx, p.OrderID, c, gerr, false)
 		case got.StatusDetails.State == amazonpay.StateOpen && reason == amazonpay.ReasonInvalidCheckoutSessionStatus:
 			// The buyer has not finished at Amazon yet: nothing to fail.
-			return s.notCompletedYet(ctx, p.OrderID, reserved)
+			return s.notCompletedYet(ctx, p.OrderID, c, reserved)
 		case got.StatusDetails.State == amazonpay.StateCanceled:
 			r := got.StatusDetails.ReasonCode
 			if r == "" {
 				r = reason
 			}
-			return s.failAmazonOrder(ctx, p.OrderID, actor, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
+			return s.failAmazonOrder(ctx, p.OrderID, c, r, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
 		case got.StatusDetails.State == amazonpay.StateCompleted:
 			cs, err = got, nil
 		default:
-			return s.failAmazonOrder(ctx, p.OrderID, actor, reason, err.Error(), got.StatusDetails.State)
+			return s.failAmazonOrder(ctx, p.OrderID, c, reason, err.Error(), got.StatusDetails.State)
 		}
 	}
 	if err != nil {
-		return s.releaseAmazon(ctx, p.OrderID, err)
+		return s.releaseAmazon(ctx, p.OrderID, c, err, false)
 	}
 	p.ChargePermissionID, p.ChargeID = cs.ChargePermissionID, cs.ChargeID
 	// What Amazon holds now, for the ledger: the permission and the charge
 	// (none for Confirm). An object Amazon did not answer for is recorded
-	// as not read yet (state ""), never guessed; 最新の状態に更新 reads it.
+	// as not read yet (state ""), never guessed; the settlement job (or
+	// 最新の状態に更新) reads it.
 	objs := amazonObjects{permission: &model.ChargePermission{ID: p.ChargePermissionID}}
 	if perm, err := client.GetChargePermission(ctx, p.ChargePermissionID, tag); err == nil {
 		p.Instrument = paymentDescriptor(perm.PaymentPreferences)
@@ -568,7 +617,7 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment, actor 
 		ch := model.Charge{ID: p.ChargeID, PermissionID: p.ChargePermissionID, Amount: p.Amount}
 		if got, err := client.GetCharge(ctx, p.ChargeID, tag); err == nil {
 			if got.StatusDetails.State == amazonpay.StateDeclined {
-				return s.failAmazonOrder(ctx, p.OrderID, actor, got.StatusDetails.ReasonCode, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
+				return s.failAmazonOrder(ctx, p.OrderID, c, got.StatusDetails.ReasonCode, got.StatusDetails.ReasonDescription, got.StatusDetails.State)
 			}
 			ch = chargeFrom(got, s.db.Now())
 		} else {
@@ -576,7 +625,7 @@ func (s *Shop) completeAmazon(ctx context.Context, p store.AmazonPayment, actor 
 		}
 		objs.charges = []model.Charge{ch}
 	}
-	return s.finishAmazonOrder(ctx, p, a, objs, actor, reserved)
+	return s.finishAmazonOrder(ctx, p, a, objs, c, reserved)
 }
 
 // TestPayment tells whether a payment was made in the emulator or Amazon's
@@ -602,16 +651,20 @@ func isRetryable(err error) bool {
 	return errors.As(err, &apErr) && apErr.Retryable()
 }
 
-// notCompletedYet puts a claimed payment back to pending after Amazon
-// refused to complete it because the buyer has not finished: the next
-// attempt gets a new key, and stock taken again for this attempt goes back.
-func (s *Shop) notCompletedYet(ctx context.Context, orderID int64, reserved bool) error {
+// notCompletedYet gives a claimed payment back after Amazon refused to
+// complete it because the buyer has not finished: the next attempt gets a
+// new key, stock taken again for this attempt goes back, and the recovery
+// looks again after c.recheck.
+func (s *deps) notCompletedYet(ctx context.Context, orderID int64, c completion, reserved bool) error {
 	err := s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		p, err := tx.AmazonPayment(orderID)
-		if err != nil || p.State != store.AmazonCompleting {
+		if held, err := tx.HoldsCompletion(orderID, c.token); err != nil || !held {
 			return err
 		}
-		p.State, p.CompleteAttempt = store.AmazonPending, p.CompleteAttempt+1
+		p, err := tx.AmazonPayment(orderID)
+		if err != nil {
+			return err
+		}
+		p.CompleteAttempt++
 		if reserved {
 			p.StockReleased = true
 			if err := returnOrderStock(tx, orderID); err != nil {
@@ -623,16 +676,31 @@ func (s *Shop) notCompletedYet(ctx context.Context, orderID int64, reserved bool
 	if err != nil {
 		return err
 	}
-	s.log.Info("amazon pay completion refused: the buyer has not finished at Amazon", "order_id", orderID)
-	return ErrAmazonPending
+	return s.releaseAmazon(ctx, orderID, c, errors.New("checkout session still open: the buyer has not finished at Amazon"), true)
 }
 
-// releaseAmazon puts a claimed payment back to pending when Amazon could not
-// be asked, so the next return (or the recovery job) completes it with the
-// same key (the outcome is unknown).
-func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) error {
+// releaseAmazon puts a claimed payment back to pending when Amazon could
+// not be asked or the buyer is still at Amazon (open), so the next return
+// or the recovery completes it (with the same key when the outcome is
+// unknown): the recovery looks again after c.recheck when the buyer is
+// still at Amazon, else soon (30 s, doubling with each try, at most the
+// recovery delay).
+func (s *deps) releaseAmazon(ctx context.Context, orderID int64, c completion, cause error, open bool) error {
 	s.log.Warn("amazon pay completion not confirmed", "order_id", orderID, "err", cause)
-	if _, err := s.db.ClaimAmazonPayment(context.WithoutCancel(ctx), orderID, store.AmazonCompleting, store.AmazonPending); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	rs, err := s.RecoverySettings(ctx)
+	if err != nil {
+		return err
+	}
+	tries, err := s.db.RecoveryTries(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	next := s.db.Now().Add(c.recheck)
+	if !open {
+		next = s.db.Now().Add(min(retryDelay(tries), rs.RecoverAfter))
+	}
+	if _, err := s.db.ReleaseCompletion(ctx, orderID, c.token, next); err != nil {
 		return err
 	}
 	return ErrAmazonPending
@@ -643,9 +711,14 @@ func (s *Shop) releaseAmazon(ctx context.Context, orderID int64, cause error) er
 // order's status, the permission and charge as Amazon reported them, the
 // events, the mails, and the ordered lines leave the cart. reservedAgain
 // says the stock of a lapsed reservation was taken again for this payment.
-func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings, objs amazonObjects, actor model.Actor, reservedAgain bool) error {
-	return s.record(ctx, p.OrderID, actor, func(r *recorder) error {
+func (s *deps) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a AmazonPaySettings, objs amazonObjects, c completion, reservedAgain bool) error {
+	return s.record(ctx, p.OrderID, c.actor, func(r *recorder) error {
 		tx := r.tx
+		if held, err := tx.HoldsCompletion(p.OrderID, c.token); err != nil {
+			return err
+		} else if !held {
+			return errClaimLost
+		}
 		if reservedAgain {
 			if err := tx.AddOrderHistory(p.OrderID, "自動処理", "在庫を再確保", "在庫の確保時間の後にお支払いが確認されたため、在庫を確保し直しました"); err != nil {
 				return err
@@ -674,7 +747,7 @@ func (s *Shop) finishAmazonOrder(ctx context.Context, p store.AmazonPayment, a A
 		if err != nil {
 			return err
 		}
-		if err := s.Members.orderDone(tx, p.OrderID); err != nil {
+		if err := (&Members{s}).orderDone(tx, p.OrderID); err != nil {
 			return err
 		}
 		notes := ""
@@ -702,14 +775,22 @@ const (
 // failAmazonOrder keeps the order as 決済失敗 with the reason and gives its
 // stock back; the shopper's cart is untouched. amazonState is the state
 // Amazon reported for the session or charge ("" when Amazon reported none);
-// actor is who brought the failure about.
-func (s *Shop) failAmazonOrder(ctx context.Context, orderID int64, actor model.Actor, reason, detail, amazonState string) error {
+// c.actor is who brought the failure about, and c.token the completion's
+// claim that must still hold ("" for a payment not being completed).
+func (s *deps) failAmazonOrder(ctx context.Context, orderID int64, c completion, reason, detail, amazonState string) error {
 	return s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if c.token != "" {
+			if held, err := tx.HoldsCompletion(orderID, c.token); err != nil {
+				return err
+			} else if !held {
+				return errClaimLost
+			}
+		}
 		p, err := tx.AmazonPayment(orderID)
 		if err != nil {
 			return err
 		}
-		return failAmazonOrderTx(tx, p, actor, reason, detail, amazonState)
+		return failAmazonOrderTx(tx, p, c.actor, reason, detail, amazonState)
 	})
 }
 
@@ -767,7 +848,7 @@ func returnOrderStock(tx *store.Tx, orderID int64) error {
 
 // reserveAgain takes the stock of an order whose reservation lapsed, if it
 // is all still there; false when a line is short.
-func (s *Shop) reserveAgain(ctx context.Context, orderID int64) (bool, error) {
+func (s *deps) reserveAgain(ctx context.Context, orderID int64) (bool, error) {
 	ok := false
 	err := s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		p, err := tx.AmazonPayment(orderID)
@@ -836,54 +917,4 @@ func (s *Shop) ReleaseLapsedReservations(ctx context.Context) (int, error) {
 		}
 	}
 	return released, nil
-}
-
-// Recovery of Amazon Pay orders left behind (F-80): a buyer who paid but
-// never came back to the result URL, a completion that died half-way, a
-// session Amazon let expire.
-const (
-	// A completion still running after this long is taken to have died.
-	staleCompleting = 5 * time.Minute
-	recoverBatch    = 50
-)
-
-// RecoverAmazonOrders finishes or fails the Amazon Pay orders pending since
-// before olderThan: it asks Amazon and takes the same exactly-once path as
-// the result return, so it is safe beside shoppers and on several instances.
-// It reports how many it settled.
-func (s *Shop) RecoverAmazonOrders(ctx context.Context, olderThan time.Duration) (int, error) {
-	now := s.db.Now()
-	dead, err := s.db.StaleAmazonPayments(ctx, store.AmazonCompleting, now.Add(-staleCompleting), recoverBatch)
-	if err != nil {
-		return 0, err
-	}
-	for _, p := range dead {
-		if _, err := s.db.ClaimAmazonPayment(ctx, p.OrderID, store.AmazonCompleting, store.AmazonPending); err != nil {
-			return 0, err
-		}
-	}
-	pending, err := s.db.StaleAmazonPayments(ctx, store.AmazonPending, now.Add(-olderThan), recoverBatch)
-	if err != nil {
-		return 0, err
-	}
-	settled := 0
-	for _, p := range pending {
-		won, err := s.db.ClaimAmazonPayment(ctx, p.OrderID, store.AmazonPending, store.AmazonCompleting)
-		if err != nil {
-			return settled, err
-		}
-		if !won {
-			continue
-		}
-		err = s.completeAmazon(ctx, p, actorSystem)
-		switch {
-		case errors.Is(err, ErrAmazonPending):
-		case err != nil:
-			return settled, err
-		default:
-			settled++
-			s.log.Info("amazon pay order recovered", "order_id", p.OrderID)
-		}
-	}
-	return settled, nil
 }

@@ -275,6 +275,10 @@ type AmazonPayEnv struct {
 	ShopURL     string // the shop's public base URL, for return and IPN URLs
 	EmulatorURL string // the emulator's API and script base in emulator mode
 	HTTPClient  *http.Client
+	// EmulatorCA is the PEM of the emulator's CA, which issues the
+	// certificate its notifications are signed with; empty: fetched from
+	// EmulatorURL/ca.pem (a separately running emulator).
+	EmulatorCA []byte
 	// RetryBaseDelay overrides the client's first retry delay (tests).
 	RetryBaseDelay time.Duration
 }

@@ -149,6 +149,8 @@ func APILabel(api string) string {
 		return "返金"
 	case "GetRefund":
 		return "返金の取得"
+	case "Notification":
+		return "Amazon Pay通知（IPN）の受信"
 	}
 	return api
 }

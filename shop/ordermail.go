@@ -213,7 +213,7 @@ func shippingMailVars(sh model.Shipment, now time.Time) map[string]string {
 
 // withShopURL fills in the shop's URL when the settings leave it to the
 // address the shop is served at.
-func (s *Shop) withShopURL(st Settings) Settings {
+func (s *deps) withShopURL(st Settings) Settings {
 	if st.URL == "" {
 		if u := s.shopURL(); u != "" {
 			st.URL = strings.TrimRight(u, "/") + "/"
@@ -225,7 +225,7 @@ func (s *Shop) withShopURL(st Settings) Settings {
 // renderOrderMail fills a template for an order: the one path that the
 // sent mails and the template preview share. notes is the thanks mail's
 // 注意書き (Amazon Pay), empty for the other kinds.
-func (s *Shop) renderOrderMail(t mail.Template, o store.Order, st Settings, sh model.Shipment, now time.Time, notes string) (string, string) {
+func (s *deps) renderOrderMail(t mail.Template, o store.Order, st Settings, sh model.Shipment, now time.Time, notes string) (string, string) {
 	vars := OrderMailVars(o, s.withShopURL(st))
 	for k, v := range shippingMailVars(sh, now) {
 		vars[k] = v
@@ -244,7 +244,7 @@ func (st Settings) message(kind string, o store.Order, subject, body string) mai
 // shop, in the order's transaction: both exist exactly when the order does.
 // A test payment (test) is marked in the subject and the notes whatever the
 // template says.
-func (s *Shop) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string, test bool) error {
+func (s *deps) enqueueThanks(tx *store.Tx, o store.Order, st Settings, notes string, test bool) error {
 	tmpl, err := mailTemplateTx(tx, mail.KindThanks)
 	if err != nil {
 		return err

@@ -265,16 +265,20 @@ const apiCallColumns = `id, order_id, operation_id, at, api, method, path, idemp
 
 // InsertAPICall records one HTTP attempt to Amazon Pay for an order.
 func (db *DB) InsertAPICall(ctx context.Context, c model.APICall) error {
-	return db.WithTx(ctx, func(tx *Tx) error {
-		id, err := tx.nextID("amazon_api_calls")
-		if err != nil {
-			return err
-		}
-		_, err = tx.exec(`INSERT INTO amazon_api_calls (`+apiCallColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, c.OrderID, nullID(c.OperationID), unix(c.At), c.API, c.Method, c.Path, c.IdempotencyKey, c.Attempt, c.HTTPStatus,
-			c.ReasonCode, c.RequestID, c.Duration.Milliseconds(), c.Error, c.RequestBody, c.ResponseBody)
+	return db.WithTx(ctx, func(tx *Tx) error { return tx.AddAPICall(c) })
+}
+
+// AddAPICall records one exchange with Amazon Pay for an order (a call, or
+// a notification received) in the caller's transaction.
+func (tx *Tx) AddAPICall(c model.APICall) error {
+	id, err := tx.nextID("amazon_api_calls")
+	if err != nil {
 		return err
-	})
+	}
+	_, err = tx.exec(`INSERT INTO amazon_api_calls (`+apiCallColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, c.OrderID, nullID(c.OperationID), unix(c.At), c.API, c.Method, c.Path, c.IdempotencyKey, c.Attempt, c.HTTPStatus,
+		c.ReasonCode, c.RequestID, c.Duration.Milliseconds(), c.Error, c.RequestBody, c.ResponseBody)
+	return err
 }
 
 // apiCallListColumns are apiCallColumns without the bodies, for lists.

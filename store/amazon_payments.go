@@ -47,13 +47,20 @@ const amazonPaymentColumns = `order_id, checkout_session_id, state, sale_method,
 
 func scanAmazonPayment(s scanner) (AmazonPayment, error) {
 	var p AmazonPayment
+	return p, scanAmazonPaymentInto(s, &p)
+}
+
+// scanAmazonPaymentInto scans amazonPaymentColumns into p, then the
+// columns selected after them into extra.
+func scanAmazonPaymentInto(s scanner, p *AmazonPayment, extra ...any) error {
 	var snapshot string
 	var created, updated int64
-	err := s.Scan(&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
+	err := s.Scan(append([]any{&p.OrderID, &p.CheckoutSessionID, &p.State, &p.SaleMethod, &p.AllowIncrease, &p.ProductType,
 		&p.ChargePermissionID, &p.ChargeID, &p.AmazonState, &p.ReasonCode, &p.ReasonText, &p.Amount, &p.Instrument,
-		&p.BuyerID, &snapshot, &p.Environment, &p.MerchantReference, &p.ClientKey, &p.StockReleased, &p.CompleteAttempt, &created, &updated)
+		&p.BuyerID, &snapshot, &p.Environment, &p.MerchantReference, &p.ClientKey, &p.StockReleased, &p.CompleteAttempt, &created, &updated},
+		extra...)...)
 	p.Snapshot, p.CreatedAt, p.UpdatedAt = []byte(snapshot), fromUnix(created), fromUnix(updated)
-	return p, mapErr(err)
+	return mapErr(err)
 }
 
 // InsertAmazonPayment records the Amazon side of a new order.
@@ -78,22 +85,6 @@ func (db *DB) AmazonPaymentBySession(ctx context.Context, sessionID string) (Ama
 // AmazonPayment reads the Amazon side of an order inside the writer.
 func (tx *Tx) AmazonPayment(orderID int64) (AmazonPayment, error) {
 	return scanAmazonPayment(tx.queryRow(`SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE order_id = ?`, orderID))
-}
-
-// ClaimAmazonPayment moves a payment from one state to another with one
-// conditional UPDATE: of concurrent callers exactly one gets true.
-func (db *DB) ClaimAmazonPayment(ctx context.Context, orderID int64, from, to string) (bool, error) {
-	var won bool
-	err := db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE amazon_payments SET state = ?, updated_at = ? WHERE order_id = ? AND state = ?`, to, unix(tx.now), orderID, from)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		won = n == 1
-		return err
-	})
-	return won, err
 }
 
 // UpdateAmazonPayment writes what Amazon answered.
@@ -130,17 +121,6 @@ func (db *DB) AmazonPaymentsOf(ctx context.Context, orderIDs []int64) (map[int64
 		out[p.OrderID] = p
 	}
 	return out, err
-}
-
-// StaleAmazonPayments lists payments left in a state since t or before, oldest
-// first: orders whose buyer did not come back, or a completion that died.
-func (db *DB) StaleAmazonPayments(ctx context.Context, state string, before time.Time, limit int) ([]AmazonPayment, error) {
-	rows, err := db.query(ctx, `SELECT `+amazonPaymentColumns+` FROM amazon_payments WHERE state = ? AND updated_at <= ?
-		ORDER BY updated_at LIMIT ?`, state, unix(before), limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanAmazonPayments(rows)
 }
 
 // UnpaidAmazonPayments lists payments still waiting for the buyer (pending,

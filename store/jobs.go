@@ -56,34 +56,6 @@ func (db *DB) ClaimJob(ctx context.Context, name, owner string, lease time.Durat
 	return won, err
 }
 
-// JobClaims lists the live claims at now: the owner of each claimed job,
-// by job name.
-func (db *DB) JobClaims(ctx context.Context, now time.Time) (map[string]string, error) {
-	rows, err := db.query(ctx, `SELECT name, claimed_by FROM jobs WHERE claimed_until > ?`, unix(now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var name, owner string
-		if err := rows.Scan(&name, &owner); err != nil {
-			return nil, err
-		}
-		out[name] = owner
-	}
-	return out, rows.Err()
-}
-
-// ReleaseJobClaim ends owner's claim on a job without recording a run, so
-// the job is due again at once: for a claim whose owner is known to be gone.
-func (db *DB) ReleaseJobClaim(ctx context.Context, name, owner string) error {
-	return db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(`UPDATE jobs SET claimed_by = '', claimed_until = 0 WHERE name = ? AND claimed_by = ?`, name, owner)
-		return err
-	})
-}
-
 // FinishJob records the outcome of owner's run, schedules the next one
 // every after now, and gives up the claim. A run whose claim was lost (it
 // outlived its lease and another instance took the job) records nothing.

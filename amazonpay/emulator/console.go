@@ -244,6 +244,11 @@ func (e *Emulator) serveConsole(w http.ResponseWriter, r *http.Request, p string
 	case p == "/console/api/notifications":
 		e.apiNotifications(w, r)
 		return
+	case p == "/console/api/objects" && safe:
+		// Every object, as Snapshot: what "Amazon" holds, for tools and
+		// for tests that check a shop against it from another process.
+		writeJSON(w, 200, e.Snapshot())
+		return
 	case p == "/console/api/actions" && r.Method == http.MethodPost:
 		var req struct {
 			Action string `json:"action"`

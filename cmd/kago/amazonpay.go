@@ -28,9 +28,9 @@ func amazonPayEmulator(ctx context.Context, cfg serveConfig, s *shop.Shop, baseU
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("amazon pay emulator key: %w", err)
 	}
-	// No IPN URL yet: the shop has no notification endpoint (F-53), and the
-	// emulator records undelivered notifications in its console instead.
-	m := emulator.Merchant{MerchantID: merchantID, StoreID: storeID, PublicKeyID: keyID, PublicKeyPEM: publicKeyPEM}
+	// The emulator delivers its signed notifications to the shop (F-53).
+	m := emulator.Merchant{MerchantID: merchantID, StoreID: storeID, PublicKeyID: keyID, PublicKeyPEM: publicKeyPEM,
+		IPNURL: baseURL + "/amazonpay/ipn"}
 	if cfg.EmulatorURL != "" {
 		url := strings.TrimRight(cfg.EmulatorURL, "/")
 		key, err := s.EmulatorKey(ctx)
@@ -53,7 +53,12 @@ func amazonPayEmulator(ctx context.Context, cfg serveConfig, s *shop.Shop, baseU
 		emu.Close()
 		return nil, "", nil, fmt.Errorf("amazon pay emulator: %w", err)
 	}
-	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: baseURL, EmulatorURL: url})
+	ca, err := emu.CACertPEM()
+	if err != nil {
+		emu.Close()
+		return nil, "", nil, fmt.Errorf("amazon pay emulator: %w", err)
+	}
+	s.SetAmazonPayEnv(shop.AmazonPayEnv{ShopURL: baseURL, EmulatorURL: url, EmulatorCA: ca})
 	return emu, baseURL + handlers.EmulatorConsolePath, emu.Close, nil
 }
 

@@ -39,17 +39,18 @@ func TestServeRunsTheJobs(t *testing.T) {
 	var page string
 	for range 50 { // the first runs start within the scheduler's first pass
 		page = get("/admin/jobs")
-		if strings.Count(page, "status-sent") == 4 {
+		if strings.Count(page, "status-sent") == 7 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, want := range []string{"メール送信", "15秒ごと", "Amazon Pay 未完了注文の確認", "1分ごと", "不要データの削除", "1時間ごと", "決済待ちの在庫確保の解除"} {
+	for _, want := range []string{"メール送信", "15秒ごと", "Amazon Pay 未完了注文の確認", "1分ごと", "不要データの削除", "1時間ごと", "決済待ちの在庫確保の解除",
+		"Amazon Pay 通知（IPN）の処理", "Amazon Pay 処理中の決済の確認", "Amazon Pay 照合", "24時間ごと"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("定期処理 lacks %q", want)
 		}
 	}
-	if n := strings.Count(page, "status-sent"); n != 4 {
-		t.Errorf("%d of 4 jobs ran without error:\n%s", n, page)
+	if n := strings.Count(page, "status-sent"); n != 7 {
+		t.Errorf("%d of 7 jobs ran without error:\n%s", n, page)
 	}
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -153,8 +154,23 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return err
 	}
 
+	// The instance's name survives restarts: what a killed run of it left
+	// claimed (a job run, a mail being sent, an Amazon Pay completion) is
+	// released now rather than when its lease lapses (F-80).
+	instanceKey, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "instance.id"), 8)
+	if err != nil {
+		return err
+	}
+	instance := hex.EncodeToString(instanceKey)
+	if n, err := db.ReleaseInstanceClaims(ctx, instance); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("released what the previous run left claimed", "claims", n)
+	}
+
 	uploadDir := filepath.Join(cfg.DataDir, "uploads")
 	s := shop.New(db, mail.NewOutbox(cfg.SMTP), log, uploadDir)
+	s.SetInstance(instance)
 	if cfg.passwordCost != 0 {
 		s.SetPasswordCost(cfg.passwordCost)
 	}
@@ -203,7 +219,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	}
 	// All background work runs on the one scheduler (F-85), each run claimed
 	// in the database so several instances never repeat it.
-	scheduler := jobs.New(db, log.With("component", "jobs"), backgroundJobs(s, db, sender, log)...)
+	scheduler := jobs.New(db, log.With("component", "jobs"), backgroundJobs(s, db, sender, log, instance)...)
+	scheduler.SetInstance(instance)
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() {
@@ -243,6 +260,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	}
 	stopWork()
 	workers.Wait()
+	s.Stop()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -277,17 +295,30 @@ func parseCIDRs(list string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
-// backgroundJobs is every periodic job of the shop.
-func backgroundJobs(s *shop.Shop, db *store.DB, sender mail.Sender, log *slog.Logger) []jobs.Job {
+// backgroundJobs is every periodic job of the shop; instance names the
+// mail worker's claims.
+func backgroundJobs(s *shop.Shop, db *store.DB, sender mail.Sender, log *slog.Logger, instance string) []jobs.Job {
+	mailer := mail.NewWorker(db, sender, log.With("component", "mail"))
+	mailer.SetInstance(instance)
 	return []jobs.Job{
 		// Without SMTP mail is stored, not queued, so there is nothing to
 		// deliver; mail queued while SMTP was configured fails visibly.
-		{Name: "mail.deliver", Label: "メール送信", Every: 15 * time.Second,
-			Run: mail.NewWorker(db, sender, log.With("component", "mail")).DeliverDue},
+		{Name: "mail.deliver", Label: "メール送信", Every: 15 * time.Second, Run: mailer.DeliverDue},
 		// Amazon Pay orders whose buyer never came back are finished or
-		// failed by asking Amazon (F-80).
-		{Name: "amazonpay.recover", Label: "Amazon Pay 未完了注文の確認", Every: time.Minute,
-			Run: func(ctx context.Context) (int, error) { return s.RecoverAmazonOrders(ctx, 10*time.Minute) }},
+		// failed by asking Amazon after the recovery delay of Amazon Pay設定
+		// (F-80), and a payment Amazon holds with no completed order is
+		// mailed to the shop (F-52). Cheap when nothing is due.
+		{Name: "amazonpay.recover", Label: "Amazon Pay 未完了注文の確認と受注未作成通知", Every: 5 * time.Second, Run: s.AmazonPay.RunRecovery},
+		// Notifications are processed as they arrive; this takes those a
+		// dead process left, and retries those Amazon could not be asked
+		// about (F-53).
+		{Name: "amazonpay.notifications", Label: "Amazon Pay 通知（IPN）の処理", Every: 10 * time.Second, Run: s.AmazonPay.ProcessNotifications},
+		// Authorizations, captures and refunds pending at Amazon are read
+		// again, backing off, until Amazon settles them (F-45).
+		{Name: "amazonpay.settle", Label: "Amazon Pay 処理中の決済の確認", Every: 15 * time.Second, Run: s.AmazonPay.SettlePending},
+		// Orders against Amazon's payments, mailed when they differ (F-83).
+		{Name: shop.ReconcileJob, Label: "Amazon Pay 照合（差異があればメール）", Every: 24 * time.Hour, Timeout: 30 * time.Minute,
+			Run: s.AmazonPay.RunReconcile},
 		// Unpaid Amazon Pay orders hold their stock only for the reservation
 		// time of ショップ設定 (issue 9: stock hoarding).
 		{Name: "amazonpay.reservations", Label: "Amazon Pay 決済待ちの在庫確保の解除", Every: time.Minute, Run: s.ReleaseLapsedReservations},
