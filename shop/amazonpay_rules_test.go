@@ -181,6 +181,15 @@ func TestPaymentActions(t *testing.T) {
 	if r := acts[2]; r.Amount != 500 || r.MaxAmount != 500+75 || !r.OfferStock {
 		t.Fatalf("refund %+v", r)
 	}
+	// A permission with more room than the order has left (its amount
+	// lowered in 編集モード, or Amazon's increase headroom) still authorizes
+	// only the order's rest.
+	roomy := partP
+	roomy.AmountBalance = 10_000
+	acts = PaymentActions(model.Ledger{Permission: roomy, Charges: []model.Charge{partly}}, OrderFacts{Total: 1080}, t0)
+	if acts[0].Op != model.OpAuthorize || acts[0].Amount != 580 || acts[0].MaxAmount != 580 {
+		t.Fatalf("re-authorization within a roomy permission %+v", acts[0])
+	}
 	if a := PaymentActions(model.Ledger{Permission: p}, OrderFacts{Total: 1080}, t0); a[1].OfferStock {
 		t.Fatal("stock offered again after it went back")
 	}
