@@ -257,13 +257,7 @@ func (s *Shop) SaveAmazonPaySettings(ctx context.Context, in AmazonPayInput) err
 	if len(fields) > 0 {
 		return &InputError{Message: "入力内容に誤りがあります。赤字の項目をご確認ください。", Fields: fields}
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		kv, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		return putMerged(tx, in.Base, a.values(), amazonPaySettingsFrom(kv).values())
-	})
+	return s.saveMerged(ctx, in.Base, a.values(), func(kv map[string]string) map[string]string { return amazonPaySettingsFrom(kv).values() })
 }
 
 // Base fingerprints the stored Amazon Pay settings for the form's

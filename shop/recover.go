@@ -106,13 +106,7 @@ func (s *Shop) SaveRecoverySettings(ctx context.Context, in RecoveryInput) error
 	if len(fields) > 0 {
 		return &InputError{Message: "入力内容に誤りがあります。赤字の項目をご確認ください。", Fields: fields}
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		kv, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		return putMerged(tx, in.Base, rs.values(), recoverySettingsFrom(kv).values())
-	})
+	return s.saveMerged(ctx, in.Base, rs.values(), func(kv map[string]string) map[string]string { return recoverySettingsFrom(kv).values() })
 }
 
 // recoverBatch is how many payments one run of the recovery looks at.

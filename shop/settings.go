@@ -271,12 +271,19 @@ func (s *Shop) SaveSettings(ctx context.Context, in SettingsInput) error {
 	if err != nil {
 		return err
 	}
+	return s.saveMerged(ctx, in.Base, st.values(), func(kv map[string]string) map[string]string { return settingsFrom(kv).values() })
+}
+
+// saveMerged saves a settings form in one transaction: current gives the
+// form's values as stored now (from the stored key/values), and putMerged
+// writes what the form changed or refuses it.
+func (s *Shop) saveMerged(ctx context.Context, base string, typed map[string]string, current func(kv map[string]string) map[string]string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		kv, err := tx.Settings()
 		if err != nil {
 			return err
 		}
-		return putMerged(tx, in.Base, st.values(), settingsFrom(kv).values())
+		return putMerged(tx, base, typed, current(kv))
 	})
 }
 

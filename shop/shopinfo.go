@@ -189,22 +189,16 @@ func (s *Shop) SaveShopInfo(ctx context.Context, in ShopInfoInput) error {
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		kv, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		err = putMerged(tx, in.Base, values, settingsFrom(kv).shopInfoValues())
-		if se, ok := AsStaleForm(err); ok {
-			for key, name := range shopInfoFormNames {
-				if m, ok := se.Fields[key]; ok {
-					delete(se.Fields, key)
-					se.Fields[name] = m
-				}
+	err = s.saveMerged(ctx, in.Base, values, func(kv map[string]string) map[string]string { return settingsFrom(kv).shopInfoValues() })
+	if se, ok := AsStaleForm(err); ok {
+		for key, name := range shopInfoFormNames {
+			if m, ok := se.Fields[key]; ok {
+				delete(se.Fields, key)
+				se.Fields[name] = m
 			}
 		}
-		return err
-	})
+	}
+	return err
 }
 
 // defaultCopyAddress makes the first admin's address the one that receives
