@@ -691,7 +691,8 @@ func TestMemberSessionIsNewAtLoginAndEndsAtLogoutAndPasswordChange(t *testing.T)
 
 // TestMemberMailsFollowTheShopsTemplates: 入会完了のご連絡 and パスワード再設定の
 // ご案内 are 定型文 like the order mails: listed, edited with the member's
-// placeholders (an order's are refused), previewed, and sent as edited.
+// placeholders (an order's are refused), previewed, and sent as edited,
+// from the shop's 差出人名 and with its 返信先.
 func TestMemberMailsFollowTheShopsTemplates(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
@@ -716,6 +717,13 @@ func TestMemberMailsFollowTheShopsTemplates(t *testing.T) {
 			t.Fatalf("%s: %d %s", kind, r.status, r.body)
 		}
 	}
+	// The member mails come from the shop as the order mails do.
+	info := formValues(k.get("/admin/shop-info").body)
+	info.Set("sender_name", "かご屋 本店")
+	info.Set("reply_to", "reply@example.jp")
+	if r := k.post("/admin/shop-info", info); r.status != http.StatusSeeOther {
+		t.Fatalf("shop info: %d %s", r.status, r.body)
+	}
 	k.registerMember("hanako@example.jp", "hanako01")
 	k.logoutMember()
 	k.get("/password/forgot")
@@ -724,6 +732,11 @@ func TestMemberMailsFollowTheShopsTemplates(t *testing.T) {
 	got := map[string]store.Mail{}
 	for _, m := range mails {
 		got[m.Kind] = m
+	}
+	for _, kind := range []string{mail.KindMemberRegistered, mail.KindPasswordReset} {
+		if m := got[kind]; m.FromName != "かご屋 本店" || m.ReplyTo != "reply@example.jp" {
+			t.Errorf("%s from %q <%s>, reply to %q", kind, m.FromName, m.From, m.ReplyTo)
+		}
 	}
 	id := strconv.FormatInt(k.memberID("hanako@example.jp"), 10)
 	if m := got[mail.KindMemberRegistered]; !strings.HasSuffix(m.Subject, "会員登録ありがとうございます") ||

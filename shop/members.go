@@ -157,7 +157,7 @@ func (m *Members) enqueueMemberMail(tx *store.Tx, kind string, st Settings, to s
 	if err != nil {
 		return err
 	}
-	_, err = m.outbox.Enqueue(tx, mail.Message{Kind: t.Kind, From: st.SenderEmail, To: to,
+	_, err = m.outbox.Enqueue(tx, mail.Message{Kind: t.Kind, From: st.SenderEmail, FromName: st.senderName(), ReplyTo: st.ReplyTo, To: to,
 		Subject: mail.Render(t.Subject, vars), Body: mail.Render(t.Body, vars)})
 	return err
 }
