@@ -144,7 +144,7 @@ func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Dr
 	}
 	m.Payments = []views.Option{
 		{Value: shop.PayBank, Label: "銀行振込", Note: "ご注文後にお送りするメールに記載の口座へお振り込みください。振込手数料はお客様のご負担となります。"},
-		{Value: shop.PayCOD, Label: "代金引換", Note: "代引き手数料" + jp.Yen(st.CODFee) + "がかかります。"},
+		{Value: shop.PayCOD, Label: "代金引換", Note: shop.CODFeeNote(st.CODFee)},
 	}
 	return m, nil
 }

@@ -642,3 +642,25 @@ func TestDraftChangeAfterPlaceGivesTheOrderUp(t *testing.T) {
 		t.Fatalf("Amazon holds %d charges", len(snap.Charges))
 	}
 }
+
+// TestFreeCODSaysSo: a shop that charges no 代引き手数料 says so where the
+// shopper chooses and confirms, and never shows a 0円 fee.
+func TestFreeCODSaysSo(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	in := threeStepSettings(t, k)
+	in.CartType = shop.CartZeroStep
+	in.CODFee = "0"
+	if err := k.shop.SaveSettings(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	fillCart(t, k, 1)
+	order := k.get("/checkout/order").body
+	mustContain(t, order, "代引き手数料はかかりません。")
+	if strings.Contains(order, "代引き手数料0円") {
+		t.Error("the order page offers a 0円 fee")
+	}
+	k.post("/checkout/order", merge(buyerValues(), paymentValues(shop.PayCOD)))
+	conf := k.get("/checkout/confirm").body
+	mustContain(t, conf, "配達員に現金でお支払いください。代引き手数料はかかりません。", `<dt data-sum-fee hidden>`)
+}

@@ -32,7 +32,7 @@ func (d Draft) Terms(st Settings, saleMethod string) PurchaseTerms {
 			t.PaymentTiming = "「注文する」の後、Amazon Payの画面でお支払いが確定します。Amazonアカウントに登録されたお支払い方法で決済されます。"
 		}
 	case d.Form.PaymentMethod == PayCOD:
-		t.PaymentTiming = "商品のお届け時に、配達員に現金でお支払いください（代引き手数料がかかります）。"
+		t.PaymentTiming = "商品のお届け時に、配達員に現金でお支払いください。" + CODFeeNote(st.CODFee)
 	default:
 		t.PaymentTiming = fmt.Sprintf("前払いです。ご注文日から%d日以内に、ご注文後にお送りするメールに記載の口座へお振り込みください。振込手数料はお客様のご負担となります。", st.TransferDays)
 	}
@@ -54,4 +54,13 @@ func (f CheckoutForm) PreferredDelivery() string {
 		return date
 	}
 	return date + " " + band
+}
+
+// CODFeeNote tells the shopper what 代金引換 costs: the fee when the shop
+// charges one, that there is none otherwise.
+func CODFeeNote(fee int64) string {
+	if fee <= 0 {
+		return "代引き手数料はかかりません。"
+	}
+	return "代引き手数料" + jp.Yen(fee) + "がかかります。"
 }
