@@ -150,7 +150,16 @@ var backfillBuyerGiven = goose.NewGoMigration(76, &goose.GoFunc{RunTx: func(ctx 
 
 // BuyerGiven is the given name an order is searched by: trimmed, with
 // full-width spaces made half-width and runs of spaces made one, as the
-// search normalises what is typed.
+// search normalises what is typed. A buyer whose whole name stands in the
+// family name (Amazon gives one name field) is searched by what follows
+// its last space, when it has one (「判図 太郎」: 太郎).
 func BuyerGiven(a model.Address) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(a.GivenName, "　", " ")), " ")
+	words := func(s string) []string { return strings.Fields(strings.ReplaceAll(s, "　", " ")) }
+	if g := words(a.GivenName); len(g) > 0 {
+		return strings.Join(g, " ")
+	}
+	if f := words(a.FamilyName); len(f) > 1 {
+		return f[len(f)-1]
+	}
+	return ""
 }

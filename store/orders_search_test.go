@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kago/model"
 )
 
 func openTestDB(t testing.TB) *DB {
@@ -276,5 +278,22 @@ func BenchmarkOrderListPage(b *testing.B) {
 				_ = p
 			}
 		})
+	}
+}
+
+func TestBuyerGiven(t *testing.T) {
+	for _, tc := range []struct {
+		family, given, want string
+	}{
+		{"山田", "太郎", "太郎"},
+		{"山田", "　花子 ", "花子"},
+		{"判図 太郎", "", "太郎"},         // Amazon's one name field, with a space
+		{"判図　太郎", "", "太郎"},         // full-width space
+		{"Taro Hanzu Jr", "", "Jr"}, // the last word
+		{"判図太郎", "", ""},            // no space: no given name to tell
+	} {
+		if got := BuyerGiven(model.Address{FamilyName: tc.family, GivenName: tc.given}); got != tc.want {
+			t.Errorf("BuyerGiven(%q, %q) = %q, want %q", tc.family, tc.given, got, tc.want)
+		}
 	}
 }
