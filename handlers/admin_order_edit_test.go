@@ -131,6 +131,11 @@ func TestOrderEditSeedTable82(t *testing.T) {
 		{"9-4 オーソリ+売上 減額 (差額を返金)", shop.SaleAuthorizeWithCapture, -108, func(t testing.TB, k *kit, id, total int64) {
 			ch := chargeID(t, k, id, 1)
 			mustContain(t, redFrame(t, k, id), "少なくなっています", "差額108円を返金")
+			// The refund form offers the difference, not the whole.
+			mustContain(t, frame(t, k, id), `<input type="radio" name="full" value="0" checked>`, `name="amount" inputmode="numeric" size="9" value="108"`)
+			if strings.Contains(frame(t, k, id), `<input type="radio" name="full" value="1" checked>`) {
+				t.Fatal("the refund form still offers the whole amount first")
+			}
 			mustOK(t, k, id, payOp(t, k, id, model.OpRefund, url.Values{"charge": {ch}, "full": {"0"}, "amount": {"108"}}))
 			k.emu.Advance(settleTime)
 			mustOK(t, k, id, payOp(t, k, id, model.OpFetch, nil))

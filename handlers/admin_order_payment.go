@@ -66,7 +66,7 @@ func paymentPanel(f *views.AdminAmazonFrame, p *shop.PaymentPanel) {
 	f.Instrument, f.InstrumentKind = p.Instrument, p.InstrumentKind
 	for _, a := range p.Actions {
 		v := views.AdminPaymentAction{Op: a.Op, Label: a.Label, ChargeID: a.ChargeID, Amount: a.Amount, MaxAmount: a.MaxAmount,
-			Confirm: a.Confirm, OfferStock: a.OfferStock}
+			Confirm: a.Confirm, OfferStock: a.OfferStock, Suggested: a.Suggested}
 		switch a.Op {
 		case model.OpRefund:
 			f.Refunds = append(f.Refunds, v)

@@ -73,6 +73,13 @@ func (a *AmazonPay) Panel(ctx context.Context, o store.Order, ap store.AmazonPay
 	now, facts := a.db.Now(), paymentFacts(o, back, ap, l)
 	p := &PaymentPanel{Ledger: l, Deadline: PaymentDeadline(l, o.Total), Actions: PaymentActions(l, facts, now),
 		Busy: l.Permission.BusyOperation != 0, Unsettled: unread(l), Instrument: instrument, Gap: amountGap(l, facts)}
+	if g := p.Gap; g != nil && g.Kind == GapRefund && g.Blocked == "" {
+		for i := range p.Actions {
+			if a := &p.Actions[i]; a.Op == model.OpRefund && a.ChargeID == g.ChargeID {
+				a.Suggested = g.Amount
+			}
+		}
+	}
 	p.State, p.Reason, p.ReasonDescription = PaymentStatus(l)
 	for _, op := range l.Operations {
 		p.Unsettled = p.Unsettled || op.State == model.OpUnknown

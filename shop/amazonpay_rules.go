@@ -237,6 +237,9 @@ type PaymentAction struct {
 	Confirm   string // the confirmation dialog's question
 	// OfferStock: a full cancel or refund offers to return the order's stock.
 	OfferStock bool
+	// Suggested > 0 is the amount the form offers first instead of the
+	// whole: the difference to refund after the order's total was lowered.
+	Suggested int64
 }
 
 func yenText(n int64) string { return jp.Yen(n) }
