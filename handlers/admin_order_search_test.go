@@ -45,6 +45,9 @@ func TestAdminOrderListSearchesAcrossTabs(t *testing.T) {
 		{"name=" + url.QueryEscape("太郎"), []string{num(os[0])}},
 		{"name=" + url.QueryEscape("山田 太"), []string{num(os[0])}},
 		{"name=" + url.QueryEscape("太郎 山田"), nil},
+		{"name=" + url.QueryEscape("山田太郎"), []string{num(os[0])}}, // typed without the space
+		{"name=" + url.QueryEscape("山田太"), []string{num(os[0])}},
+		{"name=" + url.QueryEscape("山太郎"), nil},
 		{"amazon_status=authorized", []string{amazonNum}},
 		{"amazon_status=captured", nil},
 	} {

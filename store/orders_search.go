@@ -22,13 +22,33 @@ type OrderSummary struct {
 	CreatedAt     time.Time
 }
 
+// spacedNames are the ways one word may be a family and a given name typed
+// without the space that buyer_name keeps between them (「山田花子」: 山 田花子,
+// 山田 花子, 山田花 子), for a word of up to maxSpacedName characters; each
+// is an index range of its own.
+func spacedNames(word string) []string {
+	r := []rune(word)
+	if len(r) < 2 || len(r) > maxSpacedName {
+		return nil
+	}
+	out := make([]string, 0, len(r)-1)
+	for i := 1; i < len(r); i++ {
+		out = append(out, string(r[:i])+" "+string(r[i:]))
+	}
+	return out
+}
+
+// maxSpacedName bounds the words spacedNames splits: longer is no name.
+const maxSpacedName = 12
+
 // OrderFilter narrows the order list; a zero field matches every order.
 type OrderFilter struct {
 	Statuses   []string // any of these statuses
 	Number     int64    // the shop order number, exactly
 	NamePrefix string   // buyer_name starts with this (前方一致)
-	// GivenToo: NamePrefix also matches orders whose buyer's given name
-	// starts with it (「太郎」 finds 山田 太郎).
+	// GivenToo: NamePrefix (one word) also matches orders whose buyer's
+	// given name starts with it (「太郎」 finds 山田 太郎), and the full name
+	// typed without its space (「山田花子」 finds 山田 花子).
 	GivenToo bool
 	// Reference is the Amazonリファレンス ID (外部決済注文番号), exactly.
 	Reference     string
@@ -110,8 +130,12 @@ func (f OrderFilter) where(now time.Time) (where string, args []any, idCol strin
 	}
 	switch {
 	case f.NamePrefix != "" && f.GivenToo:
-		conds = append(conds, "((buyer_name >= ? AND buyer_name < ?) OR (buyer_given >= ? AND buyer_given < ?))")
+		ors := []string{"(buyer_name >= ? AND buyer_name < ?)", "(buyer_given >= ? AND buyer_given < ?)"}
 		args = append(args, f.NamePrefix, f.NamePrefix+maxRune, f.NamePrefix, f.NamePrefix+maxRune)
+		for _, v := range spacedNames(f.NamePrefix) {
+			ors, args = append(ors, "(buyer_name >= ? AND buyer_name < ?)"), append(args, v, v+maxRune)
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	case f.NamePrefix != "":
 		conds, args = append(conds, "buyer_name >= ? AND buyer_name < ?"), append(args, f.NamePrefix, f.NamePrefix+maxRune)
 	}
