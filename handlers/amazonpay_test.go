@@ -488,6 +488,11 @@ func TestAmazonPayPendingAuthorization(t *testing.T) {
 			if l := ledger(t, k, 1); len(l.Charges) != 1 || l.Charges[0].State != tc.state || l.Charges[0].ReasonCode != tc.reason {
 				t.Fatalf("the ledger's charges after the notification: %+v, want %s %s", l.Charges, tc.state, tc.reason)
 			}
+			// Neither outcome is a payment without an order: no
+			// 受注未作成通知 is even noted (a declined order was told so).
+			if alerts, err := k.db.OpenAlerts(ctx, 10); err != nil || len(alerts) != 0 {
+				t.Fatalf("alerts noted: %+v %v", alerts, err)
+			}
 		})
 	}
 }

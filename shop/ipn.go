@@ -392,7 +392,10 @@ func (a *AmazonPay) processNotification(ctx context.Context, n model.Notificatio
 	if err != nil {
 		return a.notReadable(ctx, n, err)
 	}
-	if p.State != store.AmazonDone {
+	// An order still waiting to complete: Amazon holding money for it is
+	// a payment without an order. A failed one was told it failed by
+	// Amazon; money Amazon holds for it anyway is reconciliation's.
+	if p.State == store.AmazonPending || p.State == store.AmazonCompleting {
 		if held, amount := holdsMoney(objs); held {
 			if err := a.noteUnplaced(ctx, p.MerchantReference, n.PermissionID, p.OrderID, amount); err != nil {
 				return false, err
@@ -607,7 +610,9 @@ func holdsMoney(objs amazonObjects) (bool, int64) {
 			}
 		}
 	}
-	if p := objs.permission; p != nil && len(objs.charges) == 0 && (p.State == model.StateChargeable || p.State == model.StateNonChargeable) {
+	// A permission with no charge yet holds the buyer's consent while it is
+	// Chargeable (確認 orders); NonChargeable holds nothing.
+	if p := objs.permission; p != nil && len(objs.charges) == 0 && p.State == model.StateChargeable {
 		held, amount = true, p.AmountLimit-p.AmountBalance
 	}
 	return held, amount
