@@ -85,6 +85,11 @@ var amazonPayMessages = map[string]amazonPayMessage{
 		"支払いはソフトに却下されました。繰り返し再試行しても失敗する場合は、購入者に連絡して、別の支払い方法を選択してもらいます。"},
 	"HardDeclined": {buyerDeclined,
 		"支払いは却下されました。再試行はできないため、購入者に連絡し別の支払い方法を選択してもらいます。"},
+	// A charge permission's NonChargeable reasons (AMAZON-PAY.md section 4).
+	"PaymentMethodInvalid": {buyerDeclined,
+		"購入者のお支払い方法が拒否されたため、課金許可が請求不可（NonChargeable）になっています。購入者にAmazonアカウントのお支払い方法を更新してもらうか、別のお支払い方法をご案内してください。"},
+	"ChargeInProgress": {"お支払いの処理中です。しばらくしてからご注文の状況をご確認ください。",
+		"この課金許可で請求（オーソリ）を処理中のため、課金許可が一時的に請求不可（NonChargeable）になっています。処理が終わると元に戻ります。「最新の状態に更新」で確認してください。"},
 	"PaymentMethodNotAllowed": {buyerDeclined,
 		"購入者が選択した支払い方法は、この請求では許可されていません。"},
 	"MFANotCompleted": {buyerInternalRetry + "Amazonで本人確認を求められた場合は、画面の案内に沿って手続きを完了してください。",

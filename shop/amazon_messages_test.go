@@ -17,6 +17,7 @@ var requiredReasonCodes = []string{
 	"PaymentMethodNotAllowed", "MFANotCompleted", "TransactionTimedOut", "AmazonRejected",
 	"TransactionCountExceeded", "TooManyRequests", "InternalServerError", "ProcessingFailure",
 	"ServiceUnavailable", "BuyerCanceled", "Declined", "Expired", "AmazonCanceled", "ExpiredUnused",
+	"PaymentMethodInvalid", "ChargeInProgress", // a permission's NonChargeable reasons
 }
 
 func TestAmazonPayMessagesKnownCodes(t *testing.T) {
