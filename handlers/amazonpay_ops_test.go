@@ -424,7 +424,7 @@ func TestAmazonPaySeedTable82(t *testing.T) {
 			o := orderOf(t, k, id)
 			before := stockOf(t, k, o.Lines[0].ProductID)
 			mustOK(t, k, id, payOp(t, k, id, model.OpClose, url.Values{"return_stock": {"1"}}))
-			mustContain(t, frame(t, k, id), "決済終了（Closed）", "MerchantClosed", "ショップの操作で課金許可", "ショップによって決済の破棄が行われました。")
+			mustContain(t, frame(t, k, id), "決済終了（Closed）", "MerchantClosed", "課金許可（Charge Permission）が出品者側で終了しました", "ショップによって決済の破棄が行われました。")
 			if got := stockOf(t, k, o.Lines[0].ProductID); got != before+o.Lines[0].Quantity {
 				t.Fatalf("stock %d after 破棄 with 在庫を戻す", got)
 			}

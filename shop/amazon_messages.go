@@ -137,7 +137,7 @@ var amazonPayMessages = map[string]amazonPayMessage{
 	"ChargePermissionCanceled": {"このご注文のお支払いは取り消されています。ご不明な点はショップまでお問い合わせください。",
 		"課金許可（Charge Permission）が取り消されたため、請求もキャンセルされました。"},
 	"MerchantClosed": {"このご注文のお支払いは終了しています。ご不明な点はショップまでお問い合わせください。",
-		"ショップの操作で課金許可（Charge Permission）を終了しました。"},
+		"課金許可（Charge Permission）が出品者側で終了しました（ショップやセラーセントラルでの終了、または全額を売上請求したときのAmazonによる自動終了）。"},
 	"BuyerClosed": {"このご注文のお支払いは、Amazonアカウントから終了されています。ご不明な点はショップまでお問い合わせください。",
 		"購入者がAmazonアカウントから課金許可（Charge Permission）を終了しました。"},
 	// The shop's own reasons (Amazon never sends these): the checkout
