@@ -185,9 +185,9 @@ func passwordProblem(pw, email string) string {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordRunes:
-		return fmt.Sprintf("新しいパスワードは%d文字以上で入力してください。", MinPasswordRunes)
+		return fmt.Sprintf("パスワードは%d文字以上で入力してください。", MinPasswordRunes)
 	case len(pw) > MaxPasswordBytes:
-		return fmt.Sprintf("新しいパスワードは半角%d文字（全角%d文字）以内で入力してください。", MaxPasswordBytes, MaxPasswordBytes/3)
+		return fmt.Sprintf("パスワードは半角%d文字（全角%d文字）以内で入力してください。", MaxPasswordBytes, MaxPasswordBytes/3)
 	case strings.EqualFold(pw, email) || strings.EqualFold(pw, email[:max(strings.Index(email, "@"), 0)]):
 		return "メールアドレスをそのままパスワードにすることはできません。"
 	case monotonous(pw):
