@@ -62,12 +62,7 @@ func (db *DB) OpenAlerts(ctx context.Context, limit int) ([]AmazonAlert, error) 
 // MarkAlertMailed records, in the transaction that writes the mail, that
 // the alert of a reference is mailed: true the first time only.
 func (tx *Tx) MarkAlertMailed(ref string) (bool, error) {
-	res, err := tx.exec(`UPDATE amazon_alerts SET mailed_at = ? WHERE merchant_reference = ? AND mailed_at = 0`, unix(tx.now), ref)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return tx.execOne(`UPDATE amazon_alerts SET mailed_at = ? WHERE merchant_reference = ? AND mailed_at = 0`, unix(tx.now), ref)
 }
 
 // ResolveAlert closes the alert of a reference: its order is completed now.

@@ -189,13 +189,8 @@ func (tx *Tx) SaveRefund(r model.Refund) error {
 // merchant's page was drawn from). Of concurrent callers at most one gets
 // true; false means another operation is running or the page is stale.
 func (tx *Tx) ClaimPayment(orderID, version, opID int64) (bool, error) {
-	res, err := tx.exec(`UPDATE amazon_charge_permissions SET busy_operation_id = ?, busy_since = ?
+	return tx.execOne(`UPDATE amazon_charge_permissions SET busy_operation_id = ?, busy_since = ?
 		WHERE order_id = ? AND version = ? AND busy_operation_id IS NULL`, opID, unix(tx.now), orderID, version)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 // ReleasePayment moves the payment to its next version and ends operation

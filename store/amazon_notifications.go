@@ -67,13 +67,9 @@ func (db *DB) DueNotifications(ctx context.Context, now time.Time, limit int) ([
 func (db *DB) ClaimNotification(ctx context.Context, id int64, lease time.Duration) (bool, error) {
 	var won bool
 	err := db.WithTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE amazon_notifications SET next_at = ?, attempts = attempts + 1 WHERE id = ? AND state = ? AND next_at <= ?`,
+		var err error
+		won, err = tx.execOne(`UPDATE amazon_notifications SET next_at = ?, attempts = attempts + 1 WHERE id = ? AND state = ? AND next_at <= ?`,
 			unix(tx.now.Add(lease)), id, model.NotificationReceived, unix(tx.now))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		won = n == 1
 		return err
 	})
 	return won, err
@@ -114,13 +110,8 @@ func (db *DB) UnmatchedNotifications(ctx context.Context, limit int) ([]model.No
 // (and reason) is being written, inside the transaction that writes it:
 // true the first time, false when it was written before.
 func (tx *Tx) ClaimIPNMail(objectID, state, reason string, orderID int64) (bool, error) {
-	res, err := tx.exec(`INSERT INTO amazon_ipn_mails (object_id, state, reason_code, order_id, created_at) VALUES (?, ?, ?, ?, ?)
+	return tx.execOne(`INSERT INTO amazon_ipn_mails (object_id, state, reason_code, order_id, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (object_id, state, reason_code) DO NOTHING`, objectID, state, reason, nullID(orderID), unix(tx.now))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 // NotificationStats counts the notifications received and tells when the

@@ -24,14 +24,10 @@ func (db *DB) ClaimCompletion(ctx context.Context, orderID int64, owner, token s
 		if !staleBefore.IsZero() {
 			stale = unix(staleBefore)
 		}
-		res, err := tx.exec(`UPDATE amazon_payments SET state = ?, claimed_by = ?, claim_token = ?, claimed_at = ?, updated_at = ?
+		var err error
+		won, err = tx.execOne(`UPDATE amazon_payments SET state = ?, claimed_by = ?, claim_token = ?, claimed_at = ?, updated_at = ?
 			WHERE order_id = ? AND (state = ? OR (state = ? AND claimed_at <= ?))`,
 			AmazonCompleting, owner, token, unix(tx.now), unix(tx.now), orderID, AmazonPending, AmazonCompleting, stale)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		won = n == 1
 		return err
 	})
 	return won, err

@@ -49,13 +49,8 @@ func (db *DB) ClaimSettlement(ctx context.Context, orderID int64, delay func(att
 		case next > unix(tx.now):
 			return nil
 		}
-		res, err := tx.exec(`UPDATE amazon_settle SET attempts = attempts + 1, next_at = ? WHERE order_id = ? AND next_at = ?`,
+		won, err = tx.execOne(`UPDATE amazon_settle SET attempts = attempts + 1, next_at = ? WHERE order_id = ? AND next_at = ?`,
 			unix(tx.now.Add(delay(int(attempts)))), orderID, next)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		won = n == 1
 		return err
 	})
 	return won, err

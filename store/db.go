@@ -153,6 +153,17 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 	return nil
 }
 
+// execOne runs a conditional UPDATE (a claim) and reports whether it
+// changed exactly one row: of concurrent callers at most one wins.
+func (tx *Tx) execOne(query string, args ...any) (bool, error) {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 	query = rebind(query)
 	if st := tx.stmt(query); st != nil {

@@ -44,13 +44,9 @@ func (db *DB) ClaimJob(ctx context.Context, name, owner string, lease time.Durat
 	var won bool
 	err := db.WithTx(ctx, func(tx *Tx) error {
 		now := unix(tx.now)
-		res, err := tx.exec(`UPDATE jobs SET claimed_by = ?, claimed_until = ?, last_started_at = ?
+		var err error
+		won, err = tx.execOne(`UPDATE jobs SET claimed_by = ?, claimed_until = ?, last_started_at = ?
 			WHERE name = ? AND next_run_at <= ? AND claimed_until <= ?`, owner, unix(tx.now.Add(lease)), now, name, now, now)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		won = n == 1
 		return err
 	})
 	return won, err
