@@ -100,15 +100,11 @@ func (s *deps) ipnMail(tx *store.Tx, orderID int64, p store.AmazonPayment, sub i
 	if err != nil || !first {
 		return err
 	}
-	o, err := tx.Order(orderID)
+	o, st, err := orderAndSettings(tx, orderID)
 	if err != nil {
 		return err
 	}
-	kv, err := tx.Settings()
-	if err != nil {
-		return err
-	}
-	st := s.withShopURL(settingsFrom(kv))
+	st = s.withShopURL(st)
 	state := AmazonPayStatusLabel(sub.state, sub.reason)
 	if sub.kind == amazonpay.ObjectTypeChargeback {
 		state = "チャージバック"

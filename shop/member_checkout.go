@@ -334,15 +334,10 @@ func (m *Members) takeBenefits(tx *store.Tx, mem model.Member, o store.Order, q 
 // 注文完了時, the Amazon account that paid is linked (F-33); a guest who
 // asked to register becomes a member (provisional at 受注完了時).
 func (m *Members) orderDone(tx *store.Tx, orderID int64) error {
-	o, err := tx.Order(orderID)
+	o, st, err := orderAndSettings(tx, orderID)
 	if err != nil {
 		return err
 	}
-	kv, err := tx.Settings()
-	if err != nil {
-		return err
-	}
-	st := settingsFrom(kv)
 	if o.MemberID.Valid {
 		mem, err := tx.Member(o.MemberID.Int64)
 		if err != nil {

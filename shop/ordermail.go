@@ -400,16 +400,26 @@ func (s *Shop) SendOrderMail(ctx context.Context, orderID int64, kind, subject, 
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		o, err := tx.Order(orderID)
+		o, st, err := orderAndSettings(tx, orderID)
 		if err != nil {
 			return err
 		}
-		kv, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		return s.writeOrderMail(tx, tmpl, o, settingsFrom(kv), subject, body, actor)
+		return s.writeOrderMail(tx, tmpl, o, st, subject, body, actor)
 	})
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// orderAndSettings reads an order and the shop's settings inside tx, for
+// code that writes a mail about the order in the same transaction.
+func orderAndSettings(tx *store.Tx, orderID int64) (store.Order, Settings, error) {
+	o, err := tx.Order(orderID)
+	if err != nil {
+		return o, Settings{}, err
+	}
+	kv, err := tx.Settings()
+	if err != nil {
+		return o, Settings{}, err
+	}
+	return o, settingsFrom(kv), nil
+}
