@@ -170,10 +170,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.httpClient = cfg.HTTPClient
 	if c.httpClient == nil {
-		c.httpClient = &http.Client{Timeout: DefaultTimeout}
+		c.httpClient = &http.Client{Timeout: DefaultTimeout, Transport: transport}
 	}
 	return c, nil
 }
+
+// transport carries the package's default clients: its own connection
+// pool, so a program's use of http.DefaultTransport (an httptest.Server's
+// Close closes its idle connections) never breaks a call to Amazon.
+var transport = http.DefaultTransport.(*http.Transport).Clone()
 
 // Sandbox reports whether the client talks to the sandbox environment.
 func (c *Client) Sandbox() bool { return c.sandbox }

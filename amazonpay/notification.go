@@ -305,7 +305,7 @@ func (v *NotificationVerifier) certificate(ctx context.Context, raw string) (*x5
 func (v *NotificationVerifier) fetch(ctx context.Context, raw string) (*x509.Certificate, error) {
 	hc := v.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = &http.Client{Timeout: 10 * time.Second, Transport: transport}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {

@@ -375,7 +375,7 @@ func (k *kit) postIPN(t testing.TB, body []byte) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/amazonpay/ipn", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
-	res, err := http.DefaultClient.Do(req)
+	res, err := k.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,9 +172,14 @@ func (k *kit) restart() {
 	k.start()
 }
 
+// newClient is a browser of its own: its cookies, and its own transport,
+// because httptest.Server.Close closes the idle connections of
+// http.DefaultTransport, which breaks a request another parallel test is
+// just sending on one of them ("CloseIdleConnections called").
 func newClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &http.Client{Jar: jar, Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
