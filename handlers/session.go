@@ -131,15 +131,20 @@ func (srv *Server) rotateCSRF(c echo.Context) {
 }
 
 // session returns the named cookie session, the same one for the whole
-// request; a tampered or stale cookie yields a fresh, empty session.
+// request (kept in the echo context, not in gorilla's registry); a request
+// without the cookie gets a fresh, empty session without any decoding, and
+// a tampered or stale cookie yields one too.
 func (srv *Server) session(c echo.Context, name string) *sessions.Session {
 	key := "session:" + name
 	if sess, ok := c.Get(key).(*sessions.Session); ok {
 		return sess
 	}
-	sess, err := srv.sessions.Get(c.Request(), name)
+	sess, err := srv.sessions.New(c.Request(), name)
 	if err != nil {
-		sess, _ = srv.sessions.New(c.Request(), name)
+		// Nothing of a cookie that failed to decode is kept.
+		sess = sessions.NewSession(srv.sessions, name)
+		opts := *srv.sessions.Options
+		sess.Options, sess.IsNew = &opts, true
 	}
 	c.Set(key, sess)
 	return sess
