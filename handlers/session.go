@@ -230,7 +230,9 @@ func (srv *Server) page(c echo.Context, title string) views.Page {
 	if base := srv.shop.BaseURL(); base != "" {
 		p.Meta.URL = base + c.Request().URL.RequestURI()
 	}
-	if t := srv.cartToken(c); t != "" {
+	if cart, ok := c.Get(cartCtxKey).(shop.Cart); ok {
+		p.CartCount = cart.Count // the page read the cart
+	} else if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}
 	if m, ok := srv.currentMember(c); ok {
