@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -54,6 +55,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *sessions.CookieStore
 	cfg      Config
+	csp      atomic.Pointer[cspPolicy] // the last Content-Security-Policy made
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -159,8 +161,8 @@ func (srv *Server) isMounted(path string) bool {
 	if srv.cfg.AmazonPayEmulator == nil {
 		return false
 	}
-	for _, p := range []string{EmulatorPath, EmulatorConsolePath} {
-		if path == p || strings.HasPrefix(path, p+"/") {
+	for _, p := range [...]string{EmulatorPath, EmulatorConsolePath} {
+		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '/') {
 			return true
 		}
 	}
