@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -64,6 +65,9 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	srv.sessions = sessions.NewCookieStore(cfg.SessionKey[:32], cfg.SessionKey[32:64])
 	srv.sessions.Options = &sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: cfg.Secure, MaxAge: 60 * 60 * 24 * 30}
 	srv.sessions.MaxAge(srv.sessions.Options.MaxAge)
+	for _, codec := range srv.sessions.Codecs {
+		codec.(*securecookie.SecureCookie).SetSerializer(shopperCookieSerializer{})
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
