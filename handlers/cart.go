@@ -17,15 +17,11 @@ func (srv *Server) cartPage(c echo.Context) error {
 // renderCart shows the cart; a rejected quantity for one line is kept on
 // that line with its message.
 func (srv *Server) renderCart(c echo.Context, status int, badLine int64, typed, msg string) error {
-	ctx := c.Request().Context()
-	var cart shop.Cart
-	if t := srv.cartToken(c); t != "" {
-		var err error
-		if cart, err = srv.shop.Cart(ctx, t, srv.isMember(c)); err != nil {
-			return err
-		}
+	cart, err := srv.shopperCart(c)
+	if err != nil {
+		return err
 	}
-	st, err := srv.shop.Settings(ctx)
+	st, err := srv.shop.Settings(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -57,6 +53,30 @@ func (srv *Server) renderCart(c echo.Context, status int, badLine int64, typed, 
 		p.Error = "数量を変更できませんでした。"
 	}
 	return render(c, status, views.CartPage(p, m))
+}
+
+// cartCtxKey keeps the shopper's priced cart for the rest of the request.
+const cartCtxKey = "cart"
+
+// shopperCart is the shopper's cart priced for them (member prices for a
+// member), read once per request: the cart page, the checkout's quote and
+// the header's count share it. There is no cart (the zero Cart) without a
+// cart token. Handlers that change the cart redirect afterwards, so no
+// page shows a cart read before its change.
+func (srv *Server) shopperCart(c echo.Context) (shop.Cart, error) {
+	member := srv.isMember(c)
+	if cart, ok := c.Get(cartCtxKey).(shop.Cart); ok && cart.Member == member {
+		return cart, nil
+	}
+	var cart shop.Cart
+	if t := srv.cartToken(c); t != "" {
+		var err error
+		if cart, err = srv.shop.Cart(c.Request().Context(), t, member); err != nil {
+			return cart, err
+		}
+	}
+	c.Set(cartCtxKey, cart)
+	return cart, nil
 }
 
 func (srv *Server) addToCart(c echo.Context) error {

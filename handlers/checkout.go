@@ -46,7 +46,11 @@ func (srv *Server) draft(c echo.Context) (shop.Draft, shop.Quote, bool, error) {
 		return shop.Draft{}, shop.Quote{}, false, redirect(c, "/cart") // the cart page says it is empty
 	}
 	id, _ := srv.session(c, shopperCookie).Values[checkoutKey].(string)
-	d, q, err := srv.shop.OpenCheckout(ctx, id, token, srv.isMember(c))
+	cart, err := srv.shopperCart(c)
+	if err != nil {
+		return shop.Draft{}, shop.Quote{}, false, err
+	}
+	d, q, err := srv.shop.OpenCheckout(ctx, id, cart)
 	if err == nil {
 		d, q, err = srv.memberDraft(c, d, q)
 	}

@@ -16,7 +16,7 @@ import (
 
 // memberSession is the member's server-side session (shop.Sessions): the
 // cookie carries only a random ID, which changes at every login.
-var memberSession = sessionCookie{kind: model.SessionMember, name: "kago_member_sid", path: "/"}
+var memberSession = newSessionCookie(model.SessionMember, "kago_member_sid", "/")
 
 // Keys of the member's part of a request and of the shopper's session.
 const (

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,22 @@ import (
 // /csp-report and logged.
 func (srv *Server) contentSecurityPolicy() string {
 	h := srv.shop.AmazonPayHosts()
+	if p := srv.csp.Load(); p != nil && slices.Equal(p.hosts.Script, h.Script) && slices.Equal(p.hosts.Other, h.Other) {
+		return p.policy
+	}
+	p := &cspPolicy{hosts: h, policy: buildCSP(h)}
+	srv.csp.Store(p)
+	return p.policy
+}
+
+// cspPolicy is the Content-Security-Policy made for a set of hosts, kept
+// until the Amazon Pay environment changes them.
+type cspPolicy struct {
+	hosts  shop.AmazonPayHosts
+	policy string
+}
+
+func buildCSP(h shop.AmazonPayHosts) string {
 	script, other := strings.Join(h.Script, " "), strings.Join(h.Other, " ")
 	return strings.Join([]string{
 		"default-src 'self'",

@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -54,6 +56,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *sessions.CookieStore
 	cfg      Config
+	csp      atomic.Pointer[cspPolicy] // the last Content-Security-Policy made
 }
 
 // New builds the Echo application with its middleware and routes.
@@ -62,6 +65,9 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	srv.sessions = sessions.NewCookieStore(cfg.SessionKey[:32], cfg.SessionKey[32:64])
 	srv.sessions.Options = &sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: cfg.Secure, MaxAge: 60 * 60 * 24 * 30}
 	srv.sessions.MaxAge(srv.sessions.Options.MaxAge)
+	for _, codec := range srv.sessions.Codecs {
+		codec.(*securecookie.SecureCookie).SetSerializer(shopperCookieSerializer{})
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -159,8 +165,8 @@ func (srv *Server) isMounted(path string) bool {
 	if srv.cfg.AmazonPayEmulator == nil {
 		return false
 	}
-	for _, p := range []string{EmulatorPath, EmulatorConsolePath} {
-		if path == p || strings.HasPrefix(path, p+"/") {
+	for _, p := range [...]string{EmulatorPath, EmulatorConsolePath} {
+		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '/') {
 			return true
 		}
 	}

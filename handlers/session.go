@@ -29,14 +29,23 @@ const (
 
 // sessionCookie is the cookie of one kind of server-side session
 // (shop.Sessions). It carries only the random session ID. Members get their
-// own: sessionCookie{kind: model.SessionMember, name: "kago_member_sid", path: "/"}.
+// own: newSessionCookie(model.SessionMember, "kago_member_sid", "/").
 type sessionCookie struct {
 	kind string // model.SessionAdmin, model.SessionMember
 	name string
 	path string // the admin cookie is sent only to /admin
+	// Keys in the request's echo context, made once: the ID signIn issued
+	// and the session loaded.
+	idKey, sessionKey string
 }
 
-var adminSession = sessionCookie{kind: model.SessionAdmin, name: adminCookie, path: "/admin"}
+// newSessionCookie describes the cookie name, sent to path, of a session of
+// kind.
+func newSessionCookie(kind, name, path string) sessionCookie {
+	return sessionCookie{kind: kind, name: name, path: path, idKey: "session-id:" + name, sessionKey: "session:" + name}
+}
+
+var adminSession = newSessionCookie(model.SessionAdmin, adminCookie, "/admin")
 
 // serverSessions maps a cookie name to its server-side session, for flashes.
 var serverSessions = map[string]sessionCookie{adminCookie: adminSession}
@@ -62,8 +71,8 @@ func (srv *Server) signIn(c echo.Context, sc sessionCookie, subjectID int64) err
 		return err
 	}
 	srv.setSessionCookie(c, sc, id, srv.shop.Sessions.Policy(sc.kind).Max)
-	c.Set("session-id:"+sc.name, id)
-	c.Set("session:"+sc.name, nil)
+	c.Set(sc.idKey, id)
+	c.Set(sc.sessionKey, nil)
 	srv.rotateCSRF(c)
 	return nil
 }
@@ -71,7 +80,7 @@ func (srv *Server) signIn(c echo.Context, sc sessionCookie, subjectID int64) err
 // signedIn returns the browser's live session of sc's kind; ok is false
 // when it is not signed in (no cookie, ended, expired).
 func (srv *Server) signedIn(c echo.Context, sc sessionCookie) (model.Session, bool, error) {
-	key := "session:" + sc.name
+	key := sc.sessionKey
 	if ss, ok := c.Get(key).(model.Session); ok {
 		return ss, true, nil
 	}
@@ -90,7 +99,7 @@ func (srv *Server) signedIn(c echo.Context, sc sessionCookie) (model.Session, bo
 // sessionID is the browser's session ID of sc's kind: the one signIn just
 // issued, or the cookie's; "" when none.
 func (srv *Server) sessionID(c echo.Context, sc sessionCookie) string {
-	if id, ok := c.Get("session-id:" + sc.name).(string); ok {
+	if id, ok := c.Get(sc.idKey).(string); ok {
 		return id
 	}
 	if ck, err := c.Cookie(sc.name); err == nil {
@@ -131,15 +140,23 @@ func (srv *Server) rotateCSRF(c echo.Context) {
 }
 
 // session returns the named cookie session, the same one for the whole
-// request; a tampered or stale cookie yields a fresh, empty session.
+// request (kept in the echo context, not in gorilla's registry); a request
+// without the cookie gets a fresh, empty session without any decoding, and
+// a tampered or stale cookie yields one too.
 func (srv *Server) session(c echo.Context, name string) *sessions.Session {
-	key := "session:" + name
+	key := "session:" + shopperCookie // the one cookie session; its key made once
+	if name != shopperCookie {
+		key = "session:" + name
+	}
 	if sess, ok := c.Get(key).(*sessions.Session); ok {
 		return sess
 	}
-	sess, err := srv.sessions.Get(c.Request(), name)
+	sess, err := srv.sessions.New(c.Request(), name)
 	if err != nil {
-		sess, _ = srv.sessions.New(c.Request(), name)
+		// Nothing of a cookie that failed to decode is kept.
+		sess = sessions.NewSession(srv.sessions, name)
+		opts := *srv.sessions.Options
+		sess.Options, sess.IsNew = &opts, true
 	}
 	c.Set(key, sess)
 	return sess
@@ -217,15 +234,19 @@ func csrfToken(c echo.Context) string {
 // page builds the shared part of a storefront page.
 func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
-	p := views.Page{Title: title, ShopName: shop.DefaultSettings().ShopName, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js"),
+	p := views.Page{Title: title, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js"),
 		Meta: views.Meta{Type: "website", Favicon: static.URL("favicon.svg"), PostalJS: static.URL("postal.js")}}
 	if st, err := srv.shop.Settings(ctx); err == nil {
 		p.ShopName, p.Meta.Description = st.ShopName, st.ShopDescription
+	} else {
+		p.ShopName = shop.DefaultSettings().ShopName
 	}
 	if base := srv.shop.BaseURL(); base != "" {
 		p.Meta.URL = base + c.Request().URL.RequestURI()
 	}
-	if t := srv.cartToken(c); t != "" {
+	if cart, ok := c.Get(cartCtxKey).(shop.Cart); ok {
+		p.CartCount = cart.Count // the page read the cart
+	} else if t := srv.cartToken(c); t != "" {
 		p.CartCount, _ = srv.shop.DB().CartCount(ctx, t)
 	}
 	if m, ok := srv.currentMember(c); ok {

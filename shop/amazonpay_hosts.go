@@ -19,12 +19,21 @@ var (
 
 // AmazonPayHosts returns Amazon's hosts plus the emulator's origin (the
 // emulator serves its checkout.js and hosted pages there), whatever the
-// current environment, so switching it needs no restart.
+// current environment, so switching it needs no restart. They are worked
+// out once per environment (SetAmazonPayEnv); the slices are shared, for
+// reading only.
 func (s *Shop) AmazonPayHosts() AmazonPayHosts {
-	h := AmazonPayHosts{Script: append([]string(nil), amazonScriptHosts...), Other: append([]string(nil), amazonOtherHosts...)}
 	s.amazon.mu.Lock()
-	emulatorURL := s.amazon.env.EmulatorURL
-	s.amazon.mu.Unlock()
+	defer s.amazon.mu.Unlock()
+	if s.amazon.hosts.Script == nil {
+		s.amazon.hosts = amazonPayHosts(s.amazon.env.EmulatorURL)
+	}
+	return s.amazon.hosts
+}
+
+// amazonPayHosts are Amazon's hosts plus the origin of emulatorURL, if any.
+func amazonPayHosts(emulatorURL string) AmazonPayHosts {
+	h := AmazonPayHosts{Script: append([]string(nil), amazonScriptHosts...), Other: append([]string(nil), amazonOtherHosts...)}
 	if u, err := url.Parse(emulatorURL); err == nil && u.Scheme != "" && u.Host != "" {
 		origin := u.Scheme + "://" + u.Host
 		h.Script, h.Other = append(h.Script, origin), append(h.Other, origin)

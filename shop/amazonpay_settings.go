@@ -281,6 +281,7 @@ type AmazonPayEnv struct {
 type amazonClients struct {
 	mu     sync.Mutex
 	env    AmazonPayEnv
+	hosts  AmazonPayHosts // of env, made by the first AmazonPayHosts
 	key    string
 	client *amazonpay.Client
 }
@@ -289,7 +290,7 @@ type amazonClients struct {
 func (s *Shop) SetAmazonPayEnv(env AmazonPayEnv) {
 	s.amazon.mu.Lock()
 	defer s.amazon.mu.Unlock()
-	s.amazon.env, s.amazon.key, s.amazon.client = env, "", nil
+	s.amazon.env, s.amazon.hosts, s.amazon.key, s.amazon.client = env, AmazonPayHosts{}, "", nil
 }
 
 func (s *deps) shopURL() string {

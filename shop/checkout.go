@@ -137,7 +137,9 @@ func newCheckoutID() string {
 }
 
 // OpenCheckout returns the shopper's checkout draft (a new one when id is
-// unknown, belongs to another cart, or is empty) priced with their cart.
+// unknown, belongs to another cart, or is empty) priced with their cart:
+// cart is what Cart returned for the shopper in this request (its Token
+// and Member say whose cart and which prices), so the lines are read once.
 //
 // An order is the draft it was confirmed from. A draft that has become an
 // order is returned as it is only while that order waits for the buyer at
@@ -146,15 +148,16 @@ func newCheckoutID() string {
 // copy holding what they typed, which becomes a new order (and, with Amazon
 // Pay, a new checkout session at Amazon). Draft.Notice says so when the
 // shopper must act.
-func (s *Shop) OpenCheckout(ctx context.Context, id, cartToken string, member bool) (Draft, Quote, error) {
-	d, placed, err := s.loadDraft(ctx, id, cartToken)
+func (s *Shop) OpenCheckout(ctx context.Context, id string, cart Cart) (Draft, Quote, error) {
+	d, placed, err := s.loadDraft(ctx, id, cart.Token)
 	if err != nil {
 		return d, Quote{}, err
 	}
-	q, err := s.Quote(ctx, d, member)
+	st, err := s.Settings(ctx)
 	if err != nil {
-		return d, q, err
+		return d, Quote{}, err
 	}
+	q := quote(cart, d, st)
 	if placed == nil {
 		return d, q, nil
 	}
@@ -164,8 +167,7 @@ func (s *Shop) OpenCheckout(ctx context.Context, id, cartToken string, member bo
 	if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return forkDraft(tx, &d, *placed, false) }); err != nil {
 		return d, q, err
 	}
-	q, err = s.Quote(ctx, d, member)
-	return d, q, err
+	return d, quote(cart, d, st), nil
 }
 
 // loadDraft reads a draft of the cart, or makes and saves a new one; placed

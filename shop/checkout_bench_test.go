@@ -32,7 +32,11 @@ func confirmCheckout(b *testing.B, s *shop.Shop, p store.Product, form shop.Chec
 	if err := s.AddToCart(ctx, token, p.ID, 2); err != nil {
 		b.Fatal(err)
 	}
-	d, _, err := s.OpenCheckout(ctx, "", token, false)
+	cart, err := s.Cart(ctx, token, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, _, err := s.OpenCheckout(ctx, "", cart)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -43,7 +43,11 @@ func TestOrderMailsOverSMTP(t *testing.T) {
 	if err := s.AddToCart(ctx, token, products[0].ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := s.OpenCheckout(ctx, "", token, false)
+	cart, err := s.Cart(ctx, token, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := s.OpenCheckout(ctx, "", cart)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,11 +26,15 @@ func TestCleanupDeletesWhatIsAbandoned(t *testing.T) {
 	if err := s.AddToCart(ctx, cart, products[0].ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	abandoned, _, err := s.OpenCheckout(ctx, "", cart, false)
+	priced, err := s.Cart(ctx, cart, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	open, _, err := s.OpenCheckout(ctx, "", cart, false)
+	abandoned, _, err := s.OpenCheckout(ctx, "", priced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _, err := s.OpenCheckout(ctx, "", priced)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,11 @@ func checkoutOf(t *testing.T, s *shop.Shop, payment string, lines map[store.Prod
 			t.Fatal(err)
 		}
 	}
-	d, _, err := s.OpenCheckout(ctx, "", token, false)
+	cart, err := s.Cart(ctx, token, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := s.OpenCheckout(ctx, "", cart)
 	if err != nil {
 		t.Fatal(err)
 	}

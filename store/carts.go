@@ -101,9 +101,13 @@ func scanCartLines(rows *sql.Rows) ([]CartLine, error) {
 	return out, rows.Err()
 }
 
-// CartCount is the number of items in the cart, for the header badge.
+// CartCount is the number of items in the cart, for the header badge. It
+// is kept per token until any transaction writes cart_items (or catalogTTL
+// passes, for another process's writes).
 func (db *DB) CartCount(ctx context.Context, token string) (int64, error) {
-	var n sql.NullInt64
-	err := db.queryRow(ctx, `SELECT sum(quantity) FROM cart_items WHERE cart_token = ?`, token).Scan(&n)
-	return n.Int64, mapErr(err)
+	return cachedRead(&db.cartCounts, token, same[int64], func() (int64, error) {
+		var n sql.NullInt64
+		err := db.queryRow(ctx, `SELECT sum(quantity) FROM cart_items WHERE cart_token = ?`, token).Scan(&n)
+		return n.Int64, mapErr(err)
+	})
 }

@@ -16,6 +16,10 @@ const anyTable = "*"
 // tables the catalog cache reads.
 var catalogTables = map[string]bool{"products": true, "categories": true, "product_categories": true, "product_images": true}
 
+// tables whose writes change cart counts: cart_items, and the two its rows
+// go with (ON DELETE CASCADE).
+var cartCountTables = map[string]bool{"cart_items": true, "carts": true, "products": true}
+
 // writtenTables memoises writtenTable per SQL text.
 var writtenTables sync.Map
 
@@ -74,6 +78,12 @@ func (db *DB) changed(written map[string]bool) {
 	all := written[anyTable]
 	if all || written["settings"] {
 		db.settings.invalidate()
+	}
+	for t := range written {
+		if all || cartCountTables[t] {
+			db.cartCounts.invalidate()
+			break
+		}
 	}
 	for t := range written {
 		if all || catalogTables[t] {

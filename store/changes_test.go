@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"testing"
+	"time"
 
 	"kago/model"
 )
@@ -100,4 +101,47 @@ func TestCatalogCacheClearedByCatalogWrites(t *testing.T) {
 	if err != nil || len(cats) != 1 || cats[0].Name != "煎茶" {
 		t.Fatalf("categories after a new one: %v %v", cats, err)
 	}
+}
+
+// The header's cart count is kept per cart; adding, an order taking lines
+// and the cleanup deleting the cart (its lines go by ON DELETE CASCADE)
+// each show at the next read.
+func TestCartCountCacheSeesCartWrites(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	var p Product
+	write := func(f func(tx *Tx) error) {
+		t.Helper()
+		if err := db.WithTx(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(func(tx *Tx) error {
+		var err error
+		p, err = tx.InsertProduct(Product{Name: "深蒸し煎茶", Price: 1296, TaxRate: 8, Stock: 10, Published: true})
+		return err
+	})
+	count := func(want int64) {
+		t.Helper()
+		for range 2 { // the second read comes from the cache
+			if n, err := db.CartCount(ctx, "cart-a"); err != nil || n != want {
+				t.Fatalf("cart count %d %v, want %d", n, err, want)
+			}
+		}
+	}
+	count(0)
+	write(func(tx *Tx) error {
+		if err := tx.EnsureCart("cart-a"); err != nil {
+			return err
+		}
+		return tx.SetCartQuantity("cart-a", p.ID, 3)
+	})
+	count(3)
+	write(func(tx *Tx) error { return tx.TakeFromCart("cart-a", p.ID, 2) })
+	count(1)
+	write(func(tx *Tx) error {
+		_, err := tx.DeleteAbandonedCarts(time.Now().Add(time.Hour), 10)
+		return err
+	})
+	count(0)
 }

@@ -33,6 +33,9 @@ type DB struct {
 	now      func() time.Time
 	settings settingsCache
 	catalog  catalogCache
+	// cartCounts keeps CartCount per cart token until a transaction writes
+	// cart_items, carts or products (changes.go), or catalogTTL passes.
+	cartCounts catalogCache
 	// Prepared statements by SQL text, per pool (stmts.go).
 	readStmts, writeStmts stmtCache
 }
