@@ -387,6 +387,14 @@ func (a *AmazonPay) processNotification(ctx context.Context, n model.Notificatio
 			return false, err
 		}
 	}
+	// An operation of the shop on this payment is under way: its own
+	// answer records the change, as the shop's; the notification is read
+	// after it (then nothing has changed, and no Amazon row is written).
+	if l, err := a.db.Ledger(ctx, orderID); err == nil && l.Permission.BusyOperation != 0 && a.db.Now().Sub(l.Permission.BusySince) <= staleOperation {
+		return false, a.db.RetryNotification(ctx, n.ID, a.db.Now().Add(2*time.Second), "an operation of the shop on this payment is in progress")
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
 	tag := callTag(orderID, 0)
 	objs, subject, err := a.fetchNamed(ctx, client, n, perm, tag)
 	if err != nil {
