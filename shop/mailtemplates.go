@@ -99,6 +99,22 @@ func CheckMailTemplate(kind, subject, body string) (string, string, error) {
 	if !ok {
 		return subject, body, ErrNotFound
 	}
+	subject, body, fields := checkMailText(subject, body)
+	for field, text := range map[string]string{"subject": subject, "body": body} {
+		if bad := mail.UnknownPlaceholders(text, t.Placeholders()); len(bad) > 0 && fields[field] == "" {
+			fields[field] = "使えない差し込み項目があります：" + strings.Join(bad, "、") + "。下の「使える差し込み項目」から選んでください。"
+		}
+	}
+	if len(fields) > 0 {
+		return subject, body, &InputError{Fields: fields}
+	}
+	return subject, body, nil
+}
+
+// checkMailText normalises a typed subject and body (spaces around the
+// subject, line ends) and checks their lengths; fields names what is wrong
+// ("subject", "body"), empty when nothing is.
+func checkMailText(subject, body string) (string, string, map[string]string) {
 	subject = strings.TrimSpace(subject)
 	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
 	fields := map[string]string{}
@@ -116,15 +132,7 @@ func CheckMailTemplate(kind, subject, body string) (string, string, error) {
 	case n > MaxMailBody:
 		fields["body"] = "本文は10000文字以内で入力してください。"
 	}
-	for field, text := range map[string]string{"subject": subject, "body": body} {
-		if bad := mail.UnknownPlaceholders(text, t.Placeholders()); len(bad) > 0 && fields[field] == "" {
-			fields[field] = "使えない差し込み項目があります：" + strings.Join(bad, "、") + "。下の「使える差し込み項目」から選んでください。"
-		}
-	}
-	if len(fields) > 0 {
-		return subject, body, &InputError{Fields: fields}
-	}
-	return subject, body, nil
+	return subject, body, fields
 }
 
 // SaveMailTemplate stores the shop's own text for a kind. base is the

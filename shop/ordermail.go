@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"kago/jp"
 	"kago/mail"
@@ -361,23 +360,8 @@ func (s *Shop) ComposeOrderMail(ctx context.Context, orderID int64, kind string)
 // CheckOrderMail normalises and checks a mail as edited. Fields: "subject",
 // "body".
 func CheckOrderMail(subject, body string) (string, string, error) {
-	subject = strings.TrimSpace(subject)
-	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
-	fields := map[string]string{}
-	switch n := utf8.RuneCountInString(subject); {
-	case n == 0:
-		fields["subject"] = "件名を入力してください。"
-	case n > MaxMailSubject:
-		fields["subject"] = "件名は200文字以内で入力してください。"
-	case strings.ContainsAny(subject, "\r\n"):
-		fields["subject"] = "件名に改行は使えません。"
-	}
-	switch {
-	case strings.TrimSpace(body) == "":
-		fields["body"] = "本文を入力してください。"
-	case utf8.RuneCountInString(body) > MaxMailBody:
-		fields["body"] = "本文は10000文字以内で入力してください。"
-	case strings.Contains(body, mail.FreeMailMarker):
+	subject, body, fields := checkMailText(subject, body)
+	if fields["body"] == "" && strings.Contains(body, mail.FreeMailMarker) {
 		fields["body"] = "本文の「" + mail.FreeMailMarker + "」を、お客様へのご連絡内容に書き換えてください。"
 	}
 	if len(fields) > 0 {
