@@ -75,12 +75,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // serveConfig is every setting of the shop server.
 type serveConfig struct {
 	Addr, DataDir, BaseURL string
-	EmulatorURL            string // a separately running Amazon Pay emulator
-	SMTP                   mail.SMTPConfig
-	AdminEmail, AdminPass  string
-	LogLevel               slog.Level
-	TrustedProxies         []*net.IPNet
-	Pprof                  bool
+	// DatabaseURL is store.Open's: "" is the SQLite file kago.db in DataDir.
+	DatabaseURL           string
+	EmulatorURL           string // a separately running Amazon Pay emulator
+	SMTP                  mail.SMTPConfig
+	AdminEmail, AdminPass string
+	LogLevel              slog.Level
+	TrustedProxies        []*net.IPNet
+	Pprof                 bool
 	// passwordCost is the bcrypt cost of admin and member passwords; 0 keeps the
 	// shop's default. No flag sets it: only tests lower it.
 	passwordCost int
@@ -98,6 +100,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("KAGO_ADDR", "127.0.0.1:8080"), "listen address host:port (env KAGO_ADDR; port 0 picks a free port)")
 	fs.StringVar(&cfg.DataDir, "data", env("KAGO_DATA", "./data"), "data directory: kago.db, uploads, keys (env KAGO_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("KAGO_DATABASE_URL", ""), "database: postgres://USER:PASSWORD@HOST/DB for PostgreSQL, sqlite:PATH for an SQLite file (env KAGO_DATABASE_URL; default: kago.db in the data directory)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("KAGO_BASE_URL", ""), "public URL of the shop, e.g. https://shop.example.jp (env KAGO_BASE_URL; default http://ADDR)")
 	fs.StringVar(&cfg.SMTP.Host, "smtp-host", env("KAGO_SMTP_HOST", ""), "SMTP server; empty keeps mail in the outbox shown in the admin (env KAGO_SMTP_HOST)")
 	port := fs.String("smtp-port", env("KAGO_SMTP_PORT", "587"), "SMTP port (env KAGO_SMTP_PORT)")
@@ -144,7 +147,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "kago.db"), nil)
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(cfg.DataDir, "kago.db")
+	}
+	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		return err
 	}
