@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"kago/model"
 	"kago/store"
 	"kago/store/storetest"
 )
@@ -192,6 +194,50 @@ func TestAddressStreet(t *testing.T) {
 	} {
 		if got := c.a.Street(); got != c.want {
 			t.Errorf("Street() = %q, want %q", got, c.want)
+		}
+	}
+}
+
+// The catalog search ignores the case of ASCII letters on both databases
+// (SQLite's LIKE does, PostgreSQL's does not), and only theirs.
+func TestSearchProductsIgnoresASCIICase(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	err := db.WithTx(ctx, func(tx *store.Tx) error {
+		for _, p := range []store.Product{
+			{Name: "Matcha Latte", Description: "抹茶ラテ", Price: 500, TaxRate: 8, Published: true},
+			{Name: "ほうじ茶", Description: "Roasted GREEN tea", Price: 600, TaxRate: 8, Published: true},
+			{Name: "Ｇｒｅｅｎ", Price: 700, TaxRate: 8, Published: true},
+		} {
+			if _, err := tx.InsertProduct(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    model.ProductQuery
+		want []string
+	}{
+		{model.ProductQuery{Text: "MATCHA"}, []string{"Matcha Latte"}},
+		{model.ProductQuery{Text: "green", PublishedOnly: true}, []string{"ほうじ茶"}},
+		{model.ProductQuery{Text: "Ｇｒｅｅｎ"}, []string{"Ｇｒｅｅｎ"}},
+		{model.ProductQuery{Text: "ｇｒｅｅｎ"}, nil},
+	} {
+		c.q.Limit = 10
+		got, _, err := db.SearchProducts(ctx, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range got {
+			names = append(names, p.Name)
+		}
+		if !slices.Equal(names, c.want) {
+			t.Errorf("%+v found %q, want %q", c.q, names, c.want)
 		}
 	}
 }
