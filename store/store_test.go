@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -239,5 +240,58 @@ func TestSearchProductsIgnoresASCIICase(t *testing.T) {
 		if !slices.Equal(names, c.want) {
 			t.Errorf("%+v found %q, want %q", c.q, names, c.want)
 		}
+	}
+}
+
+// Two instances on one database (two pools: on PostgreSQL two processes'
+// worth of connections) race to sell the last items with a plain
+// read-modify-write in WithTx: each item is sold once, as if the
+// transactions ran one after another.
+func TestTwoInstancesSellEachItemOnce(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := store.Open(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	p := addProduct(t, dbs[0], 5)
+	errSoldOut := errors.New("sold out")
+	var sold atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			for range 2 {
+				err := dbs[i%2].WithTx(ctx, func(tx *store.Tx) error {
+					cur, err := tx.Product(p.ID)
+					if err != nil {
+						return err
+					}
+					if cur.Stock == 0 {
+						return errSoldOut
+					}
+					cur.Stock--
+					return tx.PatchProduct(cur, []string{"stock"})
+				})
+				switch {
+				case err == nil:
+					sold.Add(1)
+				case !errors.Is(err, errSoldOut):
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	left, err := dbs[1].Product(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sold.Load() != 5 || left.Stock != 0 {
+		t.Fatalf("sold %d of 5, %d left", sold.Load(), left.Stock)
 	}
 }
