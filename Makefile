@@ -7,7 +7,7 @@ FUZZ    := ./amazonpay:FuzzCanonicalRequest ./amazonpay:FuzzParseAuthorization .
            ./handlers:FuzzIPN
 FUZZTIME ?= 5s
 
-.PHONY: help run test deps generate check-generated lint unit fuzz soak bench bench-go mutants build clean postal-data
+.PHONY: help run test deps generate check-generated lint unit postgres fuzz soak bench bench-go mutants build clean postal-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ run: ## serve the demo shop with the emulator and the outbox (data in ./data)
 build: ## build a static binary at bin/kago
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kago ./cmd/kago
 
-test: deps check-generated lint unit fuzz ## everything CI runs
+test: deps check-generated lint unit postgres fuzz ## everything CI runs
 
 deps: ## install what the tests need on Debian: chromium, Japanese fonts, the interop npm package
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -49,6 +49,13 @@ lint: ## go vet and gofmt
 
 unit: ## go test with the race detector (unit, HTTP, store, SMTP, emulator, browser)
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+# The suites that open a store, run again on PostgreSQL (without -race: unit
+# ran them with it on SQLite).
+PGPKGS := ./store/... ./shop/... ./handlers/... ./jobs/... ./mail/...
+
+postgres: ## the store, shop, handlers, jobs and mail tests on a throwaway PostgreSQL cluster (installs postgresql on Debian when missing)
+	scripts/pgtest.sh $(GO) test -count=1 -timeout 30m $(PGPKGS)
 
 fuzz: ## run each fuzz target briefly
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \
