@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
+	"kago/store/storetest"
 )
 
 // app is the whole binary's run() serving on a free port over a temp dir.
@@ -32,7 +33,7 @@ var (
 func startApp(t *testing.T, extraEnv map[string]string) *app {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	env := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": t.TempDir(), "KAGO_LOG_LEVEL": "warn"}
+	env := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": t.TempDir(), "KAGO_DATABASE_URL": storetest.URL(t), "KAGO_LOG_LEVEL": "warn"}
 	for k, v := range extraEnv {
 		env[k] = v
 	}

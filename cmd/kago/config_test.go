@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"kago/store/storetest"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestTrustedProxiesFlag(t *testing.T) {
 func TestSecondStartSaysHowToResetThePassword(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	env := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": dir, "KAGO_LOG_LEVEL": "warn"}
+	env := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": dir, "KAGO_DATABASE_URL": storetest.URL(t), "KAGO_LOG_LEVEL": "warn"}
 	for i, want := range []string{"Admin login (shown once, keep it): admin@example.com / ", "KAGO_ADMIN_PASSWORD=new-password"} {
 		out := startOnce(t, env)
 		if !strings.Contains(out, want) {

@@ -25,6 +25,7 @@ import (
 	"kago/amazonpay/emulator"
 	"kago/mail"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 // The fault suite (issue 12): Amazon Pay checkouts against a real kago
@@ -63,6 +64,7 @@ func faultSuiteCheckouts(t *testing.T) int {
 type faultRig struct {
 	t                       *testing.T
 	dir, addr, shop, emuURL string
+	dbURL                   string // storetest.URL: survives the kills
 	kago                    *process
 	rng                     *mrand.Rand
 	kills, restarts         int
@@ -73,7 +75,7 @@ type faultRig struct {
 // every time, so the emulator's notifications find it again).
 func (r *faultRig) startKago() {
 	r.t.Helper()
-	r.kago, _ = startProcess(r.t, "Mail:", "-addr", r.addr, "-data", r.dir, "-amazonpay-emulator-url", r.emuURL,
+	r.kago, _ = startProcess(r.t, "Mail:", "-addr", r.addr, "-data", r.dir, "-database-url", r.dbURL, "-amazonpay-emulator-url", r.emuURL,
 		"-trusted-proxies", "127.0.0.1", "-log-level", "error")
 }
 
@@ -372,7 +374,7 @@ func (r *faultRig) count(ctx context.Context) faultCounts {
 	if err := json.Unmarshal(r.console(http.MethodGet, "/console/api/objects", nil), &snap); err != nil {
 		r.t.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(r.dir, "kago.db"), nil)
+	db, err := store.Open(ctx, r.dbURL, nil)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -487,7 +489,7 @@ func TestFaultSuite(t *testing.T) {
 	dir := t.TempDir()
 	emu, line := startProcess(t, "listening on ", "amazonpay-emulator", "-addr", "127.0.0.1:0", "-state", filepath.Join(dir, "emulator.db"),
 		"-pending-delay", "2s")
-	r := &faultRig{t: t, dir: filepath.Join(dir, "shop"), addr: freeAddr(t), rng: mrand.New(mrand.NewPCG(seed, 12)),
+	r := &faultRig{t: t, dir: filepath.Join(dir, "shop"), dbURL: storetest.URL(t), addr: freeAddr(t), rng: mrand.New(mrand.NewPCG(seed, 12)),
 		emuURL: regexp.MustCompile(`listening on (\S+)`).FindStringSubmatch(line)[1]}
 	r.shop = "http://" + r.addr
 
@@ -500,7 +502,7 @@ func TestFaultSuite(t *testing.T) {
 	if err := r.kago.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	productID := prepareFaultShop(t, ctx, r.dir)
+	productID := prepareFaultShop(t, ctx, r.dbURL)
 	r.startKago()
 
 	outcomes := map[string]int{}
@@ -539,9 +541,9 @@ func TestFaultSuite(t *testing.T) {
 // prepareFaultShop gives every product enough stock and sets recovery
 // delays of seconds (stored as the settings keep them); it returns a
 // product to buy.
-func prepareFaultShop(t *testing.T, ctx context.Context, dir string) int64 {
+func prepareFaultShop(t *testing.T, ctx context.Context, dbURL string) int64 {
 	t.Helper()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
