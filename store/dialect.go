@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"regexp"
@@ -107,12 +108,12 @@ func (m pgMigrations) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	info, err := f.Stat()
 	if err != nil || info.IsDir() {
-		return m.FS.Open(name)
+		return f, err
 	}
-	src, err := fs.ReadFile(m.FS, name)
+	defer f.Close()
+	src, err := io.ReadAll(f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,13 @@
 package store
 
-import "testing"
+import (
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"kago/migrations"
+)
 
 func TestNumberPlaceholders(t *testing.T) {
 	for in, want := range map[string]string{
@@ -21,5 +28,26 @@ func TestPgMigrationSQL(t *testing.T) {
 	want := "CREATE TABLE t (\n    id BIGINT PRIMARY KEY,\n    n  BIGINT NOT NULL DEFAULT 0,\n    integers_seen TEXT COLLATE \"C\",\n    context TEXT COLLATE \"C\" NOT NULL\n);"
 	if got := string(pgMigrationSQL([]byte(in))); got != want {
 		t.Errorf("pgMigrationSQL:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// pgMigrationSQL finds the column types by their upper-case names: every
+// migration writes them so (outside comments).
+func TestMigrationsWriteTypesUpperCase(t *testing.T) {
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anyCase := regexp.MustCompile(`(?i)\b(integer|text|bigint)\b`)
+	for _, name := range files {
+		src, _ := fs.ReadFile(migrations.FS, name)
+		for i, line := range strings.Split(string(src), "\n") {
+			code, _, _ := strings.Cut(line, "--")
+			for _, w := range anyCase.FindAllString(code, -1) {
+				if w != "INTEGER" && w != "TEXT" {
+					t.Errorf("%s:%d: %q: write INTEGER or TEXT", name, i+1, w)
+				}
+			}
+		}
 	}
 }
