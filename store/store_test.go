@@ -53,6 +53,32 @@ func TestMigrationsFromEmptyAndReopen(t *testing.T) {
 	}
 }
 
+// Instances that start together on an empty PostgreSQL database migrate
+// it one at a time (goose's session lock): each finds the schema whole.
+// PostgreSQL only: an SQLite file has one kago; two started at once on a
+// new file may both apply the first migration (goose has no SQLite lock).
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only")
+	}
+	url := storetest.URL(t)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			db, err := store.Open(context.Background(), url, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer db.Close()
+			if _, err := db.Products(context.Background(), false); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestTakeStockNeverBelowZero(t *testing.T) {
 	db := openDB(t)
 	p := addProduct(t, db, 3)
