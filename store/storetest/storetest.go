@@ -2,7 +2,7 @@
 // an SQLite file in the test's temp dir, or, when KAGO_TEST_DATABASE_URL
 // names a PostgreSQL server (postgres://...), a database created on it
 // for the test and dropped after it (scripts/pgtest.sh starts such a
-// server).
+// server; another needs a role that may CREATE DATABASE).
 package storetest
 
 import (
