@@ -127,16 +127,20 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // results) afresh on each run.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.runTx(ctx, fn)
+		err := db.runTx(ctx, attempt, fn)
 		if !retryable(err) || attempt == maxTxAttempts || !retryPause(ctx, attempt) {
 			return err
 		}
 	}
 }
 
-func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) runTx(ctx context.Context, attempt int, fn func(tx *Tx) error) error {
 	sqlTx, err := db.writer.BeginTx(ctx, db.txOptions())
 	if err != nil {
+		return mapErr(err)
+	}
+	if err := db.queueAfterLosing(ctx, sqlTx, attempt); err != nil {
+		_ = sqlTx.Rollback()
 		return mapErr(err)
 	}
 	tx := &Tx{db: db, tx: sqlTx, ctx: ctx, now: db.Now()}

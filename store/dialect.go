@@ -212,8 +212,30 @@ func (db *DB) txOptions() *sql.TxOptions {
 }
 
 // maxTxAttempts bounds the runs of one PostgreSQL transaction that keeps
-// losing to concurrent ones.
-const maxTxAttempts = 8
+// losing to concurrent ones; optimisticAttempts run side by side with the
+// others, the later ones queue (queueAfterLosing).
+const (
+	maxTxAttempts      = 12
+	optimisticAttempts = 3
+)
+
+// writeQueueLock is the advisory lock that queues the write transactions
+// that lost optimisticAttempts times.
+const writeQueueLock = 0x6b61676f // "kago"
+
+// queueAfterLosing makes a PostgreSQL transaction that lost
+// optimisticAttempts times wait for the transactions queued before it (an
+// advisory lock held to its end), so that on a hot row (the last items of
+// a product everyone buys) the losers run one after another instead of
+// colliding until they give up. SQLite's transactions always run one
+// after another.
+func (db *DB) queueAfterLosing(ctx context.Context, tx *sql.Tx, attempt int) error {
+	if !db.pg || attempt <= optimisticAttempts {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeQueueLock)
+	return err
+}
 
 // retryable reports whether err ended a transaction that is worth running
 // again: PostgreSQL's serialization failure or deadlock.
@@ -222,10 +244,10 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// retryPause waits a little, more after each attempt and with jitter, so the
+// retryPause waits a little (up to 8, 16, ... 128 ms, at random), so the
 // transactions that collided do not collide again; false when ctx ends.
 func retryPause(ctx context.Context, attempt int) bool {
-	d := time.Duration(1+rand.IntN(4<<attempt)) * time.Millisecond
+	d := time.Duration(1+rand.IntN(4<<min(attempt, 5))) * time.Millisecond
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
