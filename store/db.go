@@ -26,12 +26,14 @@ var (
 // WithTx, never on the reader pool.
 type DB struct {
 	// pg is set for PostgreSQL, where writer and reader are one pool.
-	pg       bool
-	writer   *sql.DB
-	reader   *sql.DB
-	now      func() time.Time
-	settings settingsCache
-	catalog  catalogCache
+	pg bool
+	// queueSlots are the places in the write queue (dialect.go).
+	queueSlots chan struct{}
+	writer     *sql.DB
+	reader     *sql.DB
+	now        func() time.Time
+	settings   settingsCache
+	catalog    catalogCache
 	// cartCounts keeps CartCount per cart token until a transaction writes
 	// cart_items, carts or products (changes.go), or catalogTTL passes.
 	cartCounts catalogCache
@@ -135,12 +137,19 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) runTx(ctx context.Context, attempt int, fn func(tx *Tx) error) error {
-	sqlTx, err := db.writer.BeginTx(ctx, db.txOptions())
-	if err != nil {
-		return mapErr(err)
+	var pool interface {
+		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+	} = db.writer
+	if db.pg && attempt > optimisticAttempts {
+		conn, err := db.queue(ctx)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer db.unqueue(conn)
+		pool = conn
 	}
-	if err := db.queueAfterLosing(ctx, sqlTx, attempt); err != nil {
-		_ = sqlTx.Rollback()
+	sqlTx, err := pool.BeginTx(ctx, db.txOptions())
+	if err != nil {
 		return mapErr(err)
 	}
 	tx := &Tx{db: db, tx: sqlTx, ctx: ctx, now: db.Now()}

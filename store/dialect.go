@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +44,7 @@ func openPostgres(ctx context.Context, url string, now func() time.Time) (*DB, e
 	pool.SetMaxIdleConns(pgMaxConns / 4)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	// No stmtCache: pgx prepares and keeps each query per connection itself.
-	db := &DB{pg: true, writer: pool, reader: pool, now: now}
+	db := &DB{pg: true, writer: pool, reader: pool, now: now, queueSlots: make(chan struct{}, pgMaxConns/4)}
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -213,28 +214,51 @@ func (db *DB) txOptions() *sql.TxOptions {
 
 // maxTxAttempts bounds the runs of one PostgreSQL transaction that keeps
 // losing to concurrent ones; optimisticAttempts run side by side with the
-// others, the later ones queue (queueAfterLosing).
+// others, the later ones queue (DB.queue).
 const (
 	maxTxAttempts      = 12
 	optimisticAttempts = 3
 )
 
-// writeQueueLock is the advisory lock that queues the write transactions
-// that lost optimisticAttempts times.
+// writeQueueLock is the advisory lock of the write transactions' queue.
 const writeQueueLock = 0x6b61676f // "kago"
 
-// queueAfterLosing makes a PostgreSQL transaction that lost
-// optimisticAttempts times wait for the transactions queued before it (an
-// advisory lock held to its end), so that on a hot row (the last items of
-// a product everyone buys) the losers run one after another instead of
-// colliding until they give up. SQLite's transactions always run one
-// after another.
-func (db *DB) queueAfterLosing(ctx context.Context, tx *sql.Tx, attempt int) error {
-	if !db.pg || attempt <= optimisticAttempts {
-		return nil
+// queue takes a connection of its own for a PostgreSQL transaction that
+// lost optimisticAttempts times and waits there for the transactions
+// queued before it (a session advisory lock, taken before the transaction
+// begins, so its snapshot is taken after the wait). On a hot row (the last
+// items of a product everyone buys) the losers then run one after another
+// instead of colliding until they give up. unqueue ends the wait's turn.
+// At most pgMaxConns/4 of a pool's connections wait in the queue (the
+// others wait for one of those places), so the queue never holds the
+// connections that the transaction at its head may need.
+func (db *DB) queue(ctx context.Context) (*sql.Conn, error) {
+	select {
+	case db.queueSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeQueueLock)
-	return err
+	conn, err := db.writer.Conn(ctx)
+	if err == nil {
+		if _, err = conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, writeQueueLock); err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		<-db.queueSlots
+		return nil, err
+	}
+	return conn, nil
+}
+
+// unqueue releases the queue's lock and gives the connection back, or
+// drops the connection (and with it the lock) when the release fails.
+func (db *DB) unqueue(conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, writeQueueLock); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	conn.Close()
+	<-db.queueSlots
 }
 
 // retryable reports whether err ended a transaction that is worth running
