@@ -1,22 +1,19 @@
-// Package store keeps Kago's data in one SQLite file: a single-connection
-// writer pool whose transactions begin IMMEDIATE, and a read-only reader pool.
+// Package store keeps Kago's data in one SQLite file (a single-connection
+// writer pool whose transactions begin IMMEDIATE, and a read-only reader
+// pool) or in a PostgreSQL database (one pool; write transactions
+// SERIALIZABLE, retried when they lose to a concurrent one). What differs
+// between the two is in dialect.go.
 package store
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
-
-	"github.com/pressly/goose/v3"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
-	"kago/migrations"
 )
 
 // Errors callers can test with errors.Is; driver errors are mapped by code.
@@ -28,6 +25,8 @@ var (
 // DB is the shop's database. Reads that feed a write must happen inside
 // WithTx, never on the reader pool.
 type DB struct {
+	// pg is set for PostgreSQL, where writer and reader are one pool.
+	pg       bool
 	writer   *sql.DB
 	reader   *sql.DB
 	now      func() time.Time
@@ -40,12 +39,22 @@ type DB struct {
 	readStmts, writeStmts stmtCache
 }
 
-// Open opens (creating if needed) the database file at path and applies the
-// embedded migrations.
-func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+// Open opens the database that dbURL names and applies the embedded
+// migrations: "postgres://..." or "postgresql://..." is a PostgreSQL
+// database (a pgx connection string); "sqlite:PATH" or a bare PATH is an
+// SQLite file, created if needed. now is the store's clock (nil: time.Now).
+// Errors are the driver's or a failed migration's.
+func Open(ctx context.Context, dbURL string, now func() time.Time) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		return openPostgres(ctx, dbURL, now)
+	}
+	return openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite:"), now)
+}
+
+func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -76,22 +85,11 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	return db, nil
 }
 
-func (db *DB) migrate(ctx context.Context) error {
-	// Out-of-order: features are built on branches that each take their own
-	// range of migration numbers, so a lower number may land after a higher one.
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, migrations.FS, goose.WithAllowOutofOrder(true),
-		goose.WithGoMigrations(backfillBuyerGiven))
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	return nil
-}
-
 // Close closes the reader pool, then the writer.
 func (db *DB) Close() error {
+	if db.pg {
+		return db.writer.Close()
+	}
 	var errR error
 	if db.reader != nil {
 		errR = errors.Join(db.readStmts.close(), db.reader.Close())
@@ -120,10 +118,23 @@ type Tx struct {
 // Now is the time the transaction started, so every row it writes agrees.
 func (tx *Tx) Now() time.Time { return tx.now }
 
-// WithTx runs fn in one IMMEDIATE writer transaction, committing when fn
-// returns nil and rolling back otherwise.
+// WithTx runs fn in one writer transaction, committing when fn returns nil
+// and rolling back otherwise; it returns fn's error or the commit's. On
+// SQLite the transaction begins IMMEDIATE and so runs alone; on PostgreSQL
+// it is SERIALIZABLE, and when it loses to a concurrent transaction it runs
+// again (fn may thus run more than once: it must only touch the database
+// through tx).
 func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	for attempt := 1; ; attempt++ {
+		err := db.runTx(ctx, fn)
+		if !retryable(err) || attempt == maxTxAttempts || !retryPause(ctx, attempt) {
+			return err
+		}
+	}
+}
+
+func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.writer.BeginTx(ctx, db.txOptions())
 	if err != nil {
 		return mapErr(err)
 	}
@@ -139,10 +150,6 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	db.changed(tx.written)
 	return err
 }
-
-// rebind is the one place that knows the placeholder style. SQLite takes '?'
-// as written; a PostgreSQL backend would number them here.
-func rebind(query string) string { return query }
 
 // stmt is the transaction's handle on the prepared statement of query, or
 // nil (the query is then run as it is, and prepared after the
@@ -168,7 +175,7 @@ func (tx *Tx) execOne(query string, args ...any) (bool, error) {
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	query = rebind(query)
+	query, args = tx.db.rebind(query), bindArgs(args)
 	if st := tx.stmt(query); st != nil {
 		res, err := st.ExecContext(tx.ctx, args...)
 		return res, mapErr(err)
@@ -178,7 +185,7 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
-	query = rebind(query)
+	query, args = tx.db.rebind(query), bindArgs(args)
 	if st := tx.stmt(query); st != nil {
 		return st.QueryRowContext(tx.ctx, args...)
 	}
@@ -186,7 +193,7 @@ func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	query = rebind(query)
+	query, args = tx.db.rebind(query), bindArgs(args)
 	if st := tx.stmt(query); st != nil {
 		rows, err := st.QueryContext(tx.ctx, args...)
 		return rows, mapErr(err)
@@ -196,7 +203,7 @@ func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	query = rebind(query)
+	query, args = db.rebind(query), bindArgs(args)
 	if st := db.readStmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -204,7 +211,7 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	query = rebind(query)
+	query, args = db.rebind(query), bindArgs(args)
 	if st := db.readStmts.get(ctx, query); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, mapErr(err)
@@ -221,24 +228,6 @@ func (tx *Tx) nextID(name string) (int64, error) {
 	var v int64
 	err := tx.queryRow(`UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
 	return v, mapErr(err)
-}
-
-// mapErr turns driver errors into the store's errors by code, never by text.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %v", ErrConflict, err)
-		}
-	}
-	return err
 }
 
 func unix(t time.Time) int64 { return t.UTC().Unix() }

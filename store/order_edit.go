@@ -118,35 +118,38 @@ func (db *DB) fillAdjustments(ctx context.Context, orders []Order) error {
 
 // backfillBuyerGiven is Go migration 76: it fills orders.buyer_given
 // (added by 0075) from the buyer of every existing order, so the search by
-// given name finds orders placed before it.
-var backfillBuyerGiven = goose.NewGoMigration(76, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, buyer FROM orders`)
-	if err != nil {
-		return err
-	}
-	given := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var buyer string
-		if err := rows.Scan(&id, &buyer); err != nil {
-			rows.Close()
+// given name finds orders placed before it. rebind is the database's
+// placeholder style.
+func backfillBuyerGiven(rebind func(string) string) *goose.Migration {
+	return goose.NewGoMigration(76, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, buyer FROM orders`)
+		if err != nil {
 			return err
 		}
-		var a model.Address
-		if json.Unmarshal([]byte(buyer), &a) == nil && BuyerGiven(a) != "" {
-			given[id] = BuyerGiven(a)
+		given := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var buyer string
+			if err := rows.Scan(&id, &buyer); err != nil {
+				rows.Close()
+				return err
+			}
+			var a model.Address
+			if json.Unmarshal([]byte(buyer), &a) == nil && BuyerGiven(a) != "" {
+				given[id] = BuyerGiven(a)
+			}
 		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
-	}
-	for id, g := range given {
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET buyer_given = ? WHERE id = ?`, g, id); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-	}
-	return nil
-}}, &goose.GoFunc{})
+		for id, g := range given {
+			if _, err := tx.ExecContext(ctx, rebind(`UPDATE orders SET buyer_given = ? WHERE id = ?`), g, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, &goose.GoFunc{})
+}
 
 // BuyerGiven is the given name an order is searched by: trimmed, with
 // full-width spaces made half-width and runs of spaces made one, as the

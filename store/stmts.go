@@ -15,6 +15,8 @@ const maxStmts = 512
 // stmtCache keeps one prepared statement per SQL text of a pool, so SQLite
 // parses and plans each query once per connection instead of on every call
 // (database/sql prepares a statement again on each connection it meets).
+// Without a pool (PostgreSQL, where pgx keeps each connection's prepared
+// statements) it keeps nothing.
 type stmtCache struct {
 	pool  *sql.DB
 	mu    sync.RWMutex
@@ -43,6 +45,9 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 // transaction of the same pool when the pool has a single connection (the
 // writer): it waits for a free connection.
 func (c *stmtCache) prepare(ctx context.Context, queries []string) {
+	if c.pool == nil {
+		return
+	}
 	for _, q := range queries {
 		c.mu.Lock()
 		if _, ok := c.stmts[q]; ok || len(c.stmts) >= maxStmts {

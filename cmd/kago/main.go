@@ -77,12 +77,14 @@ type serveConfig struct {
 	Addr, DataDir, BaseURL string
 	UploadDir              string // uploaded pictures; every instance of a shop must see the same one
 	Instance               string // names this instance in claims; empty: the ID kept in DataDir
-	EmulatorURL            string // a separately running Amazon Pay emulator
-	SMTP                   mail.SMTPConfig
-	AdminEmail, AdminPass  string
-	LogLevel               slog.Level
-	TrustedProxies         []*net.IPNet
-	Pprof                  bool
+	// DatabaseURL is store.Open's: "" is the SQLite file kago.db in DataDir.
+	DatabaseURL           string
+	EmulatorURL           string // a separately running Amazon Pay emulator
+	SMTP                  mail.SMTPConfig
+	AdminEmail, AdminPass string
+	LogLevel              slog.Level
+	TrustedProxies        []*net.IPNet
+	Pprof                 bool
 	// passwordCost is the bcrypt cost of admin and member passwords; 0 keeps the
 	// shop's default. No flag sets it: only tests lower it.
 	passwordCost int
@@ -100,6 +102,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("KAGO_ADDR", "127.0.0.1:8080"), "listen address host:port (env KAGO_ADDR; port 0 picks a free port)")
 	fs.StringVar(&cfg.DataDir, "data", env("KAGO_DATA", "./data"), "data directory: kago.db, uploads, keys (env KAGO_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", env("KAGO_DATABASE_URL", ""), "database: postgres://USER:PASSWORD@HOST/DB for PostgreSQL, sqlite:PATH for an SQLite file (env KAGO_DATABASE_URL; default: kago.db in the data directory)")
 	fs.StringVar(&cfg.UploadDir, "uploads", env("KAGO_UPLOADS", ""), "directory of uploaded product pictures; several instances of one shop must share it (env KAGO_UPLOADS; default DATA/uploads)")
 	fs.StringVar(&cfg.Instance, "instance", env("KAGO_INSTANCE", ""), "name of this instance in the claims of background work, unique among the instances of one database (env KAGO_INSTANCE; default: a random ID kept in DATA/instance.id)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("KAGO_BASE_URL", ""), "public URL of the shop, e.g. https://shop.example.jp (env KAGO_BASE_URL; default http://ADDR)")
@@ -159,7 +162,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return err
 	}
 	defer unlock()
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "kago.db"), nil)
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(cfg.DataDir, "kago.db")
+	}
+	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		return err
 	}
