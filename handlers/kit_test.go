@@ -29,6 +29,7 @@ import (
 	"kago/shop"
 	"kago/static"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 // kit is a shop served by httptest with a browser-like client: a cookie
@@ -36,6 +37,7 @@ import (
 type kit struct {
 	t      testing.TB
 	dir    string
+	dbURL  string             // storetest.URL: the database, kept by restart
 	emu    *emulator.Emulator // the local Amazon Pay, mounted like make run does
 	srv    *httptest.Server
 	shop   *shop.Shop
@@ -65,7 +67,7 @@ func newKit(t testing.TB) *kit { return newKitWith(t, kitOptions{}) }
 
 func newKitWith(t testing.TB, opts kitOptions) *kit {
 	t.Helper()
-	k := &kit{t: t, dir: t.TempDir(), client: newClient(), opts: opts}
+	k := &kit{t: t, dir: t.TempDir(), dbURL: storetest.URL(t), client: newClient(), opts: opts}
 	k.start()
 	return k
 }
@@ -73,7 +75,7 @@ func newKitWith(t testing.TB, opts kitOptions) *kit {
 // start serves the shop over the kit's data directory.
 func (k *kit) start() {
 	t, dir, ctx := k.t, k.dir, context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), k.opts.now)
+	db, err := store.Open(ctx, k.dbURL, k.opts.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +167,7 @@ func testSNSKey(t testing.TB) *rsa.PrivateKey {
 }
 
 // restart stops the server and database and starts them again on the same
-// files, keeping the browser's cookies.
+// database, keeping the browser's cookies.
 func (k *kit) restart() {
 	k.srv.Close()
 	k.db.Close()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"kago/jobs"
 	"kago/model"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 type clock struct {
@@ -36,7 +36,7 @@ func (c *clock) add(d time.Duration) {
 func open(t *testing.T) (*store.DB, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), clk.now)
+	db, err := store.Open(context.Background(), storetest.URL(t), clk.now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"kago/mail"
 	"kago/mail/mailtest"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 type clock struct{ t time.Time }
@@ -25,7 +25,7 @@ func (c *clock) now() time.Time { return c.t }
 func setup(t *testing.T) (*store.DB, *clock, *mailtest.Server, *mail.Worker) {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), clk.now)
+	db, err := store.Open(context.Background(), storetest.URL(t), clk.now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,17 +4,17 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"kago/mail"
 	"kago/shop"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 func newShop(t testing.TB) (*shop.Shop, *store.DB) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), nil)
+	db, err := store.Open(context.Background(), storetest.URL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	netmail "net/mail"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"kago/mail/mailtest"
 	"kago/shop"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 // TestOrderMailsOverSMTP places an order with SMTP configured and delivers
@@ -22,7 +22,7 @@ import (
 // its copy with 【受注通知用コピーメール】.
 func TestOrderMailsOverSMTP(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kago.db"), nil)
+	db, err := store.Open(ctx, storetest.URL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

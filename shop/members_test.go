@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"kago/model"
 	"kago/shop"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 // clock is a settable time for the store, so expiry is tested without
@@ -44,7 +44,7 @@ func (c *clock) Add(d time.Duration) {
 func newClockedShop(t testing.TB) (*shop.Shop, *store.DB, *clock) {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), clk.Now)
+	db, err := store.Open(context.Background(), storetest.URL(t), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 	"kago/model"
 	"kago/shop"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 func TestNormalizeTracking(t *testing.T) {
@@ -313,7 +313,7 @@ func TestDashboardCounts(t *testing.T) {
 	ctx := context.Background()
 	var now atomic.Int64
 	now.Store(time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC).Unix()) // 12:00 in Japan
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kago.db"), func() time.Time { return time.Unix(now.Load(), 0) })
+	db, err := store.Open(ctx, storetest.URL(t), func() time.Time { return time.Unix(now.Load(), 0) })
 	if err != nil {
 		t.Fatal(err)
 	}

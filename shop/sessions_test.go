@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"kago/model"
 	"kago/shop"
 	"kago/store"
+	"kago/store/storetest"
 )
 
 // testClock is an injectable clock for the store.
@@ -40,7 +40,7 @@ func (c *testClock) add(d time.Duration) {
 func newClockShop(t testing.TB) (*shop.Shop, *store.DB, *testClock) {
 	t.Helper()
 	clk := &testClock{t: time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC)}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), clk.now)
+	db, err := store.Open(context.Background(), storetest.URL(t), clk.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestAdminPasswordPolicy(t *testing.T) {
 // lowers it, and a lowered cost is the cost of every hash it writes.
 func TestPasswordCost(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kago.db"), nil)
+	db, err := store.Open(ctx, storetest.URL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,8 @@ func TestOperationsAndEvents(t *testing.T) {
 // TestLedgerMigratesExistingAmazonPayments applies the migrations up to the
 // one before the ledger, writes an Amazon Pay order the old way, and opens
 // the store: the order's permission and charge are in the ledger, marked as
-// never read from Amazon.
+// never read from Amazon. SQLite only: it builds the old schema through
+// goose's SQLite dialect; the migration's SQL is the same on PostgreSQL.
 func TestLedgerMigratesExistingAmazonPayments(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kago.db")

@@ -4,18 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"kago/model"
+	"kago/store/storetest"
 )
 
 func openTestDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), nil)
+	db, err := Open(context.Background(), storetest.URL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"kago/store/storetest"
 	"testing"
 	"time"
 )
@@ -55,7 +55,7 @@ func TestSettingsCacheSeesSaves(t *testing.T) {
 // A save by another process on the same file shows once the cache's time
 // is up.
 func TestSettingsCacheSeesOtherProcesses(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kago.db")
+	path := storetest.URL(t)
 	ctx := context.Background()
 	a, err := Open(ctx, path, nil)
 	if err != nil {

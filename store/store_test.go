@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"kago/store"
+	"kago/store/storetest"
 )
 
 func openDB(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kago.db"), nil)
+	db, err := store.Open(context.Background(), storetest.URL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func addProduct(t testing.TB, db *store.DB, stock int64) store.Product {
 }
 
 func TestMigrationsFromEmptyAndReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kago.db")
+	path := storetest.URL(t)
 	for range 2 { // the second open finds everything applied
 		db, err := store.Open(context.Background(), path, nil)
 		if err != nil {
