@@ -4,18 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"kago/store"
+	"kago/store/storetest"
 )
 
 // Instances starting at once on one database each offer their own key;
 // every one gets the same stored key, and a later offer changes nothing.
 func TestSecretFirstWriterWins(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kago.db")
+	path := storetest.URL(t)
 	var dbs []*store.DB
 	for range 2 { // two processes' handles on one database
 		db, err := store.Open(ctx, path, nil)
