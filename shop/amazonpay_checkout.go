@@ -851,6 +851,7 @@ func returnOrderStock(tx *store.Tx, orderID int64) error {
 func (s *deps) reserveAgain(ctx context.Context, orderID int64) (bool, error) {
 	ok := false
 	err := s.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		ok = false // WithTx may run this again
 		p, err := tx.AmazonPayment(orderID)
 		if err != nil || !p.StockReleased {
 			ok = err == nil
@@ -896,7 +897,9 @@ func (s *Shop) ReleaseLapsedReservations(ctx context.Context) (int, error) {
 	}
 	released := 0
 	for _, lp := range lapsed {
+		done := false
 		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			done = false // WithTx may run this again
 			p, err := tx.AmazonPayment(lp.OrderID)
 			if err != nil || p.State != store.AmazonPending || p.StockReleased {
 				return err // completed or released meanwhile
@@ -908,12 +911,15 @@ func (s *Shop) ReleaseLapsedReservations(ctx context.Context) (int, error) {
 			if err := returnOrderStock(tx, p.OrderID); err != nil {
 				return err
 			}
-			released++
+			done = true
 			return tx.AddOrderHistory(p.OrderID, "自動処理", "在庫の確保を解除",
 				fmt.Sprintf("%d分以内にお支払いが確認できなかったため、在庫を戻しました", st.ReservationMinutes))
 		})
 		if err != nil {
 			return released, err
+		}
+		if done {
+			released++
 		}
 	}
 	return released, nil

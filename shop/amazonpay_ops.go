@@ -242,8 +242,9 @@ func (a *AmazonPay) claim(ctx context.Context, in OperationInput) (model.Operati
 	var op model.Operation
 	var act PaymentAction
 	var l model.Ledger
-	version, verr := strconv.ParseInt(in.Version, 10, 64)
+	formVersion, verr := strconv.ParseInt(in.Version, 10, 64)
 	err := a.db.WithTx(ctx, func(tx *store.Tx) error {
+		version := formVersion // WithTx may run this again
 		var err error
 		l, err = tx.Ledger(in.OrderID)
 		if errors.Is(err, store.ErrNotFound) {

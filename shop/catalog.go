@@ -490,7 +490,9 @@ func (c *Catalog) SaveCategory(ctx context.Context, id int64, in CategoryInput) 
 	if len(fields) > 0 {
 		return cat, &InputError{Fields: fields}
 	}
+	typed := cat
 	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+		cat = typed // each run starts from the form (WithTx may run it again)
 		if id == 0 {
 			var err error
 			cat, err = tx.InsertCategory(cat)

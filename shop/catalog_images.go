@@ -255,6 +255,7 @@ func (c *Catalog) MoveImage(ctx context.Context, productID, imageID int64, move 
 func (c *Catalog) DeleteImage(ctx context.Context, productID, imageID int64) error {
 	var gone string
 	err := c.db.WithTx(ctx, func(tx *store.Tx) error {
+		gone = "" // WithTx may run this again
 		images, err := tx.ProductImages(productID)
 		if err != nil {
 			return err

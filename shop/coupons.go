@@ -118,12 +118,14 @@ func (in CouponInput) parse() (model.Coupon, map[string]string) {
 // writes only the fields the form changed (formbase.go); a field changed
 // meanwhile by someone else is refused with a *StaleFormError.
 func (m *Members) SaveCoupon(ctx context.Context, id int64, in CouponInput) (model.Coupon, error) {
-	c, fields := in.parse()
-	c.ID = id
+	typedCoupon, fields := in.parse()
+	typedCoupon.ID = id
 	if len(fields) > 0 {
-		return c, &InputError{Message: msgFixInput, Fields: fields}
+		return typedCoupon, &InputError{Message: msgFixInput, Fields: fields}
 	}
+	var c model.Coupon
 	err := m.db.WithTx(ctx, func(tx *store.Tx) error {
+		c = typedCoupon // each run starts from the form (WithTx may run it again)
 		if id != 0 {
 			stored, err := tx.Coupon(id)
 			if err != nil {
@@ -141,6 +143,7 @@ func (m *Members) SaveCoupon(ctx context.Context, id int64, in CouponInput) (mod
 			}
 			merged := CouponInput{Code: current["code"], Name: current["name"], Kind: current["kind"], Value: current["value"],
 				MinSubtotal: current["min_subtotal"], StartsOn: current["starts_on"], EndsOn: current["ends_on"], Active: current["active"] == "1"}
+			var fields map[string]string
 			if c, fields = merged.parse(); len(fields) > 0 {
 				return &InputError{Message: msgFixInput, Fields: fields}
 			}

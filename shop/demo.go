@@ -40,6 +40,7 @@ var (
 func (s *Shop) SeedDemo(ctx context.Context, staticPrefix string) (int, error) {
 	added := 0
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		added = 0 // WithTx may run this again
 		n, err := tx.CountProducts()
 		if err != nil || n > 0 {
 			return err

@@ -70,21 +70,22 @@ func (l *Logins) Guard(ctx context.Context, kind, account, address string, check
 	}
 	result := check()
 	_, failed := AsInputError(result)
+	type key struct {
+		key, what string
+		lim       store.LoginLimit
+	}
+	var locked []key
 	err = l.db.WithTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		locked = nil // WithTx may run this again
 		switch {
 		case failed:
-			// One line when a key locks, not one per refused attempt: a
-			// flood of attempts does not flood the log.
-			for _, k := range []struct {
-				key, what string
-				lim       store.LoginLimit
-			}{{acct, "account", accountLimit}, {addr, "address", addressLimit}} {
-				locked, err := tx.LoginFailed(k.key, k.lim)
+			for _, k := range []key{{acct, "account", accountLimit}, {addr, "address", addressLimit}} {
+				now, err := tx.LoginFailed(k.key, k.lim)
 				if err != nil {
 					return err
 				}
-				if locked {
-					l.log.Warn("login locked", "kind", kind, "by", k.what, "address", address, "for", k.lim.Lock)
+				if now {
+					locked = append(locked, k)
 				}
 			}
 			return nil
@@ -102,6 +103,11 @@ func (l *Logins) Guard(ctx context.Context, kind, account, address string, check
 	})
 	if err != nil {
 		return errors.Join(result, err)
+	}
+	// One line when a key locks, not one per refused attempt: a flood of
+	// attempts does not flood the log.
+	for _, k := range locked {
+		l.log.Warn("login locked", "kind", kind, "by", k.what, "address", address, "for", k.lim.Lock)
 	}
 	return result
 }

@@ -211,7 +211,9 @@ func (s *deps) AlertUnplacedPayments(ctx context.Context) (int, error) {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return mailed, err
 		}
+		sent := false
 		err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+			sent = false // WithTx may run this again
 			first, err := tx.MarkAlertMailed(al.Reference)
 			if err != nil || !first {
 				return err
@@ -223,11 +225,14 @@ func (s *deps) AlertUnplacedPayments(ctx context.Context) (int, error) {
 			st := s.withShopURL(settingsFrom(kv))
 			_, err = s.outbox.Enqueue(tx, mail.Message{Kind: mail.KindAmazonUnplaced, From: st.SenderEmail, FromName: st.senderName(),
 				To: st.CopyAddress(), Subject: UnplacedSubject, Body: unplacedBody(st, al, s.shopURL()), OrderID: al.OrderID})
-			mailed++
+			sent = err == nil
 			return err
 		})
 		if err != nil {
 			return mailed, err
+		}
+		if sent {
+			mailed++
 		}
 	}
 	return mailed, nil

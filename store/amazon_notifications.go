@@ -31,6 +31,7 @@ func scanNotification(s scanner) (model.Notification, error) {
 func (db *DB) RecordNotification(ctx context.Context, n *model.Notification) (bool, error) {
 	fresh := false
 	err := db.WithTx(ctx, func(tx *Tx) error {
+		fresh = false // WithTx may run this again
 		var seen int
 		if err := tx.queryRow(`SELECT COUNT(*) FROM amazon_notifications WHERE message_id = ? OR (notification_id <> '' AND notification_id = ?)`,
 			n.MessageID, n.NotificationID).Scan(&seen); err != nil {

@@ -150,7 +150,7 @@ func (tx *Tx) CountUnpaidReservations(clientKey string) (int, error) {
 // while waiting for the buyer (reservations not lapsed), inside the writer.
 func (tx *Tx) UnpaidUnits(clientKey string, productID int64) (int64, error) {
 	var n int64
-	err := tx.queryRow(`SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN amazon_payments p ON p.order_id = l.order_id
+	err := tx.queryRow(`SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM order_lines l JOIN amazon_payments p ON p.order_id = l.order_id
 		WHERE p.client_key = ? AND p.state IN (?, ?) AND p.stock_released = 0 AND l.product_id = ?`,
 		clientKey, AmazonPending, AmazonCompleting, productID).Scan(&n)
 	return n, mapErr(err)

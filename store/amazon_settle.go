@@ -36,6 +36,7 @@ func scanID(s scanner) (int64, error) {
 func (db *DB) ClaimSettlement(ctx context.Context, orderID int64, delay func(attempts int) time.Duration) (bool, error) {
 	won := false
 	err := db.WithTx(ctx, func(tx *Tx) error {
+		won = false // WithTx may run this again
 		var attempts, next int64
 		err := tx.queryRow(`SELECT attempts, next_at FROM amazon_settle WHERE order_id = ?`, orderID).Scan(&attempts, &next)
 		switch {

@@ -107,7 +107,7 @@ func scanCartLines(rows *sql.Rows) ([]CartLine, error) {
 func (db *DB) CartCount(ctx context.Context, token string) (int64, error) {
 	return cachedRead(&db.cartCounts, token, same[int64], func() (int64, error) {
 		var n sql.NullInt64
-		err := db.queryRow(ctx, `SELECT sum(quantity) FROM cart_items WHERE cart_token = ?`, token).Scan(&n)
+		err := db.queryRow(ctx, `SELECT CAST(SUM(quantity) AS BIGINT) FROM cart_items WHERE cart_token = ?`, token).Scan(&n)
 		return n.Int64, mapErr(err)
 	})
 }

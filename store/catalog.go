@@ -45,13 +45,16 @@ func productWhere(q model.ProductQuery) (string, []any) {
 		conds = append(conds, `id IN (SELECT product_id FROM product_categories WHERE category_id = ?)`)
 		args = append(args, q.CategoryID)
 	}
+	// lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
+	// does not; lower() changes only ASCII letters on both (TEXT is
+	// COLLATE "C" on PostgreSQL, dialect.go).
 	for _, word := range strings.Fields(q.Text) {
 		like := "%" + escapeLike(word) + "%"
 		if q.PublishedOnly {
-			conds = append(conds, `(name LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`)
+			conds = append(conds, `(lower(name) LIKE lower(?) ESCAPE '\' OR lower(description) LIKE lower(?) ESCAPE '\')`)
 			args = append(args, like, like)
 		} else {
-			conds = append(conds, `name LIKE ? ESCAPE '\'`)
+			conds = append(conds, `lower(name) LIKE lower(?) ESCAPE '\'`)
 			args = append(args, like)
 		}
 	}

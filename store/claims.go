@@ -16,6 +16,7 @@ func (db *DB) ReleaseInstanceClaims(ctx context.Context, instance string) (int, 
 	like := escapeLike(instance) + "/%"
 	total := 0
 	err := db.WithTx(ctx, func(tx *Tx) error {
+		total = 0 // WithTx may run this again
 		now := unix(tx.now)
 		for _, q := range []struct {
 			sql  string

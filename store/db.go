@@ -122,8 +122,9 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // and rolling back otherwise; it returns fn's error or the commit's. On
 // SQLite the transaction begins IMMEDIATE and so runs alone; on PostgreSQL
 // it is SERIALIZABLE, and when it loses to a concurrent transaction it runs
-// again (fn may thus run more than once: it must only touch the database
-// through tx).
+// again. fn may thus run more than once: it touches nothing outside the
+// database but through tx, and sets what it hands out (counters, flags,
+// results) afresh on each run.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.runTx(ctx, fn)

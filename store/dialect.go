@@ -81,13 +81,22 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// integerWord is SQLite's INTEGER as a column type.
-var integerWord = regexp.MustCompile(`\bINTEGER\b`)
+// integerWord and textWord are SQLite's INTEGER and TEXT column types.
+var (
+	integerWord = regexp.MustCompile(`\bINTEGER\b`)
+	textWord    = regexp.MustCompile(`\bTEXT\b`)
+)
 
 // pgMigrationSQL translates a migration written for SQLite into
 // PostgreSQL's: INTEGER (64 bits in SQLite: unix seconds, yen sums, IDs)
-// becomes BIGINT. Everything else in the migrations is portable SQL.
-func pgMigrationSQL(src []byte) []byte { return integerWord.ReplaceAll(src, []byte("BIGINT")) }
+// becomes BIGINT, and TEXT compares byte by byte (COLLATE "C") as SQLite's
+// does, whatever the database's locale: the name searches' prefix ranges
+// (name >= 'x' AND name < 'x' + U+10FFFF), ORDER BY and lower() (ASCII
+// only) then agree on both. Everything else in the migrations is portable.
+func pgMigrationSQL(src []byte) []byte {
+	src = integerWord.ReplaceAll(src, []byte("BIGINT"))
+	return textWord.ReplaceAll(src, []byte(`TEXT COLLATE "C"`))
+}
 
 // pgMigrations is the migrations' file system with each file translated by
 // pgMigrationSQL.

@@ -17,8 +17,8 @@ func TestNumberPlaceholders(t *testing.T) {
 }
 
 func TestPgMigrationSQL(t *testing.T) {
-	in := "CREATE TABLE t (\n    id INTEGER PRIMARY KEY,\n    n  INTEGER NOT NULL DEFAULT 0,\n    integers_seen TEXT\n);"
-	want := "CREATE TABLE t (\n    id BIGINT PRIMARY KEY,\n    n  BIGINT NOT NULL DEFAULT 0,\n    integers_seen TEXT\n);"
+	in := "CREATE TABLE t (\n    id INTEGER PRIMARY KEY,\n    n  INTEGER NOT NULL DEFAULT 0,\n    integers_seen TEXT,\n    context TEXT NOT NULL\n);"
+	want := "CREATE TABLE t (\n    id BIGINT PRIMARY KEY,\n    n  BIGINT NOT NULL DEFAULT 0,\n    integers_seen TEXT COLLATE \"C\",\n    context TEXT COLLATE \"C\" NOT NULL\n);"
 	if got := string(pgMigrationSQL([]byte(in))); got != want {
 		t.Errorf("pgMigrationSQL:\n%s\nwant\n%s", got, want)
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"kago/model"
 	"kago/store"
 	"kago/store/storetest"
 )
@@ -193,5 +196,102 @@ func TestAddressStreet(t *testing.T) {
 		if got := c.a.Street(); got != c.want {
 			t.Errorf("Street() = %q, want %q", got, c.want)
 		}
+	}
+}
+
+// The catalog search ignores the case of ASCII letters on both databases
+// (SQLite's LIKE does, PostgreSQL's does not), and only theirs.
+func TestSearchProductsIgnoresASCIICase(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	err := db.WithTx(ctx, func(tx *store.Tx) error {
+		for _, p := range []store.Product{
+			{Name: "Matcha Latte", Description: "抹茶ラテ", Price: 500, TaxRate: 8, Published: true},
+			{Name: "ほうじ茶", Description: "Roasted GREEN tea", Price: 600, TaxRate: 8, Published: true},
+			{Name: "Ｇｒｅｅｎ", Price: 700, TaxRate: 8, Published: true},
+		} {
+			if _, err := tx.InsertProduct(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q    model.ProductQuery
+		want []string
+	}{
+		{model.ProductQuery{Text: "MATCHA"}, []string{"Matcha Latte"}},
+		{model.ProductQuery{Text: "green", PublishedOnly: true}, []string{"ほうじ茶"}},
+		{model.ProductQuery{Text: "Ｇｒｅｅｎ"}, []string{"Ｇｒｅｅｎ"}},
+		{model.ProductQuery{Text: "ｇｒｅｅｎ"}, nil},
+	} {
+		c.q.Limit = 10
+		got, _, err := db.SearchProducts(ctx, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range got {
+			names = append(names, p.Name)
+		}
+		if !slices.Equal(names, c.want) {
+			t.Errorf("%+v found %q, want %q", c.q, names, c.want)
+		}
+	}
+}
+
+// Two instances on one database (two pools: on PostgreSQL two processes'
+// worth of connections) race to sell the last items with a plain
+// read-modify-write in WithTx: each item is sold once, as if the
+// transactions ran one after another.
+func TestTwoInstancesSellEachItemOnce(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := store.Open(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	p := addProduct(t, dbs[0], 5)
+	errSoldOut := errors.New("sold out")
+	var sold atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			for range 2 {
+				err := dbs[i%2].WithTx(ctx, func(tx *store.Tx) error {
+					cur, err := tx.Product(p.ID)
+					if err != nil {
+						return err
+					}
+					if cur.Stock == 0 {
+						return errSoldOut
+					}
+					cur.Stock--
+					return tx.PatchProduct(cur, []string{"stock"})
+				})
+				switch {
+				case err == nil:
+					sold.Add(1)
+				case !errors.Is(err, errSoldOut):
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	left, err := dbs[1].Product(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sold.Load() != 5 || left.Stock != 0 {
+		t.Fatalf("sold %d of 5, %d left", sold.Load(), left.Stock)
 	}
 }
