@@ -41,9 +41,10 @@ func (db *DB) ClaimSettlement(ctx context.Context, orderID int64, delay func(att
 		err := tx.queryRow(`SELECT attempts, next_at FROM amazon_settle WHERE order_id = ?`, orderID).Scan(&attempts, &next)
 		switch {
 		case err == sql.ErrNoRows:
-			_, err = tx.exec(`INSERT INTO amazon_settle (order_id, attempts, next_at) VALUES (?, 1, ?)
+			// Won only if this transaction wrote the row: it does not rely
+			// on the transactions being serialized.
+			won, err = tx.execOne(`INSERT INTO amazon_settle (order_id, attempts, next_at) VALUES (?, 1, ?)
 				ON CONFLICT (order_id) DO NOTHING`, orderID, unix(tx.now.Add(delay(0))))
-			won = err == nil
 			return err
 		case err != nil:
 			return mapErr(err)

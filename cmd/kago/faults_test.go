@@ -160,6 +160,9 @@ type shopper struct {
 	client *http.Client
 	ip     string
 	csrf   string
+	// route names the instance the test's load balancer sends the
+	// shopper's requests to (two-instance test); "" lets it choose.
+	route string
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -194,6 +197,9 @@ func (s *shopper) do(method, rawURL string, form url.Values) (answer, error) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("X-Forwarded-For", s.ip)
+	if s.route != "" {
+		req.Header.Set(routeHeader, s.route)
+	}
 	res, err := s.client.Do(req)
 	if err != nil {
 		return answer{}, err

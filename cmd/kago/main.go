@@ -75,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // serveConfig is every setting of the shop server.
 type serveConfig struct {
 	Addr, DataDir, BaseURL string
+	UploadDir              string // uploaded pictures; every instance of a shop must see the same one
+	Instance               string // names this instance in claims; empty: the ID kept in DataDir
 	// DatabaseURL is store.Open's: "" is the SQLite file kago.db in DataDir.
 	DatabaseURL           string
 	EmulatorURL           string // a separately running Amazon Pay emulator
@@ -101,6 +103,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&cfg.Addr, "addr", env("KAGO_ADDR", "127.0.0.1:8080"), "listen address host:port (env KAGO_ADDR; port 0 picks a free port)")
 	fs.StringVar(&cfg.DataDir, "data", env("KAGO_DATA", "./data"), "data directory: kago.db, uploads, keys (env KAGO_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("KAGO_DATABASE_URL", ""), "database: postgres://USER:PASSWORD@HOST/DB for PostgreSQL, sqlite:PATH for an SQLite file (env KAGO_DATABASE_URL; default: kago.db in the data directory)")
+	fs.StringVar(&cfg.UploadDir, "uploads", env("KAGO_UPLOADS", ""), "directory of uploaded product pictures; several instances of one shop must share it (env KAGO_UPLOADS; default DATA/uploads)")
+	fs.StringVar(&cfg.Instance, "instance", env("KAGO_INSTANCE", ""), "name of this instance in the claims of background work, unique among the instances of one database (env KAGO_INSTANCE; default: a random ID kept in DATA/instance.id)")
 	fs.StringVar(&cfg.BaseURL, "base-url", env("KAGO_BASE_URL", ""), "public URL of the shop, e.g. https://shop.example.jp (env KAGO_BASE_URL; default http://ADDR)")
 	fs.StringVar(&cfg.SMTP.Host, "smtp-host", env("KAGO_SMTP_HOST", ""), "SMTP server; empty keeps mail in the outbox shown in the admin (env KAGO_SMTP_HOST)")
 	port := fs.String("smtp-port", env("KAGO_SMTP_PORT", "587"), "SMTP port (env KAGO_SMTP_PORT)")
@@ -139,6 +143,9 @@ Flags:
 		return cfg, fmt.Errorf("bad -trusted-proxies: %w", err)
 	}
 	cfg.AdminEmail, cfg.AdminPass = getenv("KAGO_ADMIN_EMAIL"), getenv("KAGO_ADMIN_PASSWORD")
+	if cfg.UploadDir == "" {
+		cfg.UploadDir = filepath.Join(cfg.DataDir, "uploads")
+	}
 	return cfg, nil
 }
 
@@ -147,6 +154,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
+	// One data directory per instance: its instance ID names the claims
+	// that a restart releases (a second process on the same directory
+	// would release the first one's live claims).
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(cfg.DataDir, "kago.db")
@@ -156,7 +171,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	sessionKey, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "session.key"), 64)
+	sessionKey, err := sharedSessionKey(ctx, db, filepath.Join(cfg.DataDir, "session.key"))
 	if err != nil {
 		return err
 	}
@@ -164,18 +179,21 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	// The instance's name survives restarts: what a killed run of it left
 	// claimed (a job run, a mail being sent, an Amazon Pay completion) is
 	// released now rather than when its lease lapses (F-80).
-	instanceKey, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "instance.id"), 8)
-	if err != nil {
-		return err
+	instance := cfg.Instance
+	if instance == "" {
+		instanceKey, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "instance.id"), 8)
+		if err != nil {
+			return err
+		}
+		instance = hex.EncodeToString(instanceKey)
 	}
-	instance := hex.EncodeToString(instanceKey)
 	if n, err := db.ReleaseInstanceClaims(ctx, instance); err != nil {
 		return err
 	} else if n > 0 {
 		log.Info("released what the previous run left claimed", "claims", n)
 	}
 
-	uploadDir := filepath.Join(cfg.DataDir, "uploads")
+	uploadDir := cfg.UploadDir
 	s := shop.New(db, mail.NewOutbox(cfg.SMTP), log, uploadDir)
 	s.SetInstance(instance)
 	if cfg.passwordCost != 0 {
@@ -331,6 +349,37 @@ func backgroundJobs(s *shop.Shop, db *store.DB, sender mail.Sender, log *slog.Lo
 		{Name: "amazonpay.reservations", Label: "Amazon Pay 決済待ちの在庫確保の解除", Every: time.Minute, Run: s.ReleaseLapsedReservations},
 		{Name: "cleanup", Label: "不要データの削除（放置されたカゴ・注文手続き、期限切れのログイン）", Every: time.Hour, Run: s.Cleanup},
 	}
+}
+
+// sessionKeySize is the session key's length: 32 bytes sign the cookies,
+// 32 encrypt them.
+const sessionKeySize = 64
+
+// sharedSessionKey returns the session key every instance on the database
+// shares (issue 16), kept in the database. The first start offers the key
+// of an existing shop's file (path, the key before it was kept in the
+// database), so signed-in shoppers and admins stay signed in, or else a
+// new random one; a second instance starting at the same time gets the same
+// key.
+func sharedSessionKey(ctx context.Context, db *store.DB, path string) ([]byte, error) {
+	candidate, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if len(candidate) != sessionKeySize {
+		candidate = make([]byte, sessionKeySize)
+		if _, err := rand.Read(candidate); err != nil {
+			return nil, err
+		}
+	}
+	key, err := db.Secret(ctx, "session_key", candidate)
+	if err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	if len(key) != sessionKeySize {
+		return nil, fmt.Errorf("session key: the database holds %d bytes, want %d", len(key), sessionKeySize)
+	}
+	return key, nil
 }
 
 // loadOrCreateKey reads a secret key file, creating it with random bytes on
