@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -213,13 +214,17 @@ func (srv *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // render writes a component into a buffer first, so a failed render becomes
-// a clean error page instead of half a document.
+// a clean error page instead of half a document. The page goes with its
+// Content-Length (the gzip middleware drops it when it compresses):
+// without one, net/http sends a page over 2 KB in chunks, one more write
+// to the connection per page.
 func render(c echo.Context, status int, comp templ.Component) error {
 	buf := templ.GetBuffer()
 	defer templ.ReleaseBuffer(buf)
 	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

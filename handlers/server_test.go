@@ -114,8 +114,13 @@ func TestGzipWherePays(t *testing.T) {
 			t.Errorf("%s: %d, compressed %q", path, res.StatusCode, res.Header.Get("Content-Encoding"))
 		}
 	}
-	if res, body := getEncoded(t, k, "/", ""); res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(body), "商品一覧") {
+	res, body = getEncoded(t, k, "/", "")
+	if res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(body), "商品一覧") {
 		t.Errorf("a client without gzip got %q", res.Header.Get("Content-Encoding"))
+	}
+	// The plain page is sent whole with its length, not in chunks.
+	if res.ContentLength != int64(len(body)) || len(res.TransferEncoding) != 0 {
+		t.Errorf("plain page: Content-Length %d for %d bytes, Transfer-Encoding %v", res.ContentLength, len(body), res.TransferEncoding)
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 )
 
@@ -68,13 +69,18 @@ const cartLinesQuery = `SELECT ` + productColumnsP + `, ci.quantity FROM cart_it
 
 const productColumnsP = `p.id, p.name, p.description, p.price, p.member_price, p.tax_rate, p.stock, p.published, p.image_path, p.sort_order, p.created_at, p.updated_at`
 
-// CartLines returns the cart's lines with current product data.
+// CartLines returns the cart's lines with current product data, for
+// showing the cart; the slice is the caller's own. Like CartCount it is
+// kept per token until a transaction writes cart_items, carts or products
+// (a price or stock change included), or catalogTTL passes.
 func (db *DB) CartLines(ctx context.Context, token string) ([]CartLine, error) {
-	rows, err := db.query(ctx, cartLinesQuery, token)
-	if err != nil {
-		return nil, err
-	}
-	return scanCartLines(rows)
+	return cachedRead(&db.cartCounts, "lines "+token, slices.Clone[[]CartLine], func() ([]CartLine, error) {
+		rows, err := db.query(ctx, cartLinesQuery, token)
+		if err != nil {
+			return nil, err
+		}
+		return scanCartLines(rows)
+	})
 }
 
 // CartLines reads the cart inside the writer transaction, for decisions.

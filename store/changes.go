@@ -20,6 +20,9 @@ var catalogTables = map[string]bool{"products": true, "categories": true, "produ
 // go with (ON DELETE CASCADE).
 var cartCountTables = map[string]bool{"cart_items": true, "carts": true, "products": true}
 
+// tables whose writes change a checkout draft or the order it became.
+var checkoutTables = map[string]bool{"checkouts": true, "orders": true}
+
 // writtenTables memoises writtenTable per SQL text.
 var writtenTables sync.Map
 
@@ -82,6 +85,12 @@ func (db *DB) changed(written map[string]bool) {
 	for t := range written {
 		if all || cartCountTables[t] {
 			db.cartCounts.invalidate()
+			break
+		}
+	}
+	for t := range written {
+		if all || checkoutTables[t] {
+			db.checkouts.invalidate()
 			break
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -144,4 +145,79 @@ func TestCartCountCacheSeesCartWrites(t *testing.T) {
 		return err
 	})
 	count(0)
+}
+
+// The cart page's reads are kept per cart and per checkout; a price or
+// stock change, a saved draft and the order a draft became each show at
+// the next read.
+func TestShopperCachesSeeWrites(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	write := func(f func(tx *Tx) error) {
+		t.Helper()
+		if err := db.WithTx(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var p Product
+	write(func(tx *Tx) error {
+		var err error
+		if p, err = tx.InsertProduct(Product{Name: "深蒸し煎茶", Price: 1296, TaxRate: 8, Stock: 10, Published: true}); err != nil {
+			return err
+		}
+		if err := tx.EnsureCart("cart-a"); err != nil {
+			return err
+		}
+		if err := tx.SetCartQuantity("cart-a", p.ID, 2); err != nil {
+			return err
+		}
+		return tx.PutCheckout(Checkout{ID: "co-1", CartToken: "cart-a", Data: []byte(`{"v":1}`)})
+	})
+	line := func(price, stock int64) {
+		t.Helper()
+		for range 2 { // the second read comes from the cache
+			ls, err := db.CartLines(ctx, "cart-a")
+			if err != nil || len(ls) != 1 || ls[0].Product.Price != price || ls[0].Product.Stock != stock || ls[0].Quantity != 2 {
+				t.Fatalf("cart lines %+v %v, want price %d stock %d", ls, err, price, stock)
+			}
+			ls[0].Product.Price = -1 // the caller's own copy
+		}
+	}
+	draft := func(data string, order int64) {
+		t.Helper()
+		for range 2 {
+			c, err := db.Checkout(ctx, "co-1")
+			if err != nil || string(c.Data) != data {
+				t.Fatalf("checkout %s %v, want %s", c.Data, err, data)
+			}
+			c.Data[0] = 'x'
+			o, err := db.OrderByCheckout(ctx, "co-1")
+			switch {
+			case order == 0 && !errors.Is(err, ErrNotFound):
+				t.Fatalf("order of the checkout: %+v %v, want none", o, err)
+			case order != 0 && (err != nil || o.ID != order):
+				t.Fatalf("order of the checkout: %d %v, want %d", o.ID, err, order)
+			}
+		}
+	}
+	line(1296, 10)
+	draft(`{"v":1}`, 0)
+	write(func(tx *Tx) error {
+		p.Price = 1404
+		return tx.UpdateProduct(p)
+	})
+	line(1404, 10)
+	write(func(tx *Tx) error { return tx.TakeStock(p.ID, 3) })
+	line(1404, 7)
+	write(func(tx *Tx) error {
+		return tx.PutCheckout(Checkout{ID: "co-1", CartToken: "cart-a", Data: []byte(`{"v":2}`)})
+	})
+	draft(`{"v":2}`, 0)
+	var o Order
+	write(func(tx *Tx) error {
+		o = Order{CheckoutID: "co-1", Status: OrderNew, PaymentMethod: "bank", PaymentStatus: "unpaid", Email: "a@example.jp",
+			Subtotal: 2808, Total: 2808, Lines: []OrderLine{{ProductID: p.ID, Name: p.Name, UnitPrice: 1404, TaxRate: 8, Quantity: 2}}}
+		return tx.InsertOrder(&o, "test")
+	})
+	draft(`{"v":2}`, o.ID)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"time"
 )
@@ -30,9 +31,18 @@ func scanCheckout(s scanner) (Checkout, error) {
 	return c, mapErr(err)
 }
 
-// Checkout reads a checkout draft.
+// Checkout reads a checkout draft. It is kept until a transaction writes
+// checkouts or orders, or catalogTTL passes; decisions read it with
+// Tx.Checkout.
 func (db *DB) Checkout(ctx context.Context, id string) (Checkout, error) {
-	return scanCheckout(db.queryRow(ctx, `SELECT id, cart_token, data, updated_at FROM checkouts WHERE id = ?`, id))
+	return cachedRead(&db.checkouts, "checkout "+id, cloneCheckout, func() (Checkout, error) {
+		return scanCheckout(db.queryRow(ctx, `SELECT id, cart_token, data, updated_at FROM checkouts WHERE id = ?`, id))
+	})
+}
+
+func cloneCheckout(c Checkout) Checkout {
+	c.Data = bytes.Clone(c.Data)
+	return c
 }
 
 // Checkout reads a checkout draft inside the writer.

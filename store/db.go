@@ -34,9 +34,13 @@ type DB struct {
 	now        func() time.Time
 	settings   settingsCache
 	catalog    catalogCache
-	// cartCounts keeps CartCount per cart token until a transaction writes
-	// cart_items, carts or products (changes.go), or catalogTTL passes.
+	// cartCounts keeps CartCount and CartLines per cart token until a
+	// transaction writes cart_items, carts or products (changes.go), or
+	// catalogTTL passes.
 	cartCounts catalogCache
+	// checkouts keeps Checkout and OrderByCheckout's order ID per checkout
+	// until a transaction writes checkouts or orders, or catalogTTL passes.
+	checkouts catalogCache
 	// Prepared statements by SQL text, per pool (stmts.go).
 	readStmts, writeStmts stmtCache
 }

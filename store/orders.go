@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"kago/model"
@@ -159,11 +160,23 @@ func (tx *Tx) OrderByCheckout(checkoutID string) (Order, error) {
 	return o, err
 }
 
-// OrderByCheckout finds the order a checkout placed.
+// OrderByCheckout finds the order a checkout placed; ErrNotFound when it
+// placed none. Which order (or none) is kept like Checkout; the order
+// itself is read each time.
 func (db *DB) OrderByCheckout(ctx context.Context, checkoutID string) (Order, error) {
-	var id int64
-	if err := db.queryRow(ctx, `SELECT id FROM orders WHERE checkout_id = ?`, checkoutID).Scan(&id); err != nil {
-		return Order{}, mapErr(err)
+	id, err := cachedRead(&db.checkouts, "order of "+checkoutID, same[int64], func() (int64, error) {
+		var id int64
+		err := db.queryRow(ctx, `SELECT id FROM orders WHERE checkout_id = ?`, checkoutID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return id, mapErr(err)
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	if id == 0 {
+		return Order{}, ErrNotFound
 	}
 	return db.Order(ctx, id)
 }

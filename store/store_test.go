@@ -321,3 +321,53 @@ func TestTwoInstancesSellEachItemOnce(t *testing.T) {
 		t.Fatalf("sold %d of 5, %d left", sold.Load(), left.Stock)
 	}
 }
+
+// Behind a load balancer one shopper's requests alternate between
+// instances: what one instance writes to their cart and checkout, the
+// other reads at once (PostgreSQL; one SQLite file serves one process).
+func TestOtherInstanceSeesShoppersCartAndCheckout(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("several instances share a database on PostgreSQL only")
+	}
+	ctx := context.Background()
+	url := storetest.URL(t)
+	var a, b *store.DB
+	for _, db := range []**store.DB{&a, &b} {
+		var err error
+		if *db, err = store.Open(ctx, url, nil); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { (*db).Close() })
+	}
+	p := addProduct(t, a, 5)
+	write := func(db *store.DB, f func(tx *store.Tx) error) {
+		t.Helper()
+		if err := db.WithTx(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(a, func(tx *store.Tx) error {
+		if err := tx.EnsureCart("cart-a"); err != nil {
+			return err
+		}
+		return tx.PutCheckout(store.Checkout{ID: "co-1", CartToken: "cart-a", Data: []byte(`{"v":1}`)})
+	})
+	for quantity := int64(1); quantity <= 3; quantity++ {
+		write(a, func(tx *store.Tx) error { return tx.SetCartQuantity("cart-a", p.ID, quantity) })
+		write(a, func(tx *store.Tx) error {
+			return tx.PutCheckout(store.Checkout{ID: "co-1", CartToken: "cart-a", Data: fmt.Appendf(nil, `{"v":%d}`, quantity)})
+		})
+		n, err := b.CartCount(ctx, "cart-a")
+		if err != nil || n != quantity {
+			t.Fatalf("instance b counts %d %v, want %d", n, err, quantity)
+		}
+		ls, err := b.CartLines(ctx, "cart-a")
+		if err != nil || len(ls) != 1 || ls[0].Quantity != quantity {
+			t.Fatalf("instance b reads lines %+v %v, want quantity %d", ls, err, quantity)
+		}
+		c, err := b.Checkout(ctx, "co-1")
+		if want := fmt.Sprintf(`{"v":%d}`, quantity); err != nil || string(c.Data) != want {
+			t.Fatalf("instance b reads checkout %s %v, want %s", c.Data, err, want)
+		}
+	}
+}
