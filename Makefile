@@ -54,8 +54,8 @@ unit: ## go test with the race detector (unit, HTTP, store, SMTP, emulator, brow
 # ran them with it on SQLite).
 PGPKGS := ./store/... ./shop/... ./handlers/... ./jobs/... ./mail/...
 
-postgres: ## the store, shop, handlers, jobs and mail tests on a throwaway PostgreSQL cluster (installs postgresql on Debian when missing)
-	scripts/pgtest.sh $(GO) test -count=1 -timeout 30m $(PGPKGS)
+postgres: ## the store, shop, handlers, jobs and mail tests, and two kago instances on one database, on a throwaway PostgreSQL cluster (installs postgresql on Debian when missing)
+	scripts/pgtest.sh sh -c '$(GO) test -count=1 -timeout 30m $(PGPKGS) && $(GO) test -count=1 -run "^TestTwoInstances$$" -v ./cmd/kago'
 
 fuzz: ## run each fuzz target briefly
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \

@@ -54,10 +54,19 @@ func Open(ctx context.Context, dbURL string, now func() time.Time) (*DB, error) 
 	if now == nil {
 		now = time.Now
 	}
-	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
-		return openPostgres(ctx, dbURL, now)
+	if path, ok := SQLitePath(dbURL); ok {
+		return openSQLite(ctx, path, now)
 	}
-	return openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite:"), now)
+	return openPostgres(ctx, dbURL, now)
+}
+
+// SQLitePath returns the file that dbURL names and true when Open takes it
+// as SQLite, or false for PostgreSQL.
+func SQLitePath(dbURL string) (string, bool) {
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		return "", false
+	}
+	return strings.TrimPrefix(dbURL, "sqlite:"), true
 }
 
 func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, error) {

@@ -2,6 +2,6 @@
 
 package main
 
-// lockDataDir does nothing where flock(2) is missing: run one kago per
-// data directory.
-func lockDataDir(string) (func(), error) { return func() {}, nil }
+// lockFile does nothing where flock(2) is missing: run one kago per data
+// directory and per SQLite file.
+func lockFile(string, error) (func(), error) { return func() {}, nil }

@@ -157,7 +157,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	// One data directory per instance: its instance ID names the claims
 	// that a restart releases (a second process on the same directory
 	// would release the first one's live claims).
-	unlock, err := lockDataDir(cfg.DataDir)
+	unlock, err := lockFile(filepath.Join(cfg.DataDir, "kago.lock"),
+		fmt.Errorf("the data directory %s is in use by another kago process: give each instance its own -data", cfg.DataDir))
 	if err != nil {
 		return err
 	}
@@ -165,6 +166,17 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(cfg.DataDir, "kago.db")
+	}
+	// One SQLite file serves one kago process: the caches of a shopper's
+	// cart and checkout are cleared only by the process that writes.
+	// Several instances share a PostgreSQL database instead.
+	if path, ok := store.SQLitePath(dbURL); ok {
+		unlockDB, err := lockFile(path+".lock", fmt.Errorf("the SQLite database %s is in use by another kago process: "+
+			"several instances need PostgreSQL (-database-url postgres://..., see the README)", path))
+		if err != nil {
+			return err
+		}
+		defer unlockDB()
 	}
 	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {

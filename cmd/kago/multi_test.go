@@ -30,7 +30,8 @@ import (
 // TestSessionKeyMovesToTheDatabase: an existing shop's session.key is
 // adopted into the database at the first start (so its shoppers stay
 // signed in), and a second kago on the same data directory refuses to
-// start instead of sharing the first one's instance ID.
+// start instead of sharing the first one's instance ID, as does one on
+// the same SQLite file (several instances need PostgreSQL).
 func TestSessionKeyMovesToTheDatabase(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -54,6 +55,13 @@ func TestSessionKeyMovesToTheDatabase(t *testing.T) {
 	err := run(context.Background(), []string{"kago"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "in use by another kago process") {
 		t.Errorf("a second kago on the same data directory: %v", err)
+	}
+	// Nor may a second kago share its SQLite file from a data directory of its own.
+	env2 := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": t.TempDir(), "KAGO_LOG_LEVEL": "warn",
+		"KAGO_DATABASE_URL": "sqlite:" + filepath.Join(dir, "kago.db")}
+	err = run(context.Background(), []string{"kago"}, func(k string) string { return env2[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "several instances need PostgreSQL") {
+		t.Errorf("a second kago on the same SQLite file: %v", err)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -109,13 +117,15 @@ type multiRig struct {
 	orders map[int64]bool // orders counted by an earlier part
 }
 
-// TestTwoInstances: two kago processes on one database (an SQLite file, or
-// the PostgreSQL of KAGO_TEST_DATABASE_URL), shoppers spread across both.
-// Run it alone with the counts printed:
+// TestTwoInstances: two kago processes on the PostgreSQL database of
+// KAGO_TEST_DATABASE_URL, shoppers spread across both (make postgres runs
+// it). Run it alone with the counts printed:
 //
-//	go test ./cmd/kago -run TestTwoInstances -v
 //	sh scripts/pgtest.sh go test ./cmd/kago -run TestTwoInstances -v
 func TestTwoInstances(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("several instances share a PostgreSQL database; one SQLite file serves one kago process (make postgres runs this test)")
+	}
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbURL := storetest.URL(t)
