@@ -27,8 +27,9 @@ var (
 type DB struct {
 	// pg is set for PostgreSQL, where writer and reader are one pool.
 	pg bool
-	// queueSlots are the places in the write queue (dialect.go).
-	queueSlots chan struct{}
+	// writeSlots bound the connections of PostgreSQL's write
+	// transactions (dialect.go, writeTurn).
+	writeSlots chan struct{}
 	writer     *sql.DB
 	reader     *sql.DB
 	now        func() time.Time
@@ -153,12 +154,12 @@ func (db *DB) runTx(ctx context.Context, attempt int, fn func(tx *Tx) error) err
 	var pool interface {
 		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
 	} = db.writer
-	if db.pg && attempt > optimisticAttempts {
-		conn, err := db.queue(ctx)
+	if db.pg {
+		conn, done, err := db.writeTurn(ctx, attempt > optimisticAttempts)
 		if err != nil {
 			return mapErr(err)
 		}
-		defer db.unqueue(conn)
+		defer done()
 		pool = conn
 	}
 	sqlTx, err := pool.BeginTx(ctx, db.txOptions())

@@ -44,7 +44,7 @@ func openPostgres(ctx context.Context, url string, now func() time.Time) (*DB, e
 	pool.SetMaxIdleConns(pgMaxConns / 4)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	// No stmtCache: pgx prepares and keeps each query per connection itself.
-	db := &DB{pg: true, writer: pool, reader: pool, now: now, queueSlots: make(chan struct{}, pgMaxConns/4)}
+	db := &DB{pg: true, writer: pool, reader: pool, now: now, writeSlots: make(chan struct{}, pgMaxConns/2)}
 	// Behind a load balancer one shopper's requests reach several
 	// instances, and a write on one cannot clear another's cache: their
 	// cart and checkout are read from the database every time. Shelves and
@@ -217,53 +217,58 @@ func (db *DB) txOptions() *sql.TxOptions {
 	return nil
 }
 
-// maxTxAttempts bounds the runs of one PostgreSQL transaction that keeps
-// losing to concurrent ones; optimisticAttempts run side by side with the
-// others, the later ones queue (DB.queue).
+// maxTxAttempts bounds the runs of one PostgreSQL transaction;
+// optimisticAttempts run side by side with the others, a later one alone
+// (DB.writeTurn).
 const (
 	maxTxAttempts      = 12
 	optimisticAttempts = 3
 )
 
-// writeQueueLock is the advisory lock of the write transactions' queue.
-const writeQueueLock = 0x6b61676f // "kago"
+// writeLock is the advisory lock that orders the write transactions.
+const writeLock = 0x6b61676f // "kago"
 
-// queue takes a connection of its own for a PostgreSQL transaction that
-// lost optimisticAttempts times and waits there for the transactions
-// queued before it (a session advisory lock, taken before the transaction
-// begins, so its snapshot is taken after the wait). On a hot row (the last
-// items of a product everyone buys) the losers then run one after another
-// instead of colliding until they give up. unqueue ends the wait's turn.
-// At most pgMaxConns/4 of a pool's connections wait in the queue (the
-// others wait for one of those places), so the queue never holds the
-// connections that the transaction at its head may need.
-func (db *DB) queue(ctx context.Context) (*sql.Conn, error) {
+// writeTurn takes a connection for one PostgreSQL write transaction and
+// on it, before the transaction begins (so that its snapshot is taken
+// after the wait), the write lock: shared while the transaction may run
+// beside others (SERIALIZABLE aborts one of two that collide, and WithTx
+// runs it again), exclusive for a transaction that lost
+// optimisticAttempts times. That one waits for the writers running now,
+// new writers wait for it, and running alone it cannot lose again: on a
+// hot row (the last items everyone buys, the order number) every writer
+// finishes instead of colliding until it gives up. At most half the
+// pool's connections wait for or hold the lock (writeSlots), so reads
+// always find a connection. done releases the lock and the connection;
+// a connection whose lock state is unknown (an error, a cancelled wait)
+// is discarded, never given back holding the lock.
+func (db *DB) writeTurn(ctx context.Context, alone bool) (conn *sql.Conn, done func(), err error) {
 	select {
-	case db.queueSlots <- struct{}{}:
+	case db.writeSlots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
-	conn, err := db.writer.Conn(ctx)
-	if err == nil {
-		if _, err = conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, writeQueueLock); err != nil {
+	lock, unlock := `SELECT pg_advisory_lock_shared($1)`, `SELECT pg_advisory_unlock_shared($1)`
+	if alone {
+		lock, unlock = `SELECT pg_advisory_lock($1)`, `SELECT pg_advisory_unlock($1)`
+	}
+	discard := func() { _ = conn.Raw(func(any) error { return driver.ErrBadConn }) }
+	if conn, err = db.writer.Conn(ctx); err == nil {
+		if _, err = conn.ExecContext(ctx, lock, writeLock); err != nil {
+			discard()
 			conn.Close()
 		}
 	}
 	if err != nil {
-		<-db.queueSlots
-		return nil, err
+		<-db.writeSlots
+		return nil, nil, err
 	}
-	return conn, nil
-}
-
-// unqueue releases the queue's lock and gives the connection back, or
-// drops the connection (and with it the lock) when the release fails.
-func (db *DB) unqueue(conn *sql.Conn) {
-	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, writeQueueLock); err != nil {
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
-	conn.Close()
-	<-db.queueSlots
+	return conn, func() {
+		if _, err := conn.ExecContext(context.Background(), unlock, writeLock); err != nil {
+			discard()
+		}
+		conn.Close()
+		<-db.writeSlots
+	}, nil
 }
 
 // retryable reports whether err ended a transaction that is worth running

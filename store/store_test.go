@@ -371,3 +371,52 @@ func TestOtherInstanceSeesShoppersCartAndCheckout(t *testing.T) {
 		}
 	}
 }
+
+// Many writers on two instances, each a read-modify-write of one hot row
+// (a product's stock) and an insert that takes the next ID: on
+// PostgreSQL they collide again and again, and every one must still
+// finish (a transaction that lost three times runs alone), none twice.
+func TestHotRowWritersAllFinish(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := store.Open(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	const writers, each = 64, 15
+	p := addProduct(t, dbs[0], writers*each)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for i := range writers {
+		wg.Go(func() {
+			for range each {
+				errs <- dbs[i%2].WithTx(ctx, func(tx *store.Tx) error {
+					cur, err := tx.Product(p.ID)
+					if err != nil {
+						return err
+					}
+					cur.Stock--
+					if _, err := tx.InsertProduct(store.Product{Name: "新茶", Price: 1, TaxRate: 8, Stock: 1}); err != nil {
+						return err
+					}
+					return tx.UpdateProduct(cur)
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a writer gave up: %v", err)
+		}
+	}
+	if cur, err := dbs[1].Product(ctx, p.ID); err != nil || cur.Stock != 0 {
+		t.Fatalf("stock %d %v, want 0: each of %d writes once", cur.Stock, err, writers*each)
+	}
+}
