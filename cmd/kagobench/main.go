@@ -49,6 +49,7 @@ var progressOut io.Writer = os.Stderr
 type config struct {
 	kago      string        // the kago binary to start
 	dir       string        // work directory: the seeded data, logs (wiped first)
+	dbURL     string        // the database kago runs on: sqlite:DIR/data/kago.db or postgres://...
 	dur       time.Duration // one wrk run
 	warm      time.Duration // warm-up before a page's runs
 	conns     []int         // wrk connections
@@ -67,6 +68,8 @@ func parseConfig(args []string) (config, error) {
 	fs := flag.NewFlagSet("kagobench", flag.ContinueOnError)
 	fs.StringVar(&c.kago, "kago", "bin/kago", "kago binary (make build)")
 	fs.StringVar(&c.dir, "dir", "bin/bench", "work directory, wiped at start: seeded data and kago.log")
+	fs.StringVar(&c.dbURL, "database-url", "", "the database to seed and run kago on: postgres://... names a new, empty database (createdb it first;\n"+
+		"a database with products is refused); default: SQLite in DIR/data/kago.db")
 	fs.DurationVar(&c.dur, "d", 3*time.Second, "duration of one wrk run")
 	fs.DurationVar(&c.warm, "warm", time.Second, "warm-up before each page's runs")
 	conns := fs.String("c", "16,64,256", "wrk connection counts")
@@ -87,6 +90,9 @@ func parseConfig(args []string) (config, error) {
 			return c, fmt.Errorf("bad -c %q", *conns)
 		}
 		c.conns = append(c.conns, n)
+	}
+	if c.dbURL == "" {
+		c.dbURL = "sqlite:" + filepath.Join(c.dir, "data", "kago.db")
 	}
 	c.kagoArgs = strings.Fields(*kagoArgs)
 	c.only = map[string]bool{}
@@ -127,7 +133,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	progress := func(format string, a ...any) { fmt.Fprintf(progressOut, "kagobench: "+format+"\n", a...) }
 
 	progress("seeding %d products and %d orders", cfg.products, cfg.orders)
-	seed, err := seedShop(ctx, filepath.Join(cfg.dir, "data"), cfg.products, cfg.orders)
+	seed, err := seedShop(ctx, filepath.Join(cfg.dir, "data"), cfg.dbURL, cfg.products, cfg.orders)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

@@ -36,13 +36,13 @@ type server struct {
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
-// startKago starts kago on the seeded data with a free port. Start-up is the
+// startKago starts kago on the seeded database with a free port. Start-up is the
 // time from exec to the first answer of /healthz. The run's addresses come
 // from X-Forwarded-For (a trusted proxy on loopback), so the limits per
 // address see many shoppers, as behind a shop's reverse proxy.
 func startKago(ctx context.Context, cfg config) (*server, error) {
 	logPath := filepath.Join(cfg.dir, "kago.log")
-	args := append([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(cfg.dir, "data"),
+	args := append([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(cfg.dir, "data"), "-database-url", cfg.dbURL,
 		"-log-level", "warn", "-trusted-proxies", "127.0.0.1"}, cfg.kagoArgs...)
 	return startServer(ctx, logPath, "Shop:", cfg.kago, args...)
 }

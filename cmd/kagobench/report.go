@@ -42,8 +42,8 @@ func (r *report) print(out io.Writer) {
 	wrk, _ := wrkVersion()
 	fmt.Fprintf(out, "\nKago bench, %s: loopback, wrk %s -t2, %d CPUs, load average %s before and %s after (a shared machine: compare ratios within this run)\n",
 		r.started.Format("2006-01-02 15:04"), wrk, runtime.NumCPU(), r.loadBefore, r.loadAfter)
-	fmt.Fprintf(out, "Seeded %s products and %s orders in %.1f s (cmd/kagobench/seed.go); kago %s each run, bare Echo the same right after it\n\n",
-		thousands(float64(r.seed.counts[0])), thousands(float64(r.seed.counts[1])), r.seed.took.Seconds(), r.cfg.dur)
+	fmt.Fprintf(out, "Seeded %s products and %s orders into %s in %.1f s (cmd/kagobench/seed.go); kago %s each run, bare Echo the same right after it\n\n",
+		thousands(float64(r.seed.counts[0])), thousands(float64(r.seed.counts[1])), r.seed.database, r.seed.took.Seconds(), r.cfg.dur)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// Names are padded to one width, so they read left-aligned.
 	width := 0

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,12 +19,13 @@ import (
 	"kago/static"
 	"kago/store"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"
 )
 
 // seeded is what the run needs to know about the seeded shop.
 type seeded struct {
-	dir          string
+	database     string  // SQLite, or PostgreSQL and its version
 	productPage  int64   // a product with pictures, for the product page
 	cartProducts []int64 // the three products in the benchmark cart
 	orderNumber  int64   // an order of the admin's first tab, to search for
@@ -33,22 +35,30 @@ type seeded struct {
 	counts       [2]int // products, orders
 }
 
-// seedShop creates the shop in dir: the demo catalog plus products up to
-// nProducts (stock for every order of the run), nOrders orders spread over
-// the last year (bank, cash on delivery, and Amazon Pay with its payment
-// row), the admin, and the shop's emulator key, as kago serve would.
-func seedShop(ctx context.Context, dir string, nProducts, nOrders int) (seeded, error) {
+// seedShop creates the shop in the database that dbURL names (store.Open's
+// sqlite:PATH or postgres://...), with dir as its data directory: the demo
+// catalog plus products up to nProducts (stock for every order of the run),
+// nOrders orders spread over the last year (bank, cash on delivery, and
+// Amazon Pay with its payment row), the admin, and the shop's emulator
+// key, as kago serve would. A database that already has products is
+// refused: the orders' IDs would collide.
+func seedShop(ctx context.Context, dir, dbURL string, nProducts, nOrders int) (seeded, error) {
 	began := time.Now()
-	sd := seeded{dir: dir, adminEmail: "bench@example.com", adminPass: "bench-password-0001", counts: [2]int{nProducts, nOrders}}
+	sd := seeded{adminEmail: "bench@example.com", adminPass: "bench-password-0001", counts: [2]int{nProducts, nOrders}}
 	end := time.Now().UTC()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return sd, err
 	}
-	db, err := store.Open(ctx, filepath.Join(dir, "kago.db"), nil)
+	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		return sd, err
 	}
 	defer db.Close()
+	if existing, err := db.Products(ctx, true); err != nil {
+		return sd, err
+	} else if len(existing) > 0 {
+		return sd, fmt.Errorf("%s already has %d products: the bench seeds a new, empty database (createdb another)", redact(dbURL), len(existing))
+	}
 	s := shop.New(db, mail.NewOutbox(mail.SMTPConfig{}), slog.New(slog.NewTextHandler(io.Discard, nil)), filepath.Join(dir, "uploads"))
 	if _, err := s.SeedDemo(ctx, static.Prefix); err != nil {
 		return sd, err
@@ -94,28 +104,53 @@ func seedShop(ctx context.Context, dir string, nProducts, nOrders int) (seeded, 
 		return sd, err
 	}
 	fmt.Fprintf(progressOut, "kagobench:   catalog, admin and key in %.1f s\n", time.Since(began).Seconds())
-	if sd.orderNumber, err = seedOrders(ctx, filepath.Join(dir, "kago.db"), products, nOrders, end); err != nil {
+	if sd.orderNumber, sd.database, err = seedOrders(ctx, dbURL, products, nOrders, end); err != nil {
 		return sd, err
 	}
 	sd.took = time.Since(began)
 	return sd, nil
 }
 
-// seedOrders writes n orders straight into the database file, many rows per
-// statement in one transaction: through the store's InsertOrder they took
-// minutes on a busy machine, this way seconds. The rows are what
-// store.InsertOrder and InsertAmazonPayment write (the JSON of the store's
-// own types); a schema change that breaks them fails the run loudly. It
-// returns the number of an order in the admin's first tab (新規受付).
-func seedOrders(ctx context.Context, path string, products []store.Product, n int, end time.Time) (int64, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)")
+// seedOrders writes n orders straight into the database that dbURL names,
+// many rows per statement in one transaction: through the store's
+// InsertOrder they took minutes on a busy machine, this way seconds. The
+// rows are what store.InsertOrder and InsertAmazonPayment write (the JSON
+// of the store's own types); a schema change that breaks them fails the run
+// loudly. On PostgreSQL the tables are analyzed after, as autovacuum would
+// have done in a shop that took these orders over a year. It returns the
+// number of an order in the admin's first tab (新規受付), and the database's
+// name and version.
+func seedOrders(ctx context.Context, dbURL string, products []store.Product, n int, end time.Time) (number int64, database string, err error) {
+	pg := strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://")
+	driver, dsn := "sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)"
+	if pg {
+		driver, dsn = "pgx", dbURL
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer db.Close()
+	// exec runs q, whose placeholders are ?, numbered $1... on PostgreSQL.
+	exec := func(tx *sql.Tx, q string, args ...any) error {
+		if pg {
+			var b strings.Builder
+			k := 0
+			for part := range strings.SplitSeq(q, "?") {
+				if k > 0 {
+					b.WriteString("$" + strconv.Itoa(k))
+				}
+				b.WriteString(part)
+				k++
+			}
+			q = b.String()
+		}
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer tx.Rollback()
 	statuses := []string{store.OrderCompleted, store.OrderCompleted, store.OrderShipped, store.OrderNew, store.OrderCompleted, store.OrderCanceled}
@@ -124,7 +159,6 @@ func seedOrders(ctx context.Context, path string, products []store.Product, n in
 	givens := []string{"太郎", "花子", "一郎", "さくら", "健", "陽子"}
 	dest, _ := json.Marshal(store.Destination{SameAsBuyer: true})
 	step := 365 * 24 * time.Hour / time.Duration(max(1, n))
-	var number int64
 	tables := []struct{ head, row string }{
 		{`INSERT INTO orders (id, number, checkout_id, status, payment_method, payment_status, email, buyer, destination, buyer_name,
 			delivery_method, subtotal, shipping_fee, cod_fee, total, total_10, tax_10, total_8, tax_8, created_at, updated_at) VALUES `,
@@ -175,15 +209,15 @@ func seedOrders(ctx context.Context, path string, products []store.Product, n in
 			if len(r) == 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, tables[t].head+strings.Join(r, ", "), args[t]...); err != nil {
-				return 0, fmt.Errorf("seed orders: %w", err)
+			if err := exec(tx, tables[t].head+strings.Join(r, ", "), args[t]...); err != nil {
+				return 0, "", fmt.Errorf("seed orders: %w", err)
 			}
 		}
 	}
 	for _, name := range []string{"orders", "order_number", "order_history"} {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sequences (name, value) VALUES (?, ?)
+		if err := exec(tx, `INSERT INTO sequences (name, value) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, n); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
 	// A shop with a year of orders has run its daily reconciliation within
@@ -191,9 +225,28 @@ func seedOrders(ctx context.Context, path string, products []store.Product, n in
 	// measurements: it asks the emulator for each of the ~20,000 seeded
 	// Amazon Pay orders of the last 180 days, which the emulator never
 	// saw, for minutes of signed calls.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (name, label, interval_seconds, next_run_at, last_finished_at, runs)
+	if err := exec(tx, `INSERT INTO jobs (name, label, interval_seconds, next_run_at, last_finished_at, runs)
 		VALUES (?, ?, ?, ?, ?, 1)`, shop.ReconcileJob, shop.ReconcileJob, 24*60*60, end.Add(24*time.Hour).Unix(), end.Unix()); err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	return number, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return 0, "", err
+	}
+	if !pg {
+		err = db.QueryRowContext(ctx, `SELECT 'SQLite ' || sqlite_version()`).Scan(&database)
+		return number, database, err
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return 0, "", err
+	}
+	err = db.QueryRowContext(ctx, `SELECT 'PostgreSQL ' || current_setting('server_version')`).Scan(&database)
+	return number, database, err
+}
+
+// redact is dbURL without its password, for messages.
+func redact(dbURL string) string {
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dbURL
 }
