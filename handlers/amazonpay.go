@@ -106,7 +106,7 @@ func (srv *Server) amazonResultReturn(c echo.Context) error {
 	if err == nil {
 		return srv.completedElsewhere(c, o)
 	}
-	return srv.amazonResult(c, err)
+	return srv.amazonResult(c, err, true)
 }
 
 // completedElsewhere shows the completion page to the browser that placed
@@ -122,8 +122,9 @@ func (srv *Server) completedElsewhere(c echo.Context, o store.Order) error {
 
 // amazonResult shows what became of an Amazon Pay order that did not
 // complete: the failure page (the next checkout page starts a fresh
-// checkout with what the shopper typed), or the waiting page.
-func (srv *Server) amazonResult(c echo.Context, err error) error {
+// checkout with what the shopper typed), or the waiting page; also when
+// the shop itself failed on the buyer's return from Amazon (returned).
+func (srv *Server) amazonResult(c echo.Context, err error, returned bool) error {
 	var failure *shop.AmazonFailure
 	switch {
 	case errors.As(err, &failure):
@@ -135,12 +136,28 @@ func (srv *Server) amazonResult(c echo.Context, err error) error {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return render(c, http.StatusOK, views.AmazonPayFailedPage(srv.page(c, "お支払いエラー"), m))
 	case errors.Is(err, shop.ErrAmazonPending):
-		retry := "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(c.QueryParam("amazonCheckoutSessionId"))
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return render(c, http.StatusAccepted, views.AmazonPayPendingPage(srv.page(c, "お支払いの確認中"), retry))
+		return srv.amazonPending(c, http.StatusAccepted)
 	}
 	if ie, ok := shop.AsInputError(err); ok {
 		return srv.backToCart(c, ie.Error())
 	}
-	return err
+	var he *echo.HTTPError
+	if !returned || errors.Is(err, shop.ErrNotFound) || errors.As(err, &he) || c.Request().Context().Err() != nil {
+		return err
+	}
+	// The shop failed (its database is down, say) after Amazon may have
+	// taken the payment: an error page would invite a second purchase.
+	// The buyer waits on the page that asks again, and the completion,
+	// retried from it or by the recovery job, places the order once.
+	srv.log.Error("amazon pay result return failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	c.Response().Header().Set("Retry-After", "5")
+	return srv.amazonPending(c, http.StatusServiceUnavailable)
+}
+
+// amazonPending is the page that waits for an Amazon Pay order's outcome
+// and asks again every 5 seconds.
+func (srv *Server) amazonPending(c echo.Context, status int) error {
+	retry := "/checkout/amazonpay/result?amazonCheckoutSessionId=" + url.QueryEscape(c.QueryParam("amazonCheckoutSessionId"))
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, status, views.AmazonPayPendingPage(srv.page(c, "お支払いの確認中"), retry))
 }

@@ -571,3 +571,36 @@ func TestAmazonPayRecovery(t *testing.T) {
 		t.Fatalf("order %s, stock %d (want %d)", o.Status, after.Stock, p.Stock)
 	}
 }
+
+// The buyer returns from Amazon while the shop's database is down: they
+// have paid, so they get the page that waits and asks again (503 with
+// Retry-After), never an error page that invites a second purchase; once
+// the database is back, the same URL places the one order.
+func TestAmazonPayResultReturnWhileTheDatabaseIsDown(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+	r := k.post("/checkout/place", form)
+	if r.status != http.StatusSeeOther || !strings.Contains(r.location, "/amazonpay-emulator/") {
+		t.Fatalf("注文する: %d %s", r.status, r.location)
+	}
+	r = k.follow(r.location)
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, k.srv.URL+"/checkout/amazonpay/result?") {
+		t.Fatalf("Amazon processing: %d %s", r.status, r.location)
+	}
+	result := strings.TrimPrefix(r.location, k.srv.URL)
+	k.db.Close()
+	down := k.get(result)
+	if down.status != http.StatusServiceUnavailable || down.header.Get("Retry-After") == "" {
+		t.Fatalf("database down: %d %v", down.status, down.header)
+	}
+	mustContain(t, down.body, "ただいまお支払いを確認しています", "二重にご請求することはありません", `content="5;url=`+html.EscapeString(result))
+	k.opts.emu = k.emu // "Amazon" keeps its sessions across the shop's restart
+	k.restart()
+	if back := k.get(result); back.location != "/checkout/complete" {
+		t.Fatalf("database back: %d %s", back.status, back.location)
+	}
+	if orders, err := k.db.CountOrders(context.Background(), store.OrderFilter{}); err != nil || orders != 1 {
+		t.Fatalf("%d orders %v, want 1", orders, err)
+	}
+}

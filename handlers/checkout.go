@@ -410,7 +410,7 @@ func (srv *Server) checkoutPlace(c echo.Context) error {
 		return srv.renderConfirm(c, http.StatusUnprocessableEntity, d, q, ie.Error())
 	}
 	if err != nil {
-		return srv.amazonResult(c, err)
+		return srv.amazonResult(c, err, false)
 	}
 	return srv.toCompletion(c, placed.Order.ID)
 }
