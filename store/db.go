@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"runtime"
@@ -50,15 +51,20 @@ type DB struct {
 // migrations: "postgres://..." or "postgresql://..." is a PostgreSQL
 // database (a pgx connection string); "sqlite:PATH" or a bare PATH is an
 // SQLite file, created if needed. now is the store's clock (nil: time.Now).
-// Errors are the driver's or a failed migration's.
+// Errors are the driver's, a failed migration's, or an unknown scheme's.
 func Open(ctx context.Context, dbURL string, now func() time.Time) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if path, ok := SQLitePath(dbURL); ok {
-		return openSQLite(ctx, path, now)
+	path, ok := SQLitePath(dbURL)
+	if !ok {
+		return openPostgres(ctx, dbURL, now)
 	}
-	return openPostgres(ctx, dbURL, now)
+	if scheme, _, found := strings.Cut(path, "://"); found || path == "" {
+		// Only the scheme: the rest may hold a password.
+		return nil, fmt.Errorf("database URL %q...: want sqlite:PATH or postgres://USER:PASSWORD@HOST/DB", scheme)
+	}
+	return openSQLite(ctx, path, now)
 }
 
 // SQLitePath returns the file that dbURL names and true when Open takes it

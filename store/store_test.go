@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -418,5 +419,19 @@ func TestHotRowWritersAllFinish(t *testing.T) {
 	}
 	if cur, err := dbs[1].Product(ctx, p.ID); err != nil || cur.Stock != 0 {
 		t.Fatalf("stock %d %v, want 0: each of %d writes once", cur.Stock, err, writers*each)
+	}
+}
+
+func TestOpenRefusesUnknownDatabaseURLs(t *testing.T) {
+	for _, u := range []string{"mysql://kago:secret@db/kago", "sqlite:", ""} {
+		db, err := store.Open(context.Background(), u, nil)
+		if err == nil {
+			db.Close()
+			t.Errorf("%q opened", u)
+			continue
+		}
+		if !strings.Contains(err.Error(), "want sqlite:PATH or postgres://") || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q: %v", u, err)
+		}
 	}
 }
