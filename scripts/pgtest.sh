@@ -6,9 +6,13 @@
 # postgres user (or nobody): initdb refuses root.
 set -eu
 
+# pgbin prints the directory of the server's programs (initdb, pg_ctl), or
+# nothing when only a client (psql) is installed.
 pgbin() {
-	if command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
-	ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+	for d in $(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)") \
+		$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return; fi
+	done
 }
 bin=$(pgbin)
 if [ -z "$bin" ]; then
