@@ -56,24 +56,32 @@ func Open(ctx context.Context, dbURL string, now func() time.Time) (*DB, error) 
 	if now == nil {
 		now = time.Now
 	}
-	path, ok := SQLitePath(dbURL)
-	if !ok {
+	path, ok, err := SQLitePath(dbURL)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
 		return openPostgres(ctx, dbURL, now)
-	}
-	if scheme, _, found := strings.Cut(path, "://"); found || path == "" {
-		// Only the scheme: the rest may hold a password.
-		return nil, fmt.Errorf("database URL %q...: want sqlite:PATH or postgres://USER:PASSWORD@HOST/DB", scheme)
 	}
 	return openSQLite(ctx, path, now)
 }
 
 // SQLitePath returns the file that dbURL names and true when Open takes it
-// as SQLite, or false for PostgreSQL.
-func SQLitePath(dbURL string) (string, bool) {
+// as SQLite, false for PostgreSQL, or an error for an empty path or
+// another scheme (the message shows only the scheme: the rest may hold a
+// password).
+func SQLitePath(dbURL string) (path string, ok bool, err error) {
 	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
-		return "", false
+		return "", false, nil
 	}
-	return strings.TrimPrefix(dbURL, "sqlite:"), true
+	path = strings.TrimPrefix(dbURL, "sqlite:")
+	if scheme, _, found := strings.Cut(path, "://"); found {
+		return "", false, fmt.Errorf("database URL %s://...: want sqlite:PATH or postgres://USER:PASSWORD@HOST/DB", scheme)
+	}
+	if path == "" {
+		return "", false, errors.New("database URL: want sqlite:PATH or postgres://USER:PASSWORD@HOST/DB, not an empty path")
+	}
+	return path, true, nil
 }
 
 func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, error) {

@@ -170,7 +170,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	// One SQLite file serves one kago process: the caches of a shopper's
 	// cart and checkout are cleared only by the process that writes.
 	// Several instances share a PostgreSQL database instead.
-	if path, ok := store.SQLitePath(dbURL); ok {
+	path, sqlite, err := store.SQLitePath(dbURL)
+	if err != nil {
+		return err
+	}
+	if sqlite {
 		unlockDB, err := lockFile(path+".lock", fmt.Errorf("the SQLite database %s is in use by another kago process: "+
 			"several instances need PostgreSQL (-database-url postgres://..., see the README)", path))
 		if err != nil {

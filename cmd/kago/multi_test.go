@@ -436,3 +436,20 @@ func (r *multiRig) mailsOnce() {
 		r.t.Fatalf("%d mails sent, %d received (%d twice, %d missing)", sent, len(r.smtp.Messages()), twice, missing)
 	}
 }
+
+// A database URL kago cannot use stops the start with what is wrong, and
+// neither prints its password nor leaves a file behind.
+func TestBadDatabaseURL(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, u := range []string{"mysql://kago:secret@db/kago", "sqlite:"} {
+		env := map[string]string{"KAGO_ADDR": "127.0.0.1:0", "KAGO_DATA": filepath.Join(dir, "data"), "KAGO_DATABASE_URL": u}
+		err := run(context.Background(), []string{"kago"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "want sqlite:PATH or postgres://") || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q: %v", u, err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.lock")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
