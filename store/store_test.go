@@ -270,22 +270,29 @@ func TestSearchProductsIgnoresASCIICase(t *testing.T) {
 	}
 }
 
-// Two instances on one database (two pools: on PostgreSQL two processes'
-// worth of connections) race to sell the last items with a plain
-// read-modify-write in WithTx: each item is sold once, as if the
-// transactions ran one after another.
-func TestTwoInstancesSellEachItemOnce(t *testing.T) {
-	ctx := context.Background()
+// twoInstances opens one new database twice: two pools, on PostgreSQL two
+// processes' worth of connections.
+func twoInstances(t *testing.T) [2]*store.DB {
+	t.Helper()
 	url := storetest.URL(t)
 	var dbs [2]*store.DB
 	for i := range dbs {
-		db, err := store.Open(ctx, url, nil)
+		db, err := store.Open(context.Background(), url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
 		dbs[i] = db
 	}
+	return dbs
+}
+
+// Two instances on one database race to sell the last items with a plain
+// read-modify-write in WithTx: each item is sold once, as if the
+// transactions ran one after another.
+func TestTwoInstancesSellEachItemOnce(t *testing.T) {
+	ctx := context.Background()
+	dbs := twoInstances(t)
 	p := addProduct(t, dbs[0], 5)
 	errSoldOut := errors.New("sold out")
 	var sold atomic.Int64
@@ -331,15 +338,8 @@ func TestOtherInstanceSeesShoppersCartAndCheckout(t *testing.T) {
 		t.Skip("several instances share a database on PostgreSQL only")
 	}
 	ctx := context.Background()
-	url := storetest.URL(t)
-	var a, b *store.DB
-	for _, db := range []**store.DB{&a, &b} {
-		var err error
-		if *db, err = store.Open(ctx, url, nil); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { (*db).Close() })
-	}
+	dbs := twoInstances(t)
+	a, b := dbs[0], dbs[1]
 	p := addProduct(t, a, 5)
 	write := func(db *store.DB, f func(tx *store.Tx) error) {
 		t.Helper()
@@ -379,16 +379,7 @@ func TestOtherInstanceSeesShoppersCartAndCheckout(t *testing.T) {
 // finish (a transaction that lost three times runs alone), none twice.
 func TestHotRowWritersAllFinish(t *testing.T) {
 	ctx := context.Background()
-	url := storetest.URL(t)
-	var dbs [2]*store.DB
-	for i := range dbs {
-		db, err := store.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
-	}
+	dbs := twoInstances(t)
 	const writers, each = 64, 15
 	p := addProduct(t, dbs[0], writers*each)
 	var wg sync.WaitGroup
