@@ -66,8 +66,9 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	srv.sessions = sessions.NewCookieStore(cfg.SessionKey[:32], cfg.SessionKey[32:64])
 	srv.sessions.Options = &sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: cfg.Secure, MaxAge: 60 * 60 * 24 * 30}
 	srv.sessions.MaxAge(srv.sessions.Options.MaxAge)
-	for _, codec := range srv.sessions.Codecs {
+	for i, codec := range srv.sessions.Codecs {
 		codec.(*securecookie.SecureCookie).SetSerializer(shopperCookieSerializer{})
+		srv.sessions.Codecs[i] = newDecodedCookies(codec, srv.sessions.Options.MaxAge)
 	}
 
 	e := echo.New()

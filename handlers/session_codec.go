@@ -1,10 +1,16 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"strconv"
+	"time"
 
 	"github.com/gorilla/securecookie"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // shopperCookieSerializer writes the shopper's cookie session as JSON
@@ -82,4 +88,82 @@ func (shopperCookieSerializer) Deserialize(src []byte, dst any) error {
 		(*values)[k] = v
 	}
 	return nil
+}
+
+// decodedCookies keeps the shopper cookies decoded lately, by their exact
+// text: each page view of a shopper decodes the cookie the view before it
+// decoded, and verifying, decrypting and parsing it again was about a tenth
+// of a product page (issue 15). A cookie is kept only after it decoded
+// without error, with the time it expires; one holding flashes is not (the
+// next page takes them, and the cookie changes). The text of a kept cookie
+// was verified by its MAC, so the same text always decodes to the same
+// values until it expires.
+type decodedCookies struct {
+	securecookie.Codec       // verifies and decodes what the cache does not hold
+	maxAge             int64 // seconds a cookie is valid after it was written
+	cache              *lru.Cache[string, decodedCookie]
+}
+
+type decodedCookie struct {
+	name    string
+	values  map[any]any // strings, bools and int64s only: a shallow copy is a copy
+	expires int64       // Unix seconds
+}
+
+// maxDecodedCookies bounds the cache: one entry (~0.5 KB) per shopper
+// browsing at once; past it the least recently seen goes.
+const maxDecodedCookies = 4096
+
+// newDecodedCookies wraps codec, whose cookies are valid for maxAge seconds.
+func newDecodedCookies(codec securecookie.Codec, maxAge int) *decodedCookies {
+	cache, _ := lru.New[string, decodedCookie](maxDecodedCookies) // fails only for a size < 1
+	return &decodedCookies{Codec: codec, maxAge: int64(maxAge), cache: cache}
+}
+
+// Decode decodes the cookie value of name into dst (*map[any]any), from
+// the cache when it holds that text and it has not expired, else through
+// the wrapped codec (whose errors it returns).
+func (d *decodedCookies) Decode(name, value string, dst any) error {
+	values, ok := dst.(*map[any]any)
+	if !ok {
+		return d.Codec.Decode(name, value, dst)
+	}
+	if e, ok := d.cache.Get(value); ok && e.name == name && time.Now().Unix() <= e.expires {
+		if *values == nil {
+			*values = make(map[any]any, len(e.values))
+		}
+		maps.Copy(*values, e.values)
+		return nil
+	}
+	if err := d.Codec.Decode(name, value, dst); err != nil {
+		return err
+	}
+	written, ok := cookieTimestamp(value)
+	if !ok {
+		return nil
+	}
+	for _, v := range *values {
+		switch v.(type) {
+		case string, bool, int64:
+		default: // flashes ([]any), or what a gob cookie from before held
+			return nil
+		}
+	}
+	d.cache.Add(value, decodedCookie{name: name, values: maps.Clone(*values), expires: written + d.maxAge})
+	return nil
+}
+
+// cookieTimestamp reads the time a securecookie value was written
+// (base64 of "date|value|mac", the date in Unix seconds).
+func cookieTimestamp(value string) (int64, bool) {
+	b, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return 0, false
+	}
+	date, _, ok := bytes.Cut(b, []byte("|"))
+	if !ok {
+		return 0, false
+	}
+	t, err := strconv.ParseInt(string(date), 10, 64)
+	return t, err == nil
 }

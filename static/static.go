@@ -19,15 +19,15 @@ var FS embed.FS
 const Prefix = "/static/"
 
 var (
-	hashOnce sync.Once
-	hashes   map[string]string
+	urlsOnce sync.Once
+	urls     map[string]string // name in FS → its versioned URL, made once: pages ask for several per view
 )
 
 // URL is the versioned URL of a file in FS: it changes when the file does, so
 // browsers may cache it for a year.
 func URL(name string) string {
-	hashOnce.Do(func() {
-		hashes = map[string]string{}
+	urlsOnce.Do(func() {
+		urls = map[string]string{}
 		_ = fs.WalkDir(FS, ".", func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
@@ -37,9 +37,12 @@ func URL(name string) string {
 				return err
 			}
 			sum := sha256.Sum256(b)
-			hashes[path] = hex.EncodeToString(sum[:6])
+			urls[path] = Prefix + path + "?v=" + hex.EncodeToString(sum[:6])
 			return nil
 		})
 	})
-	return Prefix + name + "?v=" + hashes[name]
+	if u, ok := urls[name]; ok {
+		return u
+	}
+	return Prefix + name + "?v="
 }
