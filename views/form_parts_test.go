@@ -1,0 +1,35 @@
+package views
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// The hand-written form parts escape every value they print: a value, a
+// label or a message holding markup shows as text.
+func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
+	var b strings.Builder
+	hostile := `"><script>alert(1)</script>`
+	errs := map[string]string{"email": hostile}
+	if err := textField(errs, "email", hostile, hostile, "email", "email", true).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := prefectureOptions([]string{"東京都", hostile}, hostile).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	if strings.Contains(got, "<script>") || strings.Contains(got, `"">`) {
+		t.Fatalf("markup got through:\n%s", got)
+	}
+	for _, want := range []string{
+		`<label for="email">&#34;&gt;&lt;script&gt;`, `<span class="req">必須</span>`,
+		`value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`, ` required aria-invalid aria-describedby="err-email">`,
+		`<p class="field-error" id="err-email">&#34;&gt;&lt;script&gt;`, `<option value="東京都">東京都</option>`,
+		`<option value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" selected>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in:\n%s", want, got)
+		}
+	}
+}
