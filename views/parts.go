@@ -7,11 +7,12 @@ import (
 	"github.com/a-h/templ"
 )
 
-// The form parts an order page repeats most are written here in Go rather
-// than in templ: templ passes every `{ }` through fmt.Sprint (two
-// allocations each), and these parts were most of an order page's
-// allocations (issue 15). Each writes the HTML its templ form wrote, every
-// value through templ.EscapeString.
+// The parts a page repeats most are written here in Go rather than in
+// templ: templ passes every `{ }` through fmt.Sprint (two allocations each)
+// and every component call through its context checks, and these parts were
+// most of the allocations of an order page and of a product list (issue 15).
+// Each writes the HTML its templ form wrote, every value through
+// templ.EscapeString.
 
 // prefectureOptions writes the <option>s of a prefecture <select>, the one
 // equal to selected marked (an order page has two such selects of 47).
@@ -56,6 +57,47 @@ func textField(errs map[string]string, name, label, value, typ, autocomplete str
 		}
 		return writeAll(w, `</div>`)
 	})
+}
+
+// productCards writes the product list's cards: picture and name linking
+// to the product page, the price with tax, and tags for the reduced tax
+// rate and for a product sold out.
+func productCards(cards []ProductCard) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for _, pr := range cards {
+			tags := ""
+			if pr.TaxRate == 8 {
+				tags = `<span class="tag">軽減税率8%</span> `
+			}
+			if pr.Stock == 0 {
+				tags += `<span class="tag soldout">在庫切れ</span>`
+			}
+			if err := writeAll(w, `<li class="product-card"><a href="`, templ.EscapeString(productURL(pr.ID)), `">`); err != nil {
+				return err
+			}
+			if err := writeProductImage(w, pr); err != nil {
+				return err
+			}
+			if err := writeAll(w, `<span class="product-name">`, templ.EscapeString(pr.Name), `</span></a> <span class="price">`,
+				templ.EscapeString(Yen(pr.Price)), `<small>（税込）</small></span> `, tags, `</li>`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// productImage shows a product's main picture, or says it has none.
+func productImage(pr ProductCard) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error { return writeProductImage(w, pr) })
+}
+
+func writeProductImage(w io.Writer, pr ProductCard) error {
+	if pr.ImageURL == "" {
+		return writeAll(w, `<span class="no-image" aria-hidden="true">画像なし</span>`)
+	}
+	return writeAll(w, `<img src="`, templ.EscapeString(pr.ImageURL), `" alt="`, templ.EscapeString(pr.Name),
+		`" width="400" height="320" loading="lazy">`)
 }
 
 // writeAll writes each string in turn.

@@ -18,6 +18,10 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 	if err := prefectureOptions([]string{"東京都", hostile}, hostile).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
+	cards := []ProductCard{{ID: 7, Name: hostile, Price: 1296, TaxRate: 8, Stock: 0, ImageURL: hostile}, {ID: 8, Name: "茶器", Price: 5500, TaxRate: 10, Stock: 1}}
+	if err := productCards(cards).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
 	got := b.String()
 	if strings.Contains(got, "<script>") || strings.Contains(got, `"">`) {
 		t.Fatalf("markup got through:\n%s", got)
@@ -27,6 +31,9 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 		`value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`, ` required aria-invalid aria-describedby="err-email">`,
 		`<p class="field-error" id="err-email">&#34;&gt;&lt;script&gt;`, `<option value="東京都">東京都</option>`,
 		`<option value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" selected>`,
+		`<li class="product-card"><a href="/products/7"><img src="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" alt="&#34;&gt;&lt;script&gt;`,
+		`<span class="product-name">&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</span></a> <span class="price">1,296円<small>（税込）</small></span> <span class="tag">軽減税率8%</span> <span class="tag soldout">在庫切れ</span></li>`,
+		`<a href="/products/8"><span class="no-image" aria-hidden="true">画像なし</span><span class="product-name">茶器</span></a> <span class="price">5,500円<small>（税込）</small></span> </li>`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in:\n%s", want, got)
