@@ -29,7 +29,8 @@ type DB struct {
 	// pg is set for PostgreSQL, where writer and reader are one pool.
 	pg bool
 	// writeSlots bound the connections of PostgreSQL's write
-	// transactions (dialect.go, writeTurn).
+	// transactions (dialect.go, writeTurn); on SQLite its one slot is the
+	// writer's turn (runTx).
 	writeSlots chan struct{}
 	writer     *sql.DB
 	reader     *sql.DB
@@ -98,7 +99,7 @@ func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, er
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetConnMaxIdleTime(0)
-	db := &DB{writer: writer, now: now, writeStmts: stmtCache{pool: writer}}
+	db := &DB{writer: writer, now: now, writeStmts: stmtCache{pool: writer}, writeSlots: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
@@ -175,6 +176,18 @@ func (db *DB) runTx(ctx context.Context, attempt int, fn func(tx *Tx) error) err
 		}
 		defer done()
 		pool = conn
+	} else {
+		// SQLite's one writer connection: database/sql hands a freed
+		// connection to a waiter at random, so in a rush some writers
+		// waited many turns (add to cart at 256 connections: the slowest
+		// 5x the median); the slot's queue serves them in the order they
+		// came.
+		select {
+		case db.writeSlots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-db.writeSlots }()
 	}
 	sqlTx, err := pool.BeginTx(ctx, db.txOptions())
 	if err != nil {

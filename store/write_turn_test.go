@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// On SQLite a write transaction waits for the writer's turn; a writer
+// whose request ends while it waits gives up without taking a turn, and
+// the writers after it still get theirs.
+func TestSQLiteWriterWhoseRequestEndsGivesUpItsTurn(t *testing.T) {
+	db := openTestDB(t)
+	if db.pg {
+		t.Skip("PostgreSQL's writers share the database (writeTurn); this is SQLite's one writer")
+	}
+	ctx := context.Background()
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.WithTx(ctx, func(tx *Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	gone, cancel := context.WithCancel(ctx)
+	waiting := make(chan error, 1)
+	go func() {
+		waiting <- db.WithTx(gone, func(tx *Tx) error {
+			t.Error("a writer whose request ended ran")
+			return nil
+		})
+	}()
+	cancel()
+	if err := <-waiting; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the waiting writer ended with %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	if err := db.WithTx(ctx, func(tx *Tx) error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("the next writer: ran %v, %v", ran, err)
+	}
+}
