@@ -76,8 +76,9 @@ func (a AmazonPaySettings) privateKey() *parsedKey {
 }
 
 // maxCachedButtons bounds the signed buttons kept per settings version
-// (about 1 KB each); the oldest go first.
-const maxCachedButtons = 2048
+// (about 1.5 KB each with the key): the checkouts a small shop's buyers
+// have open at once, and a few hundred KB; the oldest go first.
+const maxCachedButtons = 512
 
 // buttonCache keeps the signed checkout-button payload per checkout: the
 // payload depends only on the checkout, the shop's URL and the settings,

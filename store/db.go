@@ -85,6 +85,27 @@ func SQLitePath(dbURL string) (path string, ok bool, err error) {
 	return path, true, nil
 }
 
+// The SQLite page caches in KiB, sized for a small shop. modernc's SQLite
+// (built with SQLITE_ENABLE_MEMORY_MANAGEMENT) keeps the pages of every
+// connection in the process in one pool, bounded by the sum of their
+// cache_size, from which a connection that reads takes the pages others
+// used least recently; its allocator gives each 4 KiB page (with SQLite's
+// headers) an 8 KiB slot. SQLite's default of 2,000 KiB per connection
+// thus let the writer, four readers and the emulator hold 24 MiB.
+const (
+	// writerCacheKiB is the writer's share: its pages stay valid from one
+	// transaction to the next, and every order writes the same index
+	// pages.
+	writerCacheKiB = 2000
+	// readersCacheKiB is the reader pool's share, whatever its size: a
+	// reader's pages are dropped whenever the writer commits, and the
+	// catalog the shop's pages read is a few hundred KiB.
+	readersCacheKiB = 2048
+)
+
+// readerConns is the size of the reader pool.
+func readerConns() int { return max(4, runtime.NumCPU()) }
+
 func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -93,7 +114,8 @@ func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, er
 	// busy_timeout first so it already covers the journal_mode switch.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + pragmas
-	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	cache := func(kib int) string { return fmt.Sprintf("&_pragma=cache_size(-%d)", kib) }
+	writer, err := sql.Open("sqlite", base+cache(writerCacheKiB)+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -104,14 +126,15 @@ func openSQLite(ctx context.Context, path string, now func() time.Time) (*DB, er
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	n := readerConns()
+	reader, err := sql.Open("sqlite", base+cache(readersCacheKiB/n)+"&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
 		return nil, err
 	}
 	// Idle readers stay open, with the statements prepared on them.
-	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
 	db.reader, db.readStmts = reader, stmtCache{pool: reader}
 	return db, nil
 }

@@ -38,6 +38,7 @@
 package emulator
 
 import (
+	"compress/flate"
 	"context"
 	"crypto/rsa"
 	"database/sql"
@@ -148,6 +149,7 @@ type Emulator struct {
 
 	db           *sql.DB
 	stmt         statements
+	packer       *flate.Writer          // packBodyLocked's, reused
 	changed      map[objKey]any         // written at unlock; nil: deleted
 	unsavedIdem  map[string]*idemRecord // merchantID + " " + key
 	clockChanged bool

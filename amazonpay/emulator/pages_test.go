@@ -790,3 +790,17 @@ func TestRegistration(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The state database keeps a page cache of cacheKiB, not SQLite's default
+// (about 4 MiB in the shop's process; store's TestPageCachesStayWithinBudget
+// shows that cache_size bounds the pages). Its connection is the one that
+// has just written an order.
+func TestStateDatabaseCacheIsSmall(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
+	te := newEnv(t, func(o *Options, _ *amazonpay.Config) { o.StateFile = file })
+	te.complete(t, BuyerTaro, 0, "Authorize", 1234, false)
+	var size int
+	if err := te.em.db.QueryRow(`PRAGMA cache_size`).Scan(&size); err != nil || size != -cacheKiB {
+		t.Fatalf("cache_size %d (%v), want -%d", size, err, cacheKiB)
+	}
+}

@@ -97,13 +97,20 @@ func prepare(db *sql.DB) (statements, error) {
 	return s, nil
 }
 
+// cacheKiB is the state database's page cache: SQLite's default (2,000
+// KiB, which modernc's SQLite holds in about 4 MiB) is more than a test
+// tool inside the shop's process needs; every request writes a few rows
+// and reads fewer.
+const cacheKiB = 512
+
 // openDB opens (creating) the state database at path, or an in-memory one.
 // One connection: the emulator writes under its lock anyway, and an
 // in-memory database lives on one connection.
 func openDB(path string) (*sql.DB, error) {
 	dsn := "file::memory:"
 	if path != "" {
-		dsn = "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		dsn = "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+			fmt.Sprintf("&_pragma=cache_size(-%d)", cacheKiB)
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -285,7 +292,7 @@ func (e *Emulator) saveLocked() error {
 	}
 	for k, rec := range e.unsavedIdem {
 		merchant, key, _ := strings.Cut(k, " ")
-		if _, err := tx.Stmt(e.stmt.putIdem).Exec(merchant, key, rec.Fingerprint, rec.Status, packBody(rec.Body)); err != nil {
+		if _, err := tx.Stmt(e.stmt.putIdem).Exec(merchant, key, rec.Fingerprint, rec.Status, e.packBodyLocked(rec.Body)); err != nil {
 			return err
 		}
 	}
@@ -427,13 +434,19 @@ func (e *Emulator) idempotencyRecord(idemKey string) (*idemRecord, error) {
 	return &rec, nil
 }
 
-// packBody deflates an answer kept for idempotency: Amazon keeps them
-// forever, and JSON with its nulls deflates about fourfold.
-func packBody(b []byte) []byte {
+// packBodyLocked deflates an answer kept for idempotency: Amazon keeps
+// them forever, and JSON with its nulls deflates about fourfold. A
+// flate.Writer holds about 1 MiB of tables, so the emulator keeps one and
+// resets it rather than making one per answer.
+func (e *Emulator) packBodyLocked(b []byte) []byte {
 	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestSpeed)
-	_, _ = w.Write(b)
-	_ = w.Close()
+	if e.packer == nil {
+		e.packer, _ = flate.NewWriter(&buf, flate.BestSpeed)
+	} else {
+		e.packer.Reset(&buf)
+	}
+	_, _ = e.packer.Write(b)
+	_ = e.packer.Close()
 	return buf.Bytes()
 }
 
