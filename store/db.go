@@ -222,10 +222,21 @@ func (db *DB) runTx(ctx context.Context, attempt int, fn func(tx *Tx) error) err
 	defer func() { db.writeStmts.prepare(context.WithoutCancel(ctx), tx.unprepared) }()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
-		return err
+		return endedWith(ctx, err)
 	}
-	err = mapErr(sqlTx.Commit())
+	err = endedWith(ctx, mapErr(sqlTx.Commit()))
 	db.changed(tx.written)
+	return err
+}
+
+// endedWith is err, or ctx's error when ctx ended the transaction:
+// database/sql rolls a transaction back when its context ends (the client
+// went away), and the statements after that fail with sql.ErrTxDone, which
+// would read as a fault of the shop.
+func endedWith(ctx context.Context, err error) error {
+	if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+		return ctx.Err()
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 )
@@ -44,5 +45,29 @@ func TestSQLiteWriterWhoseRequestEndsGivesUpItsTurn(t *testing.T) {
 	ran := false
 	if err := db.WithTx(ctx, func(tx *Tx) error { ran = true; return nil }); err != nil || !ran {
 		t.Fatalf("the next writer: ran %v, %v", ran, err)
+	}
+}
+
+// A transaction whose request ends midway (the client went away) ends with
+// the request's error, not with the sql.ErrTxDone that Commit gives once
+// database/sql has rolled it back for the ended context.
+func TestTransactionOfAnEndedRequestEndsWithItsError(t *testing.T) {
+	db := openTestDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := db.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.CountAdmins(); err != nil {
+			return err
+		}
+		cancel()
+		// What database/sql does on its own when the context ends; done
+		// here so that it has surely happened before Commit.
+		return tx.tx.Rollback()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("WithTx: %v, want context.Canceled", err)
+	}
+	err = db.WithTx(context.Background(), func(tx *Tx) error { return tx.tx.Rollback() })
+	if !errors.Is(err, sql.ErrTxDone) {
+		t.Fatalf("a transaction rolled back under a live request: %v, want sql.ErrTxDone", err)
 	}
 }
