@@ -194,6 +194,8 @@ func TestCheckoutBadInput(t *testing.T) {
 		{"agree", "", "ご利用規約への同意が必要です。"},
 		{"ship_to", "moon", "お届け先を選んでください。"},
 	}
+	markedControls := map[string]bool{"email": true, "buyer_phone": true, "buyer_postal_code": true, "buyer_prefecture": true,
+		"buyer_family_kana": true, "buyer_city": true, "delivery_method": true, "agree": true}
 	for _, tc := range cases {
 		form := merge(buyerValues(), paymentValues("bank"))
 		form.Set(tc.field, tc.value)
@@ -204,6 +206,14 @@ func TestCheckoutBadInput(t *testing.T) {
 			continue
 		}
 		mustContain(t, r.body, tc.want, "入力内容に誤りがあります", `value="入力保持の確認1-2-3"`)
+		// The control itself says it is wrong, and where its message is
+		// (the radio groups' messages follow the group).
+		if markedControls[tc.field] {
+			marked := regexp.MustCompile(` id="` + tc.field + `"[^>]* aria-invalid="true" aria-describedby="err-` + tc.field + `"`)
+			if !marked.MatchString(r.body) {
+				t.Errorf("%s=%q: the control is not marked aria-invalid=\"true\" with its message", tc.field, tc.value)
+			}
+		}
 	}
 	// A recipient address is checked only when shipping elsewhere.
 	form := merge(buyerValues(), paymentValues("bank"))

@@ -33,7 +33,7 @@ func prefectureOptions(prefectures []string, selected string) templ.Component {
 
 // textField writes one labelled text input of a form: its label (必須 when
 // required), the input typed as typ with its value and autocomplete token,
-// marked aria-invalid when errs has a message for name, and that message.
+// marked aria-invalid="true" when errs has a message for name, and that message.
 func textField(errs map[string]string, name, label, value, typ, autocomplete string, required bool) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		id := templ.EscapeString(name)
@@ -42,7 +42,7 @@ func textField(errs map[string]string, name, label, value, typ, autocomplete str
 			req, attrs = `<span class="req">必須</span>`, " required"
 		}
 		if errs[name] != "" {
-			attrs += " aria-invalid"
+			attrs += ` aria-invalid="true"`
 		}
 		if err := writeAll(w, `<div class="field"><label for="`, id, `">`, templ.EscapeString(label), " ", req,
 			`</label> <input id="`, id, `" name="`, id, `" type="`, templ.EscapeString(typ),

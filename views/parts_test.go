@@ -28,7 +28,7 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<label for="email">&#34;&gt;&lt;script&gt;`, `<span class="req">必須</span>`,
-		`value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`, ` required aria-invalid aria-describedby="err-email">`,
+		`value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`, ` required aria-invalid="true" aria-describedby="err-email">`,
 		`<p class="field-error" id="err-email">&#34;&gt;&lt;script&gt;`, `<option value="東京都">東京都</option>`,
 		`<option value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" selected>`,
 		`<li class="product-card"><a href="/products/7"><img src="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" alt="&#34;&gt;&lt;script&gt;`,
