@@ -195,7 +195,7 @@ func TestCheckoutBadInput(t *testing.T) {
 		{"ship_to", "moon", "お届け先を選んでください。"},
 	}
 	markedControls := map[string]bool{"email": true, "buyer_phone": true, "buyer_postal_code": true, "buyer_prefecture": true,
-		"buyer_family_kana": true, "buyer_city": true, "delivery_method": true, "agree": true}
+		"buyer_family_kana": true, "buyer_city": true, "delivery_date": true, "delivery_time": true, "delivery_method": true, "agree": true}
 	for _, tc := range cases {
 		form := merge(buyerValues(), paymentValues("bank"))
 		form.Set(tc.field, tc.value)

@@ -123,7 +123,7 @@ func TestBadQuantities(t *testing.T) {
 			t.Errorf("quantity %q: %d, want 422", q, r.status)
 			continue
 		}
-		mustContain(t, r.body, p.Name, `class="field-error"`)
+		mustContain(t, r.body, p.Name, `class="field-error"`, `required aria-invalid="true" aria-describedby="err-quantity"`)
 		if q != "" {
 			mustContain(t, r.body, `value="`+q+`"`) // the typed value is kept
 		}
