@@ -76,6 +76,8 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = srv.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.Pre(routeHeadAsGet)
+	e.Use(keepHead)
 	e.Use(middleware.RequestID())
 	e.Use(srv.logRequests)
 	e.Use(middleware.Recover())
@@ -108,6 +110,33 @@ func New(s *shop.Shop, cfg Config) *echo.Echo {
 	e.Use(csrf)
 	srv.routes(e)
 	return e
+}
+
+// headKey marks, in the echo context, a HEAD request routed as GET.
+const headKey = "head-request"
+
+// routeHeadAsGet lets a HEAD request find the GET route of its path (Echo
+// routes only the methods registered; uptime monitors and link checkers
+// ask with HEAD): it answers as GET would, and net/http sends no body for
+// a HEAD request (RFC 9110 9.3.2). keepHead gives the request its method
+// back once routed, so handlers, limits and logs see HEAD.
+func routeHeadAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if req := c.Request(); req.Method == http.MethodHead {
+			req.Method = http.MethodGet
+			c.Set(headKey, true)
+		}
+		return next(c)
+	}
+}
+
+func keepHead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if head, _ := c.Get(headKey).(bool); head {
+			c.Request().Method = http.MethodHead
+		}
+		return next(c)
+	}
 }
 
 // ipExtractor is how c.RealIP finds the client address, for the limits per

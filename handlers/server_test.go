@@ -144,3 +144,40 @@ func TestPprofOnlyForAdminWhenSwitchedOn(t *testing.T) {
 		t.Fatalf("the heap profile for the admin: %d", r.status)
 	}
 }
+
+// HEAD answers as GET would, without the body: a page, a static file, a
+// page that is not there; a path that takes only POST still says so.
+func TestHeadAnswersAsGet(t *testing.T) {
+	k := newKit(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{{"/", http.StatusOK}, {static.URL("kago.css"), http.StatusOK}, {"/nope", http.StatusNotFound}, {"/cart/items", http.StatusMethodNotAllowed}} {
+		get := k.get(tc.path)
+		req, err := http.NewRequest(http.MethodHead, k.srv.URL+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := k.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if tc.status == http.StatusMethodNotAllowed {
+			if res.StatusCode == http.StatusOK {
+				t.Errorf("HEAD %s: 200 for a path that takes only POST", tc.path)
+			}
+			continue
+		}
+		if res.StatusCode != tc.status || get.status != tc.status || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes, GET %d; want %d and no body", tc.path, res.StatusCode, len(body), get.status, tc.status)
+		}
+		if res.Header.Get("Content-Type") != get.header.Get("Content-Type") {
+			t.Errorf("HEAD %s: Content-Type %q, GET %q", tc.path, res.Header.Get("Content-Type"), get.header.Get("Content-Type"))
+		}
+		if tc.status == http.StatusOK && res.ContentLength > 0 && res.ContentLength != int64(len(get.body)) {
+			t.Errorf("HEAD %s: Content-Length %d, GET's body %d bytes", tc.path, res.ContentLength, len(get.body))
+		}
+	}
+}
