@@ -119,7 +119,9 @@ const headKey = "head-request"
 // routes only the methods registered; uptime monitors and link checkers
 // ask with HEAD): it answers as GET would, and net/http sends no body for
 // a HEAD request (RFC 9110 9.3.2). keepHead gives the request its method
-// back once routed, so handlers, limits and logs see HEAD.
+// back once routed, so handlers, limits and logs see HEAD (a one-time
+// message stays for the GET, popFlash); the pages Amazon returns to take
+// only GET (amazonReturns).
 func routeHeadAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if req := c.Request(); req.Method == http.MethodHead {
@@ -134,10 +136,20 @@ func keepHead(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if head, _ := c.Get(headKey).(bool); head {
 			c.Request().Method = http.MethodHead
+			if amazonReturns[c.Path()] {
+				return echo.ErrMethodNotAllowed
+			}
 		}
 		return next(c)
 	}
 }
+
+// amazonReturns are the pages Amazon sends the buyer back to: their GET
+// acts on what Amazon answers (reads the checkout session and fills the
+// order form, completes the payment, signs in or links the account), so a
+// HEAD there is refused instead of answered as GET.
+var amazonReturns = map[string]bool{"/checkout/amazonpay/review": true, "/checkout/amazonpay/result": true,
+	"/login/amazon": true, "/mypage/amazon/return": true}
 
 // ipExtractor is how c.RealIP finds the client address, for the limits per
 // address: the connection's, or the X-Forwarded-For entry added by the

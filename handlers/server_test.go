@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"kago/handlers"
 	"kago/shop"
 	"kago/static"
+	"kago/store"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -146,30 +149,24 @@ func TestPprofOnlyForAdminWhenSwitchedOn(t *testing.T) {
 }
 
 // HEAD answers as GET would, without the body: a page, a static file, a
-// page that is not there; a path that takes only POST still says so.
+// page that is not there; a path that takes only POST, and the pages
+// Amazon returns the buyer to (their GET acts at Amazon), take no HEAD.
 func TestHeadAnswersAsGet(t *testing.T) {
 	k := newKit(t)
 	for _, tc := range []struct {
 		path   string
 		status int
-	}{{"/", http.StatusOK}, {static.URL("kago.css"), http.StatusOK}, {"/nope", http.StatusNotFound}, {"/cart/items", http.StatusMethodNotAllowed}} {
-		get := k.get(tc.path)
-		req, err := http.NewRequest(http.MethodHead, k.srv.URL+tc.path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := k.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+	}{{"/", http.StatusOK}, {static.URL("kago.css"), http.StatusOK}, {"/nope", http.StatusNotFound}, {"/cart/items", http.StatusMethodNotAllowed},
+		{"/checkout/amazonpay/result", http.StatusMethodNotAllowed}, {"/login/amazon", http.StatusMethodNotAllowed}} {
+		res, body := head(t, k, tc.path)
 		if tc.status == http.StatusMethodNotAllowed {
-			if res.StatusCode == http.StatusOK {
-				t.Errorf("HEAD %s: 200 for a path that takes only POST", tc.path)
+			// handleError answers a method a path does not take as 404.
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("HEAD %s: %d for a path that takes no HEAD, want 404", tc.path, res.StatusCode)
 			}
 			continue
 		}
+		get := k.get(tc.path)
 		if res.StatusCode != tc.status || get.status != tc.status || len(body) != 0 {
 			t.Errorf("HEAD %s: %d with %d bytes, GET %d; want %d and no body", tc.path, res.StatusCode, len(body), get.status, tc.status)
 		}
@@ -180,4 +177,31 @@ func TestHeadAnswersAsGet(t *testing.T) {
 			t.Errorf("HEAD %s: Content-Length %d, GET's body %d bytes", tc.path, res.ContentLength, len(get.body))
 		}
 	}
+}
+
+// A HEAD leaves the one-time message for the GET that shows it.
+func TestHeadLeavesTheMessage(t *testing.T) {
+	k := newKit(t)
+	p := k.product(func(p store.Product) bool { return p.Stock > 0 })
+	k.get("/products/" + strconv.FormatInt(p.ID, 10))
+	if r := k.post("/cart/items", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("add to cart: %d", r.status)
+	}
+	head(t, k, "/cart")
+	mustContain(t, k.get("/cart").body, "カゴに商品を入れました。")
+}
+
+func head(t *testing.T, k *kit, path string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodHead, k.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := k.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, body
 }

@@ -201,6 +201,9 @@ func (srv *Server) setFlash(c echo.Context, cookie, msg string) error {
 }
 
 func (srv *Server) popFlash(c echo.Context, cookie string) string {
+	if c.Request().Method == http.MethodHead {
+		return "" // no body shows it: it waits for the GET
+	}
 	if sc, ok := serverSessions[cookie]; ok {
 		ss, in, _ := srv.signedIn(c, sc)
 		if !in {
