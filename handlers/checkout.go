@@ -116,8 +116,8 @@ func (srv *Server) checkoutPage(c echo.Context, cart string, step int, d shop.Dr
 		Summary: summaryView(q), Delivery: shop.DeliveryMethodLabel(d.Form.DeliveryMethod), PaymentLabel: shop.PaymentMethodLabel(d.Form.PaymentMethod),
 		BuyerAddress: shop.FormatAddress(d.Form.Buyer), BankDetails: st.BankDetails, Preferred: d.Form.PreferredDelivery(),
 		JSURL: static.URL("checkout.js"), Member: srv.memberCheckoutView(c, d)}
-	if d.Form.ShipTo == shop.ShipToOther {
-		m.DestAddress = shop.FormatAddress(d.Form.Dest)
+	if dest, other := d.Destination(); other {
+		m.DestAddress = shop.FormatAddress(dest)
 	}
 	if m.Amazon, err = srv.amazonReviewView(c, d); err != nil {
 		return m, err

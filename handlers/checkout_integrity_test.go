@@ -664,3 +664,41 @@ func TestFreeCODSaysSo(t *testing.T) {
 	conf := k.get("/checkout/confirm").body
 	mustContain(t, conf, "配達員に現金でお支払いください。代引き手数料はかかりません。", `<dt data-sum-fee hidden>`)
 }
+
+// Two tabs: tab B is on the confirm page with the Shizuoka address from
+// Amazon; in tab A the shopper starts Amazon Pay again and picks the Tokyo
+// address. 注文する in B is sent back (the checkout changed), and the page
+// it gets shows the address the order then ships to, in either cart.
+func TestConfirmShowsTheAmazonAddressAnotherTabChose(t *testing.T) {
+	t.Parallel()
+	for _, cart := range []string{shop.CartZeroStep, shop.CartThreeStep} {
+		k := newKit(t)
+		setCartType(t, k, cart)
+		form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+		mustContain(t, k.get("/checkout/confirm").body, "〒411-0901")
+		session := k.clickAmazonPay(k.get("/cart").body)
+		k.signInAtAmazon(session, emulator.BuyerTaro, 0)
+		res, err := newClient().PostForm(k.srv.URL+"/amazonpay-emulator/checkout/select", url.Values{"amazonCheckoutSessionId": {session},
+			"address": {"1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		k.follow(res.Header.Get("Location"))
+		r := k.post("/checkout/place", form)
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: 注文する after the other tab: %d %s", cart, r.status, r.location)
+		}
+		dest := regexp.MustCompile(`(?s)<dt>お届け先</dt>\s*<dd class="pre">(.*?)</dd>`).FindStringSubmatch(r.body)
+		if dest == nil || !strings.Contains(dest[1], "〒100-0005") || strings.Contains(dest[1], "〒411-0901") {
+			t.Fatalf("%s: the page sent back shows お届け先 %q, the Tokyo address is ordered", cart, dest)
+		}
+		if r := payAtAmazon(t, k, confirmForm(t, r.body)); r.location != "/checkout/complete" {
+			t.Fatalf("%s: second 注文する: %d %s", cart, r.status, r.location)
+		}
+		o, _ := orderNumber(t, k, 1)
+		if o.Destination.Address.PostalCode != "100-0005" {
+			t.Fatalf("%s: the order ships to %+v", cart, o.Destination.Address)
+		}
+	}
+}

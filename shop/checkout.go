@@ -498,16 +498,23 @@ func quote(cart Cart, d Draft, st Settings) Quote {
 	return q
 }
 
-// destPrefecture is where the parcel goes: Amazon's fixed address, the
-// other address, or the buyer's.
-func (d Draft) destPrefecture() string {
+// Destination is where the parcel goes, as the order will say: Amazon's
+// fixed address (the order takes it when the draft is checked, even when
+// another tab changed it after the form was sent), the other address the
+// shopper typed, or the buyer's (other is false).
+func (d Draft) Destination() (addr store.Address, other bool) {
 	switch {
 	case d.Amazon.AddressFixed():
-		return d.Amazon.Address.Prefecture
+		return d.Amazon.Address, true
 	case d.Form.ShipTo == ShipToOther:
-		return d.Form.Dest.Prefecture
+		return d.Form.Dest, true
 	}
-	return d.Form.Buyer.Prefecture
+	return d.Form.Buyer, false
+}
+
+func (d Draft) destPrefecture() string {
+	a, _ := d.Destination()
+	return a.Prefecture
 }
 
 // Quote prices the shopper's cart with the draft's choices.
