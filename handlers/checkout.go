@@ -21,6 +21,9 @@ import (
 const (
 	checkoutKey  = "checkout"   // the shopper's checkout draft ID
 	lastOrderKey = "last_order" // the order the completion page shows
+	// markErrorsKey: the confirm page sent the shopper back to the form,
+	// whose next view marks what is wrong (renderConfirm).
+	markErrorsKey = "mark_errors"
 )
 
 // checkoutStart sends the shopper to the cart type the shop uses.
@@ -221,7 +224,17 @@ func (srv *Server) checkoutForm(s checkoutStep) echo.HandlerFunc {
 				return redirect(c, "/checkout/step1")
 			}
 		}
-		return srv.renderCheckoutForm(c, http.StatusOK, s, d, q, nil, "")
+		var errs map[string]string
+		if sess := srv.session(c, shopperCookie); sess.Values[markErrorsKey] == true {
+			delete(sess.Values, markErrorsKey)
+			if err := srv.saveSession(c, sess); err != nil {
+				return err
+			}
+			if ie, ok := shop.AsInputError(srv.shop.ValidateDraft(d, s.parts)); ok {
+				errs = ie.Fields
+			}
+		}
+		return srv.renderCheckoutForm(c, http.StatusOK, s, d, q, errs, "")
 	}
 }
 
@@ -351,10 +364,18 @@ func (srv *Server) renderConfirm(c echo.Context, status int, d shop.Draft, q sho
 		return err
 	}
 	if err := srv.shop.ValidateDraft(d, shop.PartAll); err != nil {
+		// Another tab may have changed the draft (left Amazon Pay, say):
+		// the form the shopper is sent to marks the fields at fault.
+		sess := srv.session(c, shopperCookie)
+		sess.Values[markErrorsKey] = true
+		if ie, ok := shop.AsInputError(err); ok && msg == "" {
+			msg = ie.Message
+		}
 		if msg != "" {
-			if err := srv.setFlash(c, shopperCookie, msg); err != nil {
-				return err
-			}
+			sess.AddFlash(msg)
+		}
+		if err := srv.saveSession(c, sess); err != nil {
+			return err
 		}
 		if cart == shop.CartThreeStep {
 			if srv.shop.ValidateDraft(d, shop.PartBuyer) != nil {

@@ -702,3 +702,32 @@ func TestConfirmShowsTheAmazonAddressAnotherTabChose(t *testing.T) {
 		}
 	}
 }
+
+// Two tabs: tab B is on the confirm page with Amazon's one-field name; in
+// tab A the shopper leaves Amazon Pay, which asks for the given name and
+// kana again. 注文する in B goes back to the form, and the form marks what
+// is missing instead of only saying that something is.
+func TestSentBackFromConfirmTheFormMarksWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	for _, cart := range []string{shop.CartZeroStep, shop.CartThreeStep} {
+		k := newKit(t)
+		setCartType(t, k, cart)
+		form := amazonCheckout(t, k, emulator.BuyerTaro, 0)
+		if r := k.post("/checkout/amazonpay/leave", nil); r.status != http.StatusSeeOther {
+			t.Fatalf("%s: leave Amazon Pay: %d", cart, r.status)
+		}
+		r := k.post("/checkout/place", form)
+		if r.status != http.StatusSeeOther || r.location == "" || r.location == "/checkout/confirm" {
+			t.Fatalf("%s: 注文する after leaving Amazon Pay: %d %s", cart, r.status, r.location)
+		}
+		page := k.get(r.location).body
+		mustContain(t, page, "入力内容に誤りがあります", `id="buyer_given_name" name="buyer_given_name"`, `id="err-buyer_given_name"`)
+		if !regexp.MustCompile(`id="buyer_given_name"[^>]* aria-invalid="true"`).MatchString(page) {
+			t.Errorf("%s: the form says something is wrong but marks no field", cart)
+		}
+		// Marked once: the next view of the form is as the shopper left it.
+		if strings.Contains(k.get(r.location).body, `id="err-buyer_given_name"`) {
+			t.Errorf("%s: the marks stay on every later view", cart)
+		}
+	}
+}
