@@ -69,6 +69,23 @@ func (k *kit) signInAtAmazon(sessionID, buyerID string, payment int) string {
 	return res.Header.Get("Location")
 }
 
+// changeAtAmazon presses 「変更」 on Amazon's page for the checkout session
+// and picks what choice names (address, payment, next); it returns where
+// Amazon sends the buyer.
+func (k *kit) changeAtAmazon(sessionID string, choice url.Values) string {
+	k.t.Helper()
+	form := url.Values{"amazonCheckoutSessionId": {sessionID}}
+	for name, v := range choice {
+		form[name] = v
+	}
+	res, err := newClient().PostForm(k.srv.URL+"/amazonpay-emulator/checkout/select", form)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.Header.Get("Location")
+}
+
 // follow GETs a URL of the shop or the emulator with the shopper's cookies.
 func (k *kit) follow(rawURL string) response {
 	k.t.Helper()

@@ -266,13 +266,7 @@ func TestCardRecordedFromCompletedPayment(t *testing.T) {
 	}
 	u, _ := url.Parse(r.location)
 	sid := u.Query().Get("amazonCheckoutSessionId")
-	res, err := newClient().PostForm(k.srv.URL+"/amazonpay-emulator/checkout/select", url.Values{"amazonCheckoutSessionId": {sid},
-		"payment": {"1"}, "next": {"process"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if back := finishAtAmazon(t, k, res.Header.Get("Location")); back.location != "/checkout/complete" {
+	if back := finishAtAmazon(t, k, k.changeAtAmazon(sid, url.Values{"payment": {"1"}, "next": {"process"}})); back.location != "/checkout/complete" {
 		t.Fatalf("result: %d %s", back.status, back.location)
 	}
 	_, p := orderNumber(t, k, 1)
@@ -418,13 +412,7 @@ func TestAmazonBuyerAndDeliveryKeptApart(t *testing.T) {
 	back := k.signInAtAmazon(session, emulator.BuyerTaro, 0)
 	k.follow(back)
 	// 「変更」 at Amazon: the Tokyo address.
-	res, err := newClient().PostForm(k.srv.URL+"/amazonpay-emulator/checkout/select", url.Values{"amazonCheckoutSessionId": {session},
-		"address": {"1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	k.follow(res.Header.Get("Location"))
+	k.follow(k.changeAtAmazon(session, url.Values{"address": {"1"}}))
 	page := k.get("/checkout/order").body
 	mustContain(t, page, `name="buyer_phone"`, `value="0559750000"`, `value="駿東郡清水町"`, "〒100-0005", "東京都千代田区丸の内1-1-1 丸の内ビル12階")
 	if strings.Contains(page, `name="buyer_city" type="text" value="千代田区"`) || strings.Contains(page, `value="千代田区"`) {
@@ -678,13 +666,7 @@ func TestConfirmShowsTheAmazonAddressAnotherTabChose(t *testing.T) {
 		mustContain(t, k.get("/checkout/confirm").body, "〒411-0901")
 		session := k.clickAmazonPay(k.get("/cart").body)
 		k.signInAtAmazon(session, emulator.BuyerTaro, 0)
-		res, err := newClient().PostForm(k.srv.URL+"/amazonpay-emulator/checkout/select", url.Values{"amazonCheckoutSessionId": {session},
-			"address": {"1"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		k.follow(res.Header.Get("Location"))
+		k.follow(k.changeAtAmazon(session, url.Values{"address": {"1"}}))
 		r := k.post("/checkout/place", form)
 		if r.status != http.StatusUnprocessableEntity {
 			t.Fatalf("%s: 注文する after the other tab: %d %s", cart, r.status, r.location)
