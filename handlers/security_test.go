@@ -38,7 +38,8 @@ func assertNoInline(t *testing.T, path, body string) {
 
 // TestSecurityHeadersAndNoInlineScript walks the storefront (both carts,
 // Amazon Pay included), the member's pages and the admin: every page carries
-// the CSP with no 'unsafe-inline', none has inline script or style, and the
+// the CSP with no 'unsafe-inline' (Amazon Pay's hosts only in the areas
+// where Amazon Pay is met), none has inline script or style, and the
 // admin, cart, order, completion and member pages (any page a member is
 // logged in to) are never stored by a cache.
 func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
@@ -51,9 +52,17 @@ func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 			t.Fatalf("%s: %d", path, r.status)
 		}
 		csp := r.header.Get("Content-Security-Policy")
-		if !strings.Contains(csp, "script-src 'self' https://static-fe.payments-amazon.com") || strings.Contains(csp, "unsafe-inline") ||
-			!strings.Contains(csp, "object-src 'none'") || !strings.Contains(csp, "form-action 'self'") {
+		if strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "object-src 'none'") || !strings.Contains(csp, "form-action 'self'") {
 			t.Errorf("%s: CSP %q", path, csp)
+		}
+		// Amazon Pay's hosts only where Amazon Pay is met (the private
+		// areas); the catalog and the legal pages allow the shop alone.
+		amazon := path != "/" && path != "/law" && !strings.HasPrefix(path, "/products/")
+		if got := strings.Contains(csp, "script-src 'self' https://static-fe.payments-amazon.com"); got != amazon {
+			t.Errorf("%s: Amazon Pay's script allowed: %v, want %v (CSP %q)", path, got, amazon, csp)
+		}
+		if !amazon && (strings.Contains(csp, "amazon") || !strings.Contains(csp, "frame-src 'none'")) {
+			t.Errorf("%s: CSP %q allows more than the shop", path, csp)
 		}
 		if got := r.header.Get("Cache-Control") == "no-store"; got != private {
 			t.Errorf("%s: Cache-Control %q", path, r.header.Get("Cache-Control"))
