@@ -14,25 +14,27 @@ import (
 // Member pages outside the my page: registration, login and logout, the
 // password reset, and the login page's 「amazonでログイン」 (F-30, F-34).
 
-func prefectureNames() []string {
+// prefectureNames are the 47 prefectures in order, made once: forms only
+// read them.
+var prefectureNames = func() []string {
 	names := make([]string, len(shop.Prefectures))
 	for i, p := range shop.Prefectures {
 		names[i] = p.Name
 	}
 	return names
-}
+}()
 
 func (srv *Server) registerPage(c echo.Context) error {
 	if srv.isMember(c) {
 		return redirect(c, "/mypage")
 	}
 	return render(c, http.StatusOK, views.RegisterPage(srv.page(c, "新規会員登録"),
-		views.MemberForm{Prefectures: prefectureNames()}))
+		views.MemberForm{Prefectures: prefectureNames}))
 }
 
 func bindMemberForm(c echo.Context) views.MemberForm {
 	return views.MemberForm{LoginID: c.FormValue("login_id"), Email: c.FormValue("email"),
-		Address: addressView(bindAddress(c, "")), Prefectures: prefectureNames()}
+		Address: addressView(bindAddress(c, "")), Prefectures: prefectureNames}
 }
 
 func (srv *Server) register(c echo.Context) error {

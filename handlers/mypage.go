@@ -100,7 +100,7 @@ func (srv *Server) myOrder(c echo.Context) error {
 }
 
 func profileForm(m model.Member) views.MemberForm {
-	return views.MemberForm{LoginID: m.LoginID, Email: m.Email, Address: addressView(m.Address), Prefectures: prefectureNames()}
+	return views.MemberForm{LoginID: m.LoginID, Email: m.Email, Address: addressView(m.Address), Prefectures: prefectureNames}
 }
 
 func (srv *Server) myProfile(c echo.Context) error {
