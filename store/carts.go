@@ -74,7 +74,7 @@ const productColumnsP = `p.id, p.name, p.description, p.price, p.member_price, p
 // kept per token until a transaction writes cart_items, carts or products
 // (a price or stock change included), or catalogTTL passes.
 func (db *DB) CartLines(ctx context.Context, token string) ([]CartLine, error) {
-	return cachedRead(&db.cartCounts, "lines "+token, slices.Clone[[]CartLine], func() ([]CartLine, error) {
+	return cachedRead(&db.cartCounts, catalogKey{read: readCartLines, text: token}, slices.Clone[[]CartLine], func() ([]CartLine, error) {
 		rows, err := db.query(ctx, cartLinesQuery, token)
 		if err != nil {
 			return nil, err
@@ -111,7 +111,7 @@ func scanCartLines(rows *sql.Rows) ([]CartLine, error) {
 // is kept per token until any transaction writes cart_items (or catalogTTL
 // passes, for another process's writes).
 func (db *DB) CartCount(ctx context.Context, token string) (int64, error) {
-	return cachedRead(&db.cartCounts, token, same[int64], func() (int64, error) {
+	return cachedRead(&db.cartCounts, catalogKey{read: readCartCount, text: token}, same[int64], func() (int64, error) {
 		var n sql.NullInt64
 		err := db.queryRow(ctx, `SELECT CAST(SUM(quantity) AS BIGINT) FROM cart_items WHERE cart_token = ?`, token).Scan(&n)
 		return n.Int64, mapErr(err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -31,8 +30,33 @@ type catalogCache struct {
 	off     bool
 	mu      sync.Mutex
 	gen     uint64 // bumped by every committed write of a catalog table
-	entries map[string]catalogEntry
+	entries map[catalogKey]catalogEntry
 }
+
+// catalogKey names one cached read: which read and its arguments (a
+// comparable struct, not a formatted string: fmt's reflection was 4% of
+// the product list's time).
+type catalogKey struct {
+	read  catalogRead
+	query model.ProductQuery // readSearch; readCategories: PublishedOnly
+	id    int64              // the product of readProduct, readImages, readProductCategories
+	text  string             // the cart token or checkout ID of the others
+}
+
+// catalogRead is one of the reads the catalog cache keeps.
+type catalogRead uint8
+
+const (
+	readSearch catalogRead = iota
+	readCategories
+	readProduct
+	readImages
+	readProductCategories
+	readCartLines
+	readCartCount
+	readCheckout
+	readOrderOfCheckout
+)
 
 func (c *catalogCache) invalidate() {
 	c.mu.Lock()
@@ -44,7 +68,7 @@ func (c *catalogCache) invalidate() {
 // cachedRead returns read's answer for key from the catalog cache while it
 // is current, else reads and keeps it (unless a catalog write committed
 // meanwhile); clone gives each caller a value of its own.
-func cachedRead[T any](c *catalogCache, key string, clone func(T) T, read func() (T, error)) (T, error) {
+func cachedRead[T any](c *catalogCache, key catalogKey, clone func(T) T, read func() (T, error)) (T, error) {
 	if c.off {
 		return read()
 	}
@@ -63,7 +87,7 @@ func cachedRead[T any](c *catalogCache, key string, clone func(T) T, read func()
 	defer c.mu.Unlock()
 	if c.gen == gen {
 		if c.entries == nil || len(c.entries) >= maxCatalogEntries {
-			c.entries = map[string]catalogEntry{}
+			c.entries = map[catalogKey]catalogEntry{}
 		}
 		c.entries[key] = catalogEntry{value: clone(v), until: time.Now().Add(catalogTTL)}
 	}
@@ -87,7 +111,7 @@ func (db *DB) SearchProducts(ctx context.Context, q model.ProductQuery) ([]Produ
 	if q.Text != "" {
 		return db.searchProducts(ctx, q)
 	}
-	r, err := cachedRead(&db.catalog, fmt.Sprintf("search %+v", q),
+	r, err := cachedRead(&db.catalog, catalogKey{read: readSearch, query: q},
 		func(r searchResult) searchResult { return searchResult{slices.Clone(r.products), r.total} },
 		func() (searchResult, error) {
 			list, total, err := db.searchProducts(ctx, q)
@@ -100,14 +124,14 @@ func (db *DB) SearchProducts(ctx context.Context, q model.ProductQuery) ([]Produ
 // counts; publishedOnly counts only published products. It is served from
 // the catalog cache (see SearchProducts); the slice is the caller's own.
 func (db *DB) Categories(ctx context.Context, publishedOnly bool) ([]model.Category, error) {
-	return cachedRead(&db.catalog, fmt.Sprintf("categories %t", publishedOnly), slices.Clone[[]model.Category],
+	return cachedRead(&db.catalog, catalogKey{read: readCategories, query: model.ProductQuery{PublishedOnly: publishedOnly}}, slices.Clone[[]model.Category],
 		func() ([]model.Category, error) { return db.categories(ctx, publishedOnly) })
 }
 
 // Product returns one product, published or not, from the catalog cache
 // (see SearchProducts). Reads that feed a write use Tx.Product.
 func (db *DB) Product(ctx context.Context, id int64) (Product, error) {
-	return cachedRead(&db.catalog, fmt.Sprintf("product %d", id), same[Product], func() (Product, error) {
+	return cachedRead(&db.catalog, catalogKey{read: readProduct, id: id}, same[Product], func() (Product, error) {
 		return scanProduct(db.queryRow(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
 	})
 }
@@ -115,13 +139,13 @@ func (db *DB) Product(ctx context.Context, id int64) (Product, error) {
 // ProductImages lists a product's pictures, main image first, from the
 // catalog cache (see SearchProducts).
 func (db *DB) ProductImages(ctx context.Context, productID int64) ([]model.ProductImage, error) {
-	return cachedRead(&db.catalog, fmt.Sprintf("images %d", productID), slices.Clone[[]model.ProductImage],
+	return cachedRead(&db.catalog, catalogKey{read: readImages, id: productID}, slices.Clone[[]model.ProductImage],
 		func() ([]model.ProductImage, error) { return db.productImages(ctx, productID) })
 }
 
 // ProductCategoryIDs lists the categories of a product, in ID order, from
 // the catalog cache (see SearchProducts).
 func (db *DB) ProductCategoryIDs(ctx context.Context, productID int64) ([]int64, error) {
-	return cachedRead(&db.catalog, fmt.Sprintf("categories of %d", productID), slices.Clone[[]int64],
+	return cachedRead(&db.catalog, catalogKey{read: readProductCategories, id: productID}, slices.Clone[[]int64],
 		func() ([]int64, error) { return db.productCategoryIDs(ctx, productID) })
 }

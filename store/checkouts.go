@@ -35,7 +35,7 @@ func scanCheckout(s scanner) (Checkout, error) {
 // checkouts or orders, or catalogTTL passes; decisions read it with
 // Tx.Checkout.
 func (db *DB) Checkout(ctx context.Context, id string) (Checkout, error) {
-	return cachedRead(&db.checkouts, "checkout "+id, cloneCheckout, func() (Checkout, error) {
+	return cachedRead(&db.checkouts, catalogKey{read: readCheckout, text: id}, cloneCheckout, func() (Checkout, error) {
 		return scanCheckout(db.queryRow(ctx, `SELECT id, cart_token, data, updated_at FROM checkouts WHERE id = ?`, id))
 	})
 }

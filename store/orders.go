@@ -164,7 +164,7 @@ func (tx *Tx) OrderByCheckout(checkoutID string) (Order, error) {
 // placed none. Which order (or none) is kept like Checkout; the order
 // itself is read each time.
 func (db *DB) OrderByCheckout(ctx context.Context, checkoutID string) (Order, error) {
-	id, err := cachedRead(&db.checkouts, "order of "+checkoutID, same[int64], func() (int64, error) {
+	id, err := cachedRead(&db.checkouts, catalogKey{read: readOrderOfCheckout, text: checkoutID}, same[int64], func() (int64, error) {
 		var id int64
 		err := db.queryRow(ctx, `SELECT id FROM orders WHERE checkout_id = ?`, checkoutID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
