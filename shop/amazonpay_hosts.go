@@ -22,14 +22,7 @@ var (
 // current environment, so switching it needs no restart. They are worked
 // out once per environment (SetAmazonPayEnv); the slices are shared, for
 // reading only.
-func (s *Shop) AmazonPayHosts() AmazonPayHosts {
-	s.amazon.mu.Lock()
-	defer s.amazon.mu.Unlock()
-	if s.amazon.hosts.Script == nil {
-		s.amazon.hosts = amazonPayHosts(s.amazon.env.EmulatorURL)
-	}
-	return s.amazon.hosts
-}
+func (s *Shop) AmazonPayHosts() AmazonPayHosts { return s.amazon.current().hosts }
 
 // amazonPayHosts are Amazon's hosts plus the origin of emulatorURL, if any.
 func amazonPayHosts(emulatorURL string) AmazonPayHosts {

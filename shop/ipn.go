@@ -176,9 +176,7 @@ func (a *AmazonPay) canRefetchCA(st AmazonPaySettings) bool {
 // below the emulator's /sns/ issued by its CA (given at start for the
 // built-in emulator, else fetched from the emulator, again when refetch).
 func (a *AmazonPay) notificationVerifier(ctx context.Context, st AmazonPaySettings, refetch bool) (*amazonpay.NotificationVerifier, error) {
-	a.amazon.mu.Lock()
-	env := a.amazon.env
-	a.amazon.mu.Unlock()
+	env := a.amazon.current()
 	key := st.Environment
 	if st.Environment == EnvEmulator {
 		key += "|" + env.EmulatorURL

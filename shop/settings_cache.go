@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"maps"
 	"sync"
+	"sync/atomic"
 
 	"kago/amazonpay"
 )
@@ -23,10 +24,11 @@ type settingsView struct {
 	buttons buttonCache
 }
 
-// settingsViews holds the view of the newest settings version read.
+// settingsViews holds the view of the newest settings version read; pages
+// read it without a lock (see amazonClients).
 type settingsViews struct {
-	mu  sync.Mutex
-	cur *settingsView
+	mu  sync.Mutex // one view built at a time
+	cur atomic.Pointer[settingsView]
 }
 
 // view returns the settings view, rebuilt when the settings changed (the
@@ -37,14 +39,17 @@ func (d *deps) view(ctx context.Context) (*settingsView, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v := d.views.cur.Load(); v != nil && v.version == snap.Version {
+		return v, nil
+	}
 	d.views.mu.Lock()
 	defer d.views.mu.Unlock()
-	if v := d.views.cur; v != nil && v.version == snap.Version {
+	if v := d.views.cur.Load(); v != nil && v.version == snap.Version {
 		return v, nil
 	}
 	v := &settingsView{version: snap.Version, shop: settingsFrom(snap.Values), amazon: amazonPaySettingsFrom(snap.Values)}
 	v.amazon.parsed = parseKey(v.amazon.PrivateKeyPEM)
-	d.views.cur = v
+	d.views.cur.Store(v)
 	return v, nil
 }
 

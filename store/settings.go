@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,19 +28,30 @@ type SettingsSnapshot struct {
 // settings table clears it (changes.go), and it is re-read after
 // settingsTTL.
 type settingsCache struct {
-	load    sync.Mutex // one re-read at a time
-	mu      sync.Mutex // guards the fields below
-	snap    *SettingsSnapshot
-	until   time.Time // snap is current until then (zero: stale)
-	gen     uint64    // bumped by every committed write of settings
+	load    sync.Mutex                    // one re-read at a time
+	mu      sync.Mutex                    // guards gen and version, and writes of fresh
+	fresh   atomic.Pointer[freshSettings] // nil: stale; read without a lock (every page reads it)
+	gen     uint64                        // bumped by every committed write of settings
 	version uint64
 }
 
+// freshSettings is the last snapshot and until when it is current.
+type freshSettings struct {
+	snap  *SettingsSnapshot
+	until time.Time
+}
+
 func (c *settingsCache) current() *SettingsSnapshot {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != nil && time.Now().Before(c.until) {
-		return c.snap
+	if f := c.fresh.Load(); f != nil && time.Now().Before(f.until) {
+		return f.snap
+	}
+	return nil
+}
+
+// last is the last snapshot read, current or not.
+func (c *settingsCache) last() *SettingsSnapshot {
+	if f := c.fresh.Load(); f != nil {
+		return f.snap
 	}
 	return nil
 }
@@ -47,7 +59,9 @@ func (c *settingsCache) current() *SettingsSnapshot {
 func (c *settingsCache) invalidate() {
 	c.mu.Lock()
 	c.gen++
-	c.until = time.Time{}
+	if f := c.fresh.Load(); f != nil {
+		c.fresh.Store(&freshSettings{snap: f.snap}) // kept for its version, no longer current
+	}
 	c.mu.Unlock()
 }
 
@@ -77,13 +91,13 @@ func (db *DB) CurrentSettings(ctx context.Context) (*SettingsSnapshot, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	snap := c.snap
+	snap := c.last()
 	if snap == nil || !maps.Equal(snap.Values, kv) {
 		c.version++
 		snap = &SettingsSnapshot{Values: kv, Version: c.version}
 	}
 	if c.gen == gen { // no write committed while we read: keep it
-		c.snap, c.until = snap, time.Now().Add(settingsTTL)
+		c.fresh.Store(&freshSettings{snap: snap, until: time.Now().Add(settingsTTL)})
 	}
 	return snap, nil
 }

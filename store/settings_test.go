@@ -75,9 +75,7 @@ func TestSettingsCacheSeesOtherProcesses(t *testing.T) {
 	if s, _ := a.CurrentSettings(ctx); s.Values["shop_name"] != "かご屋" {
 		t.Fatalf("within its time the cache answers: %q", s.Values["shop_name"])
 	}
-	a.settings.mu.Lock()
-	a.settings.until = time.Now() // the time is up
-	a.settings.mu.Unlock()
+	a.settings.fresh.Store(&freshSettings{snap: a.settings.last(), until: time.Now()}) // the time is up
 	if s, _ := a.CurrentSettings(ctx); s.Values["shop_name"] != "茶の店" {
 		t.Fatalf("after its time: %q", s.Values["shop_name"])
 	}
