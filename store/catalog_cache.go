@@ -28,8 +28,8 @@ type catalogCache struct {
 	// off: every read goes to the database (openPostgres sets it for
 	// the caches of a shopper's own cart and checkout).
 	off     bool
-	mu      sync.Mutex
-	gen     uint64 // bumped by every committed write of a catalog table
+	mu      sync.RWMutex // read-locked by every page view, write-locked to keep an answer
+	gen     uint64       // bumped by every committed write of a catalog table
 	entries map[catalogKey]catalogEntry
 }
 
@@ -72,10 +72,10 @@ func cachedRead[T any](c *catalogCache, key catalogKey, clone func(T) T, read fu
 	if c.off {
 		return read()
 	}
-	c.mu.Lock()
+	c.mu.RLock()
 	e, ok := c.entries[key]
 	gen := c.gen
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if ok && time.Now().Before(e.until) {
 		return clone(e.value.(T)), nil
 	}
