@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -108,13 +109,32 @@ func (srv *Server) productMeta(c echo.Context, p store.Product) views.Page {
 	return page
 }
 
-// metaText squeezes a text into one line of at most 120 characters.
+// metaText squeezes a text into one line of at most 120 characters (119
+// and "…" when longer). It reads no further than it needs: once more than
+// 484 bytes are written, more than 120 characters are.
 func metaText(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 120 {
-		s = string(r[:119]) + "…"
+	var b strings.Builder
+	for w := range strings.FieldsSeq(s) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+		if b.Len() > 121*utf8.UTFMax {
+			break
+		}
 	}
-	return s
+	out := b.String()
+	if utf8.RuneCountInString(out) <= 120 {
+		return out
+	}
+	n := 0
+	for i := range out {
+		if n == 119 {
+			return out[:i] + "…"
+		}
+		n++
+	}
+	return out
 }
 
 // legalPage serves 特定商取引法に基づく表記, プライバシーポリシー and ご利用規約.

@@ -100,6 +100,40 @@ func writeProductImage(w io.Writer, pr ProductCard) error {
 		`" width="400" height="320" loading="lazy">`)
 }
 
+// metaTags writes the description, OGP tags, icon and the 住所検索 script
+// of a storefront page's <head> (a quarter of the drawing of a product
+// page's frame in templ). URLs of links go through templ.URL, as templ's
+// href={ } does.
+func metaTags(p Page) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		m, esc := p.Meta, templ.EscapeString[string]
+		parts := make([]string, 0, 32)
+		if m.Description != "" {
+			d := esc(m.Description)
+			parts = append(parts, `<meta name="description" content="`, d, `"><meta property="og:description" content="`, d, `">`)
+		}
+		parts = append(parts, `<meta property="og:title" content="`, esc(pageTitle(p)), `"><meta property="og:site_name" content="`,
+			esc(p.ShopName), `"><meta property="og:locale" content="ja_JP">`)
+		if m.Type != "" {
+			parts = append(parts, `<meta property="og:type" content="`, esc(m.Type), `">`)
+		}
+		if m.URL != "" {
+			parts = append(parts, `<meta property="og:url" content="`, esc(m.URL), `"><link rel="canonical" href="`,
+				esc(string(templ.URL(m.URL))), `">`)
+		}
+		if m.Image != "" {
+			parts = append(parts, `<meta property="og:image" content="`, esc(m.Image), `"><meta name="twitter:card" content="summary_large_image">`)
+		}
+		if m.Favicon != "" {
+			parts = append(parts, `<link rel="icon" href="`, esc(string(templ.URL(m.Favicon))), `" type="image/svg+xml">`)
+		}
+		if m.PostalJS != "" {
+			parts = append(parts, `<script src="`, esc(m.PostalJS), `" defer></script>`)
+		}
+		return writeAll(w, parts...)
+	})
+}
+
 // writeAll writes each string in turn.
 func writeAll(w io.Writer, parts ...string) error {
 	for _, s := range parts {

@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
-// The hand-written form parts escape every value they print: a value, a
-// label or a message holding markup shows as text.
+// The hand-written parts (form fields, product cards, the head's meta
+// tags) escape every value they print: a value, a label or a message
+// holding markup shows as text, and a link to a javascript: URL is refused
+// as templ's href={ } refuses it.
 func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 	var b strings.Builder
 	hostile := `"><script>alert(1)</script>`
@@ -22,6 +24,11 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 	if err := productCards(cards).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
+	meta := Page{Title: hostile, ShopName: "店", Meta: Meta{Description: hostile, Type: "product", URL: "javascript:alert(1)", Image: hostile,
+		Favicon: "/static/favicon.svg?v=1&x=2", PostalJS: hostile}}
+	if err := metaTags(meta).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
 	got := b.String()
 	if strings.Contains(got, "<script>") || strings.Contains(got, `"">`) {
 		t.Fatalf("markup got through:\n%s", got)
@@ -33,6 +40,11 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 		`<option value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" selected>`,
 		`<li class="product-card"><a href="/products/7"><img src="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" alt="&#34;&gt;&lt;script&gt;`,
 		`<span class="product-name">&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</span></a> <span class="price">1,296円<small>（税込）</small></span> <span class="tag">軽減税率8%</span> <span class="tag soldout">在庫切れ</span></li>`,
+		`<meta name="description" content="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"><meta property="og:description" content="&#34;&gt;`,
+		`<meta property="og:title" content="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"><meta property="og:site_name" content="店"><meta property="og:locale" content="ja_JP"><meta property="og:type" content="product">`,
+		`<meta property="og:url" content="javascript:alert(1)"><link rel="canonical" href="about:invalid#TemplFailedSanitizationURL">`,
+		`<meta property="og:image" content="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"><meta name="twitter:card" content="summary_large_image">`,
+		`<link rel="icon" href="/static/favicon.svg?v=1&amp;x=2" type="image/svg+xml"><script src="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" defer></script>`,
 		`<a href="/products/8"><span class="no-image" aria-hidden="true">画像なし</span><span class="product-name">茶器</span></a> <span class="price">5,500円<small>（税込）</small></span> </li>`,
 	} {
 		if !strings.Contains(got, want) {
