@@ -239,11 +239,7 @@ func (srv *Server) page(c echo.Context, title string) views.Page {
 	ctx := c.Request().Context()
 	p := views.Page{Title: title, CSRF: csrfToken(c), StaticCSS: static.URL("kago.css"), StaticJS: static.URL("kago.js"),
 		Meta: views.Meta{Type: "website", Favicon: static.URL("favicon.svg"), PostalJS: static.URL("postal.js")}}
-	if st, err := srv.shop.Settings(ctx); err == nil {
-		p.ShopName, p.Meta.Description = st.ShopName, st.ShopDescription
-	} else {
-		p.ShopName = shop.DefaultSettings().ShopName
-	}
+	p.ShopName, p.Meta.Description = srv.shop.ShopName(ctx)
 	if base := srv.shop.BaseURL(); base != "" {
 		p.Meta.URL = base + c.Request().URL.RequestURI()
 	}

@@ -169,6 +169,18 @@ func (s *Shop) Settings(ctx context.Context) (Settings, error) {
 	return cloneSettings(v.shop), nil
 }
 
+// ShopName returns the shop's name and description as every storefront
+// page's frame shows them, without the copy of the settings Settings
+// makes (its fee map was 5% of a product page's allocations). It gives the
+// default name when the settings cannot be read.
+func (s *Shop) ShopName(ctx context.Context) (name, description string) {
+	v, err := s.view(ctx)
+	if err != nil {
+		return DefaultSettings().ShopName, ""
+	}
+	return v.shop.ShopName, v.shop.ShopDescription
+}
+
 // SettingsInput is the settings form as typed; amounts are text.
 type SettingsInput struct {
 	ShopName                       string
