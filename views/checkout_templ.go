@@ -444,7 +444,7 @@ func addressFields(errs map[string]string, prefix string, a AddressForm, prefect
 	})
 }
 
-func buyerSection(m CheckoutPage) templ.Component {
+func buyerSection(m *CheckoutPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -506,7 +506,7 @@ func buyerSection(m CheckoutPage) templ.Component {
 	})
 }
 
-func shipToSection(m CheckoutPage) templ.Component {
+func shipToSection(m *CheckoutPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -571,7 +571,7 @@ func shipToSection(m CheckoutPage) templ.Component {
 	})
 }
 
-func paymentSection(m CheckoutPage) templ.Component {
+func paymentSection(m *CheckoutPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -820,7 +820,7 @@ func paymentSection(m CheckoutPage) templ.Component {
 	})
 }
 
-func paymentChoices(m CheckoutPage) templ.Component {
+func paymentChoices(m *CheckoutPage) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1258,7 +1258,7 @@ func CheckoutFormPage(p Page, m CheckoutPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.Cart == "zero" {
-				templ_7745c5c3_Err = buyerSection(m).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = buyerSection(&m).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1266,7 +1266,7 @@ func CheckoutFormPage(p Page, m CheckoutPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = paymentSection(m).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = paymentSection(&m).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1291,7 +1291,7 @@ func CheckoutFormPage(p Page, m CheckoutPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else if m.Step == 1 {
-				templ_7745c5c3_Err = buyerSection(m).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = buyerSection(&m).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1316,7 +1316,7 @@ func CheckoutFormPage(p Page, m CheckoutPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = paymentSection(m).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = paymentSection(&m).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
