@@ -153,7 +153,7 @@ func (s *Shop) OpenCheckout(ctx context.Context, id string, cart Cart) (Draft, Q
 	if err != nil {
 		return d, Quote{}, err
 	}
-	st, err := s.Settings(ctx)
+	st, err := s.sharedSettings(ctx)
 	if err != nil {
 		return d, Quote{}, err
 	}
@@ -523,7 +523,7 @@ func (s *Shop) Quote(ctx context.Context, d Draft, member bool) (Quote, error) {
 	if err != nil {
 		return Quote{}, err
 	}
-	st, err := s.Settings(ctx)
+	st, err := s.sharedSettings(ctx)
 	if err != nil {
 		return Quote{}, err
 	}

@@ -162,11 +162,19 @@ func settingsFrom(kv map[string]string) Settings {
 // process within 5 seconds (the store's cache). Reads that feed a write use
 // settingsFrom(tx.Settings()) instead.
 func (s *Shop) Settings(ctx context.Context) (Settings, error) {
+	st, err := s.sharedSettings(ctx)
+	return cloneSettings(st), err
+}
+
+// sharedSettings is Settings without the copy, for the pricing every
+// checkout view does: its fee map is the view's, shared by every caller,
+// and must only be read.
+func (s *Shop) sharedSettings(ctx context.Context) (Settings, error) {
 	v, err := s.view(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
-	return cloneSettings(v.shop), nil
+	return v.shop, nil
 }
 
 // ShopName returns the shop's name and description as every storefront
@@ -174,11 +182,11 @@ func (s *Shop) Settings(ctx context.Context) (Settings, error) {
 // makes (its fee map was 5% of a product page's allocations). It gives the
 // default name when the settings cannot be read.
 func (s *Shop) ShopName(ctx context.Context) (name, description string) {
-	v, err := s.view(ctx)
+	st, err := s.sharedSettings(ctx)
 	if err != nil {
 		return DefaultSettings().ShopName, ""
 	}
-	return v.shop.ShopName, v.shop.ShopDescription
+	return st.ShopName, st.ShopDescription
 }
 
 // SettingsInput is the settings form as typed; amounts are text.
