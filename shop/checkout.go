@@ -176,8 +176,8 @@ func (s *Shop) loadDraft(ctx context.Context, id, cartToken string) (Draft, *sto
 	if id != "" {
 		c, err := s.db.Checkout(ctx, id)
 		if err == nil && c.CartToken == cartToken {
-			d := Draft{ID: c.ID, CartToken: c.CartToken}
-			if err := json.Unmarshal(c.Data, &d); err != nil {
+			d, err := s.drafts.decode(c)
+			if err != nil {
 				return d, nil, err
 			}
 			o, err := s.db.OrderByCheckout(ctx, d.ID)

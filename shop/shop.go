@@ -25,6 +25,7 @@ type deps struct {
 	views     settingsViews   // what the settings give, per version
 	passwords *passwordHasher // admins' and members' passwords (passwords.go)
 	work      *work           // the Amazon Pay watch's background state (work.go)
+	drafts    draftCache      // checkout drafts decoded (draft_cache.go)
 }
 
 // Shop is the domain: the methods of the original areas (catalog, cart,
@@ -42,7 +43,8 @@ type Shop struct {
 // New returns the domain over a store and an outbox; uploaded images are
 // written to uploadDir.
 func New(db *store.DB, outbox *mail.Outbox, log *slog.Logger, uploadDir string) *Shop {
-	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}, work: newWork()}
+	d := &deps{db: db, outbox: outbox, log: log, uploadDir: uploadDir, passwords: &passwordHasher{cost: bcrypt.DefaultCost}, work: newWork(),
+		drafts: newDraftCache()}
 	return &Shop{deps: d, Sessions: &Sessions{d}, Logins: &Logins{d}, Catalog: &Catalog{deps: d}, AmazonPay: &AmazonPay{d}, Members: &Members{d},
 		Edits: &OrderEdits{d}}
 }
