@@ -30,12 +30,13 @@ type SettingsSnapshot struct {
 type settingsCache struct {
 	load    sync.Mutex                    // one re-read at a time
 	mu      sync.Mutex                    // guards gen and version, and writes of fresh
-	fresh   atomic.Pointer[freshSettings] // nil: stale; read without a lock (every page reads it)
+	fresh   atomic.Pointer[freshSettings] // the last snapshot; read without a lock (every page reads it)
 	gen     uint64                        // bumped by every committed write of settings
 	version uint64
 }
 
-// freshSettings is the last snapshot and until when it is current.
+// freshSettings is the last snapshot and until when it is current (zero:
+// stale, kept for its version).
 type freshSettings struct {
 	snap  *SettingsSnapshot
 	until time.Time
