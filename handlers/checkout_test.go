@@ -345,3 +345,16 @@ func TestDoubleSubmitMakesOneOrder(t *testing.T) {
 		t.Fatalf("stock %d (want %d), mails %d (want 2)", after.Stock, p.Stock-3, len(mails))
 	}
 }
+
+// フリガナ typed in half-width katakana (ﾔﾏﾀﾞ, as many keyboards and
+// autofill give it) is taken and shown in full width, not refused.
+func TestHalfWidthKanaIsWidened(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	fillCart(t, k, 1)
+	if r := k.post("/checkout/order", merge(buyerValues(), paymentValues("bank"),
+		url.Values{"buyer_family_kana": {"ﾊﾝｽﾞ"}, "buyer_given_kana": {"ﾀﾛｳ"}})); r.location != "/checkout/confirm" {
+		t.Fatalf("half-width kana refused: %d %s", r.status, r.location)
+	}
+	mustContain(t, k.get("/checkout/confirm").body, "ハンズ　タロウ")
+}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // toHalfWidth turns full-width ASCII (０-９, Ａ-Ｚ, －, ＠ ...) into half-width,
@@ -69,10 +71,12 @@ func NormalizePostalCode(raw string) (string, bool) {
 	return s[:3] + "-" + s[3:], true
 }
 
-// NormalizeKana returns full-width katakana from katakana or hiragana input;
+// NormalizeKana returns full-width katakana from katakana or hiragana input,
+// half-width katakana included (ﾔﾏﾀﾞ becomes ヤマダ: NFKC joins the
+// half-width voiced marks to their kana, as Japanese carts convert it);
 // ok is false when other characters appear.
 func NormalizeKana(raw string) (string, bool) {
-	s := strings.TrimSpace(strings.ReplaceAll(raw, " ", "　"))
+	s := strings.TrimSpace(strings.ReplaceAll(norm.NFKC.String(raw), " ", "　"))
 	var b strings.Builder
 	for _, r := range s {
 		switch {

@@ -58,3 +58,28 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+// フリガナ as shoppers type it: hiragana and half-width katakana (voiced
+// marks included) become full-width katakana; spaces become one
+// full-width space; anything else is refused.
+func TestNormalizeKana(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"やまだ", "ヤマダ", true},
+		{"ヤマダ", "ヤマダ", true},
+		{"ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ　タロウ", true},
+		{"ﾊﾟｳﾞｫｰ･ｹ", "パヴォー・ケ", true},
+		{"  ｽｽﾞｷ　はなこ ", "スズキ　ハナコ", true},
+		{"", "", true},
+		{"Yamada", "", false},
+		{"山田", "", false},
+		{"ﾞｱ", "", false}, // a voiced mark with nothing to join
+	} {
+		got, ok := shop.NormalizeKana(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("NormalizeKana(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
