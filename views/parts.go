@@ -60,12 +60,16 @@ func textField(errs map[string]string, name, label, value, typ, autocomplete str
 }
 
 // productCards writes the product list's cards: picture and name linking
-// to the product page, the price with tax, and tags for the reduced tax
-// rate and for a product sold out.
+// to the product page, the price with tax, the member price when the
+// product has one (shown to everyone, as on the product page), and tags
+// for the reduced tax rate and for a product sold out.
 func productCards(cards []ProductCard) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		for _, pr := range cards {
-			tags := ""
+			member, tags := "", ""
+			if pr.MemberPrice > 0 {
+				member = `<span class="member-price">会員価格 ` + templ.EscapeString(Yen(pr.MemberPrice)) + `（税込）</span> `
+			}
 			if pr.TaxRate == 8 {
 				tags = `<span class="tag">軽減税率8%</span> `
 			}
@@ -79,7 +83,7 @@ func productCards(cards []ProductCard) templ.Component {
 				return err
 			}
 			if err := writeAll(w, `<span class="product-name">`, templ.EscapeString(pr.Name), `</span></a> <span class="price">`,
-				templ.EscapeString(Yen(pr.Price)), `<small>（税込）</small></span> `, tags, `</li>`); err != nil {
+				templ.EscapeString(Yen(pr.Price)), `<small>（税込）</small></span> `, member, tags, `</li>`); err != nil {
 				return err
 			}
 		}

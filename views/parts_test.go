@@ -20,7 +20,7 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 	if err := prefectureOptions([]string{"東京都", hostile}, hostile).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	cards := []ProductCard{{ID: 7, Name: hostile, Price: 1296, TaxRate: 8, Stock: 0, ImageURL: hostile}, {ID: 8, Name: "茶器", Price: 5500, TaxRate: 10, Stock: 1}}
+	cards := []ProductCard{{ID: 7, Name: hostile, Price: 1296, TaxRate: 8, Stock: 0, ImageURL: hostile}, {ID: 8, Name: "茶器", Price: 5500, MemberPrice: 4950, TaxRate: 10, Stock: 1}}
 	if err := productCards(cards).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 		`<meta property="og:url" content="javascript:alert(1)"><link rel="canonical" href="about:invalid#TemplFailedSanitizationURL">`,
 		`<meta property="og:image" content="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"><meta name="twitter:card" content="summary_large_image">`,
 		`<link rel="icon" href="/static/favicon.svg?v=1&amp;x=2" type="image/svg+xml"><script src="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" defer></script>`,
-		`<a href="/products/8"><span class="no-image" aria-hidden="true">画像なし</span><span class="product-name">茶器</span></a> <span class="price">5,500円<small>（税込）</small></span> </li>`,
+		`<a href="/products/8"><span class="no-image" aria-hidden="true">画像なし</span><span class="product-name">茶器</span></a> <span class="price">5,500円<small>（税込）</small></span> <span class="member-price">会員価格 4,950円（税込）</span> </li>`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in:\n%s", want, got)
