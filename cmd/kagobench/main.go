@@ -47,20 +47,21 @@ var progressOut io.Writer = os.Stderr
 
 // config is every knob of a run; the defaults are `make bench`.
 type config struct {
-	kago      string        // the kago binary to start
-	dir       string        // work directory: the seeded data, logs (wiped first)
-	dbURL     string        // the database kago runs on: sqlite:DIR/data/kago.db or postgres://...
-	dur       time.Duration // one wrk run
-	warm      time.Duration // warm-up before a page's runs
-	conns     []int         // wrk connections
-	products  int
-	orders    int
-	apOrders  int           // complete Amazon Pay orders
-	shoppers  int           // concurrent Amazon Pay shoppers
-	apMax     time.Duration // the Amazon Pay part stops after this
-	adminRuns int           // timed requests per admin measurement
-	only      map[string]bool
-	kagoArgs  []string // more flags for kago, e.g. -pprof to profile a run
+	kago       string        // the kago binary to start
+	dir        string        // work directory: the seeded data, logs (wiped first)
+	dbURL      string        // the database kago runs on: sqlite:DIR/data/kago.db or postgres://...
+	dur        time.Duration // one wrk run
+	warm       time.Duration // warm-up before a page's runs
+	conns      []int         // wrk connections
+	products   int
+	orders     int
+	apOrders   int           // complete Amazon Pay orders
+	shoppers   int           // concurrent Amazon Pay shoppers
+	apMax      time.Duration // the Amazon Pay part stops after this
+	adminRuns  int           // timed requests per admin measurement
+	legacyCSRF bool          // page views without Sec-Fetch-Site: the token cookie's path
+	only       map[string]bool
+	kagoArgs   []string // more flags for kago, e.g. -pprof to profile a run
 }
 
 func parseConfig(args []string) (config, error) {
@@ -77,6 +78,7 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.orders, "orders", 100_000, "orders in the seeded database")
 	fs.IntVar(&c.apOrders, "amazon-orders", 2000, "complete Amazon Pay orders through the emulator")
 	fs.IntVar(&c.shoppers, "shoppers", 8, "concurrent Amazon Pay shoppers")
+	fs.BoolVar(&c.legacyCSRF, "legacy-csrf", false, "load the pages without Sec-Fetch-Site, as a browser from before 2023: kago's CSRF check then reads and renews its token cookie on every view")
 	fs.DurationVar(&c.apMax, "amazon-max", 60*time.Second, "time limit of the Amazon Pay part (the table says when it stopped early)")
 	fs.IntVar(&c.adminRuns, "admin-runs", 50, "timed requests per admin measurement")
 	kagoArgs := fs.String("kago-flags", "", "more flags for kago, space-separated (e.g. -pprof, to profile it during the run)")

@@ -78,7 +78,13 @@ func benchPages(ctx context.Context, cfg config, k *server, sd seeded, r *report
 	peak := watchRSS(k.pid())
 	defer func() { r.rssLoad = peak.done() }()
 	for i, t := range targets {
+		// A browser's page view: the shopper's cookies and Sec-Fetch-Site
+		// (with which the CSRF check needs no token cookie; -legacy-csrf
+		// leaves it out, as a browser from before 2023 would).
 		l := load{url: k.url + t.path, headers: []string{"Cookie: " + cookie}}
+		if !cfg.legacyCSRF {
+			l.headers = append(l.headers, "Sec-Fetch-Site: same-origin")
+		}
 		if t.form != nil {
 			l = load{url: k.url + t.path, script: script}
 		}

@@ -20,8 +20,8 @@ import (
 )
 
 // browser is one shopper: a cookie jar, no automatic redirects, the
-// Sec-Fetch-Site header a browser sends with a same-origin form, and the
-// shopper's address in X-Forwarded-For.
+// Sec-Fetch-Site header every browser since 2023 sends with a same-origin
+// request, and the shopper's address in X-Forwarded-For.
 type browser struct {
 	base   string
 	addr   string
@@ -59,8 +59,8 @@ func (b *browser) do(ctx context.Context, method, target string, form url.Values
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.Header.Set("X-Forwarded-For", b.addr)
 	res, err := b.client.Do(req)
 	if err != nil {
