@@ -44,6 +44,12 @@ type PostLimit struct {
 	Burst int
 }
 
+// refill is how long an idle address takes to get its whole burst back,
+// rounded up to a second.
+func (lim PostLimit) refill() time.Duration {
+	return time.Duration(math.Ceil(float64(lim.Burst)/lim.Rate)) * time.Second
+}
+
 // DefaultPostLimit lets one address send 30 forms at once and one a second
 // after that: a shopper sends about ten for an order.
 var DefaultPostLimit = PostLimit{Rate: 1, Burst: 30}
@@ -156,7 +162,12 @@ func parseForm(req *http.Request) error {
 
 // limitPosts refuses write requests over the per-address limit with 429.
 // The counters are per instance (in memory), enough against one client
-// flooding one shop.
+// flooding one shop. An address's counter is dropped once it has been idle
+// long enough to refill its whole burst (lim.refill): it then allows what a
+// new one would, so forgetting it changes nothing. After a flash sale from
+// 55,000 addresses the counters held 10 MB of small objects for the 10
+// minutes kept before, and marking them made every GC cycle three times
+// as long: the product page served 23% less until then (issue 15).
 func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
 	retryAfter := strconv.Itoa(int(math.Ceil(1 / lim.Rate)))
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
@@ -165,7 +176,7 @@ func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
 			return c.Request().Method != http.MethodPost || srv.isMountedAPI(path) || unlimitedPosts[path]
 		},
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(lim.Rate), Burst: lim.Burst, ExpiresIn: 10 * time.Minute}),
+			Rate: rate.Limit(lim.Rate), Burst: lim.Burst, ExpiresIn: lim.refill()}),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return shop.ClientNetwork(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, id string, err error) error {
 			srv.log.Debug("post limit reached", "client", id, "path", c.Request().URL.Path)
