@@ -19,16 +19,34 @@ import (
 func prefectureOptions(prefectures []string, selected string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		for _, p := range prefectures {
-			name, sel := templ.EscapeString(p), ""
-			if p == selected {
-				sel = " selected"
-			}
-			if err := writeAll(w, `<option value="`, name, `"`, sel, `>`, name, `</option>`); err != nil {
+			if err := writeOption(w, p, p, p == selected); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// choiceOptions writes the <option>s of a <select> of opts, the one whose
+// Value equals selected marked (the order page's 28 お届け希望日 and its
+// time slots).
+func choiceOptions(opts []Option, selected string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for _, o := range opts {
+			if err := writeOption(w, o.Value, o.Label, o.Value == selected); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func writeOption(w io.Writer, value, label string, selected bool) error {
+	sel := ""
+	if selected {
+		sel = " selected"
+	}
+	return writeAll(w, `<option value="`, templ.EscapeString(value), `"`, sel, `>`, templ.EscapeString(label), `</option>`)
 }
 
 // textField writes one labelled text input of a form: its label (必須 when
