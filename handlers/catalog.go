@@ -36,7 +36,7 @@ func (srv *Server) productList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m := views.CatalogModel{Query: text, Heading: "商品一覧"}
+	m := views.CatalogModel{Query: text, Heading: "商品一覧", Categories: make([]views.CategoryOption, 0, len(cats))}
 	for _, cat := range cats {
 		if cat.Products == 0 && cat.ID != category {
 			continue
@@ -53,8 +53,9 @@ func (srv *Server) productList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range list.Products {
-		m.Products = append(m.Products, productCard(p))
+	m.Products = make([]views.ProductCard, len(list.Products))
+	for i, p := range list.Products {
+		m.Products[i] = productCard(p)
 	}
 	m.Total, m.Pager = list.Total, pager("/", q, list.Page, list.Pages)
 	title := ""
