@@ -80,13 +80,17 @@ func privatePage(path string) bool {
 
 // securityHeaders sets the Content-Security-Policy (with Amazon Pay's
 // hosts in the private areas, ownOnlyCSP elsewhere) on everything the shop
-// serves (the emulator's pages are Amazon's, not ours) and
-// Cache-Control: no-store on private pages and on any page drawn for a
-// logged-in member (the header names them).
+// serves, and Cache-Control: no-store on private pages and on any page
+// drawn for a logged-in member (the header names them). The emulator's
+// pages are Amazon's, not ours: they get no policy, and refuse framing by
+// another site with X-Frame-Options, which frame-ancestors replaces on
+// the shop's.
 func (srv *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		path := c.Request().URL.Path
-		if !srv.isMounted(path) {
+		if srv.isMounted(path) {
+			c.Response().Header().Set("X-Frame-Options", "SAMEORIGIN")
+		} else {
 			h := c.Response().Header()
 			// A shopper or merchant meets Amazon Pay only in the private
 			// areas: the cart and checkout (the button, Amazon's pages, its
