@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"kago/handlers"
 	"kago/store"
@@ -122,6 +123,31 @@ func TestPostLimitPerAddress(t *testing.T) {
 	}
 	if r := k.postAs("203.0.113.2", p.ID); r.status != http.StatusSeeOther {
 		t.Fatalf("another client: %d", r.status)
+	}
+}
+
+// TestPostLimitFreesAfterItsWindow: an address over its limit is told
+// when to come back (Retry-After, the window) and may post again once the
+// window its posts were counted in has passed.
+func TestPostLimitFreesAfterItsWindow(t *testing.T) {
+	t.Parallel()
+	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
+		c.PostLimit = handlers.PostLimit{Rate: 3, Burst: 3} // 3 in any second
+		c.TrustedProxies = []*net.IPNet{loopback}
+	}})
+	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
+	for i := range 3 {
+		if r := k.postAs("203.0.113.7", p.ID); r.status != http.StatusSeeOther {
+			t.Fatalf("post %d within the limit: %d", i+1, r.status)
+		}
+	}
+	if r := k.postAs("203.0.113.7", p.ID); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
+		t.Fatalf("post past the limit: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
+	time.Sleep(2100 * time.Millisecond) // two windows: nothing counted is left
+	if r := k.postAs("203.0.113.7", p.ID); r.status != http.StatusSeeOther {
+		t.Fatalf("post after the window: %d", r.status)
 	}
 }
 
