@@ -13,15 +13,17 @@ func pager(path string, q url.Values, page, pages int) views.Pager {
 	if pages <= 1 {
 		return views.Pager{}
 	}
-	link := func(n int) string {
-		v := url.Values{}
-		for k, vals := range q {
-			if k != "page" && len(vals) > 0 && vals[0] != "" {
-				v.Set(k, vals[0])
-			}
+	v := url.Values{}
+	for k, vals := range q {
+		if k != "page" && len(vals) > 0 && vals[0] != "" {
+			v.Set(k, vals[0])
 		}
+	}
+	link := func(n int) string {
 		if n > 1 {
 			v.Set("page", strconv.Itoa(n))
+		} else {
+			v.Del("page")
 		}
 		if enc := v.Encode(); enc != "" {
 			return path + "?" + enc
