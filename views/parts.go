@@ -109,6 +109,32 @@ func productCards(cards []ProductCard) templ.Component {
 	})
 }
 
+// categoryLinks writes the product list's shelves: すべての商品 (current
+// when all is true) and each category with its count of products, the one
+// shown marked as the current page for the eye (class) and for screen
+// readers (aria-current="page").
+func categoryLinks(cats []CategoryOption, all bool) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		if err := writeAll(w, `<li><a href="/"`, currentMark(all), `>すべての商品</a></li>`); err != nil {
+			return err
+		}
+		for _, c := range cats {
+			if err := writeAll(w, `<li><a href="/?category=`, Itoa(c.ID), `"`, currentMark(c.Selected), `>`, templ.EscapeString(c.Name),
+				`<small>（`, Itoa(int64(c.Count)), `）</small></a></li>`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func currentMark(current bool) string {
+	if current {
+		return ` class="current" aria-current="page"`
+	}
+	return ""
+}
+
 // productImage shows a product's main picture, or says it has none.
 func productImage(pr ProductCard) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error { return writeProductImage(w, pr) })

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// The hand-written parts (form fields, options, product cards, the Amazon
-// Pay button, the head's meta tags) escape every value they print: a value, a label or a message
+// The hand-written parts (form fields, options, shelves, product cards,
+// the Amazon Pay button, the head's meta tags) escape every value they print: a value, a label or a message
 // holding markup shows as text, and a link to a javascript: URL is refused
 // as templ's href={ } refuses it.
 func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
@@ -26,6 +26,9 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 	button := &AmazonButton{ID: "AmazonPayButtonCart", MerchantID: hostile, PublicKeyID: "KEY", ProductType: "PayAndShip", Placement: "Cart",
 		Color: "Gold", Sandbox: true, PayloadJSON: `{"a":"<b>&"}`, Signature: "c2ln+/=", Algorithm: "AMZN-PAY-RSASSA-PSS-V2"}
 	if err := amazonPayButton(button).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := categoryLinks([]CategoryOption{{ID: 3, Name: hostile, Count: 12, Selected: true}, {ID: 4, Name: "茶器", Count: 1}}, false).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
 	cards := []ProductCard{{ID: 7, Name: hostile, Price: 1296, TaxRate: 8, Stock: 0, ImageURL: hostile}, {ID: 8, Name: "茶器", Price: 5500, MemberPrice: 4950, TaxRate: 10, Stock: 1}}
@@ -47,6 +50,7 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 		`<p class="field-error" id="err-email">&#34;&gt;&lt;script&gt;`, `<option value="東京都">東京都</option>`,
 		`<option value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" selected>`,
 		`<div id="AmazonPayButtonCart" class="amazon-pay-button" data-amazon-pay-button data-merchant-id="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" data-public-key-id="KEY" data-product-type="PayAndShip" data-placement="Cart" data-color="Gold" data-sandbox="true" data-payload="{&#34;a&#34;:&#34;&lt;b&gt;&amp;&#34;}" data-signature="c2ln+/=" data-algorithm="AMZN-PAY-RSASSA-PSS-V2"></div>`,
+		`<li><a href="/">すべての商品</a></li><li><a href="/?category=3" class="current" aria-current="page">&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;<small>（12）</small></a></li><li><a href="/?category=4">茶器<small>（1）</small></a></li>`,
 		`<option value="" selected>指定なし</option><option value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&#34;&gt;`,
 		`<li class="product-card"><a href="/products/7"><img src="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" alt="&#34;&gt;&lt;script&gt;`,
 		`<span class="product-name">&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</span></a> <span class="price">1,296円<small>（税込）</small></span> <span class="tag">軽減税率8%</span> <span class="tag soldout">在庫切れ</span></li>`,
