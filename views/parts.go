@@ -135,6 +135,37 @@ func currentMark(current bool) string {
 	return ""
 }
 
+// progressSteps writes the steps of an order as <li>s: Step1 to Step3 in
+// the three-step cart (cart "three"), else the order page, the
+// confirmation and the thanks page. The step at hand is marked for the
+// eye (class current) and for screen readers (aria-current="step"); the
+// ones behind are done.
+func progressSteps(cart string, step int) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		type stage struct {
+			label string
+			step  int
+		}
+		stages := []stage{{"ご注文手続き", 1}, {"ご注文内容の確認", 3}, {"ご注文完了", 4}}
+		if cart == "three" {
+			stages = []stage{{"Step1 お客様情報・お届け先", 1}, {"Step2 お支払い方法・配送", 2}, {"Step3 ご注文内容の確認", 3}}
+		}
+		for _, s := range stages {
+			mark := ""
+			switch {
+			case s.step == step:
+				mark = ` class="current" aria-current="step"`
+			case s.step < step:
+				mark = ` class="done"`
+			}
+			if err := writeAll(w, `<li`, mark, `>`, s.label, `</li>`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // productImage shows a product's main picture, or says it has none.
 func productImage(pr ProductCard) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error { return writeProductImage(w, pr) })

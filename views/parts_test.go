@@ -66,3 +66,25 @@ func TestFormPartsEscapeWhatTheyPrint(t *testing.T) {
 		}
 	}
 }
+
+// The order's steps: the one at hand is current for the eye and for
+// screen readers, the ones behind are done, the ones ahead plain.
+func TestProgressStepsMarkWhereTheShopperIs(t *testing.T) {
+	for _, c := range []struct {
+		cart string
+		step int
+		want string
+	}{
+		{"zero", 1, `<li class="current" aria-current="step">ご注文手続き</li><li>ご注文内容の確認</li><li>ご注文完了</li>`},
+		{"zero", 3, `<li class="done">ご注文手続き</li><li class="current" aria-current="step">ご注文内容の確認</li><li>ご注文完了</li>`},
+		{"three", 2, `<li class="done">Step1 お客様情報・お届け先</li><li class="current" aria-current="step">Step2 お支払い方法・配送</li><li>Step3 ご注文内容の確認</li>`},
+	} {
+		var b strings.Builder
+		if err := progressSteps(c.cart, c.step).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("%s cart, step %d:\n%s\nwant\n%s", c.cart, c.step, b.String(), c.want)
+		}
+	}
+}
