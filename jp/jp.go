@@ -18,26 +18,32 @@ var Tokyo = func() *time.Location {
 
 // Comma formats an integer with thousands separators: 1,296.
 func Comma(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	neg := v < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
+	var buf [32]byte
+	return string(appendComma(buf[:0], v))
 }
 
-// Yen formats an amount in yen: 1,296円.
-func Yen(v int64) string { return Comma(v) + "円" }
+// Yen formats an amount in yen: 1,296円. Pages print it for every price
+// and line, so it makes its text with one allocation.
+func Yen(v int64) string {
+	var buf [32]byte
+	return string(append(appendComma(buf[:0], v), "円"...))
+}
+
+// appendComma appends v with thousands separators to dst.
+func appendComma(dst []byte, v int64) []byte {
+	var digits [20]byte
+	s := strconv.AppendInt(digits[:0], v, 10)
+	if v < 0 {
+		dst, s = append(dst, '-'), s[1:]
+	}
+	for i, d := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, d)
+	}
+	return dst
+}
 
 var weekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
 

@@ -1,6 +1,7 @@
 package jp
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -8,6 +9,8 @@ import (
 func TestFormats(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{Yen(0), "0円"}, {Yen(1296), "1,296円"}, {Yen(-1000000), "-1,000,000円"}, {Comma(999), "999"},
+		{Comma(1000), "1,000"}, {Comma(-999), "-999"}, {Comma(-100000), "-100,000"}, {Yen(12345678), "12,345,678円"},
+		{Comma(math.MinInt64), "-9,223,372,036,854,775,808"}, {Comma(math.MaxInt64), "9,223,372,036,854,775,807"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
@@ -29,5 +32,16 @@ func TestFormats(t *testing.T) {
 	}
 	if _, ok := ParseDay("2026-13-01"); ok {
 		t.Error("ParseDay accepted month 13")
+	}
+}
+
+// yenSink keeps each text, as a page does, so it is made on the heap.
+var yenSink string
+
+// BenchmarkYen: one price as pages print it.
+func BenchmarkYen(b *testing.B) {
+	b.ReportAllocs()
+	for i := range b.N {
+		yenSink = Yen(int64(i%100000) * 7)
 	}
 }
