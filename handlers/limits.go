@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,7 +161,10 @@ func parseForm(req *http.Request) error {
 
 // limitPosts refuses write requests over the per-address limit with 429:
 // at most lim.Burst in any lim.window(), counted in a sliding window
-// (go-chi/httprate), with Retry-After the window's length. The counters
+// (go-chi/httprate). Retry-After is the window and one more slot's worth
+// of it: httprate weighs the last window by how much of it still overlaps,
+// so a burst at the start of one window still fills the start of the next
+// (a post 30.2 s after 30 at once was refused). The counters
 // are per instance (in memory), enough against one client flooding one
 // shop. httprate keeps them as two maps of integers keyed by a hash, this
 // window's and the last, which the GC does not scan and which are dropped
@@ -168,8 +173,9 @@ func parseForm(req *http.Request) error {
 // small objects, and marking them made every GC cycle three times as
 // long (product page -15-23%, order page -20% until they expired; issue 15).
 func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
-	limiter := httprate.NewRateLimiter(lim.Burst, lim.window(),
-		httprate.WithResponseHeaders(httprate.ResponseHeaders{RetryAfter: "Retry-After"}))
+	window := lim.window().Seconds()
+	retryAfter := strconv.Itoa(int(math.Ceil(window + window/float64(lim.Burst))))
+	limiter := httprate.NewRateLimiter(lim.Burst, lim.window(), httprate.WithResponseHeaders(httprate.ResponseHeaders{}))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -180,6 +186,7 @@ func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
 			// itself: true only when the address is over its limit.
 			if id := shop.ClientNetwork(c.RealIP()); limiter.OnLimit(c.Response(), req, id) {
 				srv.log.Debug("post limit reached", "client", id, "path", req.URL.Path)
+				c.Response().Header().Set("Retry-After", retryAfter)
 				return errTooManyPosts
 			}
 			return next(c)
