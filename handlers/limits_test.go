@@ -97,22 +97,31 @@ func (k *kit) postAs(client string, productID int64) response {
 	return k.do(req)
 }
 
+// postUpToTheLimit starts a shop with lim behind a trusted proxy on
+// loopback and adds a product to the cart as client lim.Burst times, each
+// accepted; it returns the shop and the product.
+func postUpToTheLimit(t *testing.T, lim handlers.PostLimit, client string) (*kit, store.Product) {
+	t.Helper()
+	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
+	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
+		c.PostLimit = lim
+		c.TrustedProxies = []*net.IPNet{loopback}
+	}})
+	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
+	for i := range lim.Burst {
+		if r := k.postAs(client, p.ID); r.status != http.StatusSeeOther {
+			t.Fatalf("post %d within the limit: %d", i+1, r.status)
+		}
+	}
+	return k, p
+}
+
 // TestPostLimitPerAddress: past the burst, one address gets 429 with a
 // Japanese page and Retry-After; reading is not limited, and another
 // client behind the same trusted proxy is not held back.
 func TestPostLimitPerAddress(t *testing.T) {
 	t.Parallel()
-	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
-	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
-		c.PostLimit = handlers.PostLimit{Rate: 0.001, Burst: 5}
-		c.TrustedProxies = []*net.IPNet{loopback}
-	}})
-	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
-	for i := range 5 {
-		if r := k.postAs("203.0.113.1", p.ID); r.status != http.StatusSeeOther {
-			t.Fatalf("post %d within the burst: %d", i+1, r.status)
-		}
-	}
+	k, p := postUpToTheLimit(t, handlers.PostLimit{Rate: 0.001, Burst: 5}, "203.0.113.1")
 	r := k.postAs("203.0.113.1", p.ID)
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
 		t.Fatalf("post past the burst: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
@@ -132,17 +141,7 @@ func TestPostLimitPerAddress(t *testing.T) {
 // 23: 30 at once, then a post 30.2 s later, was refused).
 func TestPostLimitFreesAfterItsWindow(t *testing.T) {
 	t.Parallel()
-	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
-	k := newKitWith(t, kitOptions{configure: func(c *handlers.Config) {
-		c.PostLimit = handlers.PostLimit{Rate: 3, Burst: 3} // 3 in any second
-		c.TrustedProxies = []*net.IPNet{loopback}
-	}})
-	p := k.product(func(p store.Product) bool { return p.Stock > 20 })
-	for i := range 3 {
-		if r := k.postAs("203.0.113.7", p.ID); r.status != http.StatusSeeOther {
-			t.Fatalf("post %d within the limit: %d", i+1, r.status)
-		}
-	}
+	k, p := postUpToTheLimit(t, handlers.PostLimit{Rate: 3, Burst: 3}, "203.0.113.7") // 3 in any second
 	r := k.postAs("203.0.113.7", p.ID)
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "2" {
 		t.Fatalf("post past the limit: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
