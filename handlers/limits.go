@@ -49,6 +49,13 @@ func (lim PostLimit) window() time.Duration {
 	return max(time.Second, time.Duration(float64(lim.Burst)/lim.Rate*float64(time.Second)))
 }
 
+// retryAfter is the seconds an address over the limit waits for a post to
+// be taken again: the window and one slot's worth of it (see limitPosts).
+func (lim PostLimit) retryAfter() int {
+	window := lim.window().Seconds()
+	return int(math.Ceil(window + window/float64(lim.Burst)))
+}
+
 // DefaultPostLimit lets one address send 30 forms at once and one a second
 // after that: a shopper sends about ten for an order.
 var DefaultPostLimit = PostLimit{Rate: 1, Burst: 30}
@@ -173,8 +180,7 @@ func parseForm(req *http.Request) error {
 // small objects, and marking them made every GC cycle three times as
 // long (product page -15-23%, order page -20% until they expired; issue 15).
 func (srv *Server) limitPosts(lim PostLimit) echo.MiddlewareFunc {
-	window := lim.window().Seconds()
-	retryAfter := strconv.Itoa(int(math.Ceil(window + window/float64(lim.Burst))))
+	retryAfter := strconv.Itoa(lim.retryAfter())
 	limiter := httprate.NewRateLimiter(lim.Burst, lim.window(), httprate.WithResponseHeaders(httprate.ResponseHeaders{}))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
