@@ -135,6 +135,18 @@ func currentMark(current bool) string {
 	return ""
 }
 
+// orderStage is one step of the order as the steps bar names it, with the
+// step number the pages use (the zero-step cart's confirmation is step 3).
+type orderStage struct {
+	label string
+	step  int
+}
+
+var (
+	zeroStepStages  = []orderStage{{"ご注文手続き", 1}, {"ご注文内容の確認", 3}, {"ご注文完了", 4}}
+	threeStepStages = []orderStage{{"Step1 お客様情報・お届け先", 1}, {"Step2 お支払い方法・配送", 2}, {"Step3 ご注文内容の確認", 3}}
+)
+
 // progressSteps writes the steps of an order as <li>s: Step1 to Step3 in
 // the three-step cart (cart "three"), else the order page, the
 // confirmation and the thanks page. The step at hand is marked for the
@@ -142,13 +154,9 @@ func currentMark(current bool) string {
 // ones behind are done.
 func progressSteps(cart string, step int) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		type stage struct {
-			label string
-			step  int
-		}
-		stages := []stage{{"ご注文手続き", 1}, {"ご注文内容の確認", 3}, {"ご注文完了", 4}}
+		stages := zeroStepStages
 		if cart == "three" {
-			stages = []stage{{"Step1 お客様情報・お届け先", 1}, {"Step2 お支払い方法・配送", 2}, {"Step3 ご注文内容の確認", 3}}
+			stages = threeStepStages
 		}
 		for _, s := range stages {
 			mark := ""
