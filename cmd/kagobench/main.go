@@ -60,8 +60,11 @@ type config struct {
 	apMax      time.Duration // the Amazon Pay part stops after this
 	adminRuns  int           // timed requests per admin measurement
 	legacyCSRF bool          // page views without Sec-Fetch-Site: the token cookie's path
-	only       map[string]bool
-	kagoArgs   []string // more flags for kago, e.g. -pprof to profile a run
+	// batchFrom is the connection count from which wrk runs under
+	// SCHED_BATCH (runWrk); 0: never.
+	batchFrom int
+	only      map[string]bool
+	kagoArgs  []string // more flags for kago, e.g. -pprof to profile a run
 }
 
 func parseConfig(args []string) (config, error) {
@@ -79,6 +82,7 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.apOrders, "amazon-orders", 2000, "complete Amazon Pay orders through the emulator")
 	fs.IntVar(&c.shoppers, "shoppers", 8, "concurrent Amazon Pay shoppers")
 	fs.BoolVar(&c.legacyCSRF, "legacy-csrf", false, "load the pages without Sec-Fetch-Site, as a browser from before 2023: kago's CSRF check then reads and renews its token cookie on every view")
+	fs.IntVar(&c.batchFrom, "batch-from", 64, "run wrk under SCHED_BATCH from this many connections (0: never): it then does not preempt kago in the middle of a request, as shoppers on other machines would not")
 	fs.DurationVar(&c.apMax, "amazon-max", 60*time.Second, "time limit of the Amazon Pay part (the table says when it stopped early)")
 	fs.IntVar(&c.adminRuns, "admin-runs", 50, "timed requests per admin measurement")
 	kagoArgs := fs.String("kago-flags", "", "more flags for kago, space-separated (e.g. -pprof, to profile it during the run)")
@@ -108,6 +112,9 @@ func parseConfig(args []string) (config, error) {
 	}
 	return c, nil
 }
+
+// batch reports whether wrk runs under SCHED_BATCH at conns connections.
+func (c config) batch(conns int) bool { return c.batchFrom > 0 && conns >= c.batchFrom }
 
 func (c config) runs(part string) bool { return len(c.only) == 0 || c.only[part] }
 

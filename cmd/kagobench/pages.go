@@ -89,16 +89,16 @@ func benchPages(ctx context.Context, cfg config, k *server, sd seeded, r *report
 			l = load{url: k.url + t.path, script: script}
 		}
 		l.conns, l.dur = 64, cfg.warm
-		if _, err := runWrk(ctx, l); err != nil {
+		if _, err := runWrk(ctx, l, cfg.batch(l.conns)); err != nil {
 			return err
 		}
 		for _, c := range cfg.conns {
 			l.conns, l.dur = c, cfg.dur
-			kr, err := runWrk(ctx, l)
+			kr, err := runWrk(ctx, l, cfg.batch(l.conns))
 			if err != nil {
 				return err
 			}
-			br, err := runWrk(ctx, load{url: bare.url + "/" + strconv.Itoa(sizes[i]), conns: c, dur: cfg.dur})
+			br, err := runWrk(ctx, load{url: bare.url + "/" + strconv.Itoa(sizes[i]), conns: c, dur: cfg.dur}, cfg.batch(c))
 			if err != nil {
 				return err
 			}

@@ -40,8 +40,12 @@ const signaturesPerOrder = 11
 
 func (r *report) print(out io.Writer) {
 	wrk, _ := wrkVersion()
-	fmt.Fprintf(out, "\nKago bench, %s: loopback, wrk %s -t2, %d CPUs, load average %s before and %s after (a shared machine: compare ratios within this run)\n",
-		r.started.Format("2006-01-02 15:04"), wrk, runtime.NumCPU(), r.loadBefore, r.loadAfter)
+	policy := fmt.Sprintf("SCHED_BATCH from %d connections (it does not preempt the server then)", r.cfg.batchFrom)
+	if r.cfg.batchFrom == 0 {
+		policy = "the server's scheduling policy (-batch-from 0)"
+	}
+	fmt.Fprintf(out, "\nKago bench, %s: loopback, wrk %s -t2 under %s, %d CPUs, load average %s before and %s after (a shared machine: compare ratios within this run)\n",
+		r.started.Format("2006-01-02 15:04"), wrk, policy, runtime.NumCPU(), r.loadBefore, r.loadAfter)
 	fmt.Fprintf(out, "Seeded %s products and %s orders into %s in %.1f s (cmd/kagobench/seed.go); kago %s each run, bare Echo the same right after it\n",
 		thousands(float64(r.seed.counts[0])), thousands(float64(r.seed.counts[1])), r.seed.database, r.seed.took.Seconds(), r.cfg.dur)
 	views := "page views as a browser sends them: the shopper's cookies and Sec-Fetch-Site: same-origin"

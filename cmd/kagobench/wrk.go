@@ -38,8 +38,18 @@ func wrkVersion() (string, error) {
 }
 
 // runWrk runs wrk with two threads (the machine's cores) and reads its
-// throughput, latency distribution and errors.
-func runWrk(ctx context.Context, l load) (loadResult, error) {
+// throughput, latency distribution and errors. With batch, wrk runs under
+// Linux's SCHED_BATCH policy (chrt, util-linux): it keeps its fair share of
+// the CPU, but a reply that wakes it no longer preempts the server's thread
+// in the middle of a request. That is how a rush of shoppers on other
+// machines meets the shop. At the same policy, at 256 connections wrk's
+// wake-ups cut into kago's requests and stall the goroutines queued behind
+// them, and the p99 it measured was mostly its own: the order page's p99
+// was 8x its p50, 16x with wrk at nice -10, and 2.6x under SCHED_BATCH,
+// which also served more. With few connections the server has idle time
+// and the batch policy only delays wrk's next requests (the product page
+// at 16 connections: 41k req/s at the same policy, 31k under it).
+func runWrk(ctx context.Context, l load, batch bool) (loadResult, error) {
 	args := []string{"-t2", "-c" + strconv.Itoa(l.conns), "-d" + strconv.Itoa(int(l.dur.Seconds())) + "s", "--latency", "--timeout", "10s"}
 	for _, h := range l.headers {
 		args = append(args, "-H", h)
@@ -48,9 +58,13 @@ func runWrk(ctx context.Context, l load) (loadResult, error) {
 		args = append(args, "-s", l.script)
 	}
 	args = append(args, l.url)
-	out, err := exec.CommandContext(ctx, "wrk", args...).CombinedOutput()
+	name := "wrk"
+	if batch {
+		name, args = "chrt", append([]string{"--batch", "0", "wrk"}, args...)
+	}
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	if err != nil {
-		return loadResult{}, fmt.Errorf("wrk %s: %v\n%s", strings.Join(args, " "), err, out)
+		return loadResult{}, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return parseWrk(string(out))
 }
