@@ -90,6 +90,9 @@ func parseConfig(args []string) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	if c.batchFrom < 0 {
+		return c, fmt.Errorf("bad -batch-from %d", c.batchFrom)
+	}
 	for _, f := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
