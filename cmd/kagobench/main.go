@@ -82,7 +82,7 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&c.apOrders, "amazon-orders", 2000, "complete Amazon Pay orders through the emulator")
 	fs.IntVar(&c.shoppers, "shoppers", 8, "concurrent Amazon Pay shoppers")
 	fs.BoolVar(&c.legacyCSRF, "legacy-csrf", false, "load the pages without Sec-Fetch-Site, as a browser from before 2023: kago's CSRF check then reads and renews its token cookie on every view")
-	fs.IntVar(&c.batchFrom, "batch-from", 64, "run wrk under SCHED_BATCH from this many connections (0: never): it then does not preempt kago in the middle of a request, as shoppers on other machines would not")
+	fs.IntVar(&c.batchFrom, "batch-from", 256, "run wrk under SCHED_BATCH (chrt, util-linux) from this many connections (0: never): its wake-ups then do not preempt kago in the middle of a request")
 	fs.DurationVar(&c.apMax, "amazon-max", 60*time.Second, "time limit of the Amazon Pay part (the table says when it stopped early)")
 	fs.IntVar(&c.adminRuns, "admin-runs", 50, "timed requests per admin measurement")
 	kagoArgs := fs.String("kago-flags", "", "more flags for kago, space-separated (e.g. -pprof, to profile it during the run)")
@@ -91,7 +91,7 @@ func parseConfig(args []string) (config, error) {
 		return c, err
 	}
 	if c.batchFrom < 0 {
-		return c, fmt.Errorf("bad -batch-from %d", c.batchFrom)
+		return c, fmt.Errorf("bad -batch-from %d: a number of connections, or 0 for never", c.batchFrom)
 	}
 	for _, f := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -119,6 +119,18 @@ func parseConfig(args []string) (config, error) {
 // batch reports whether wrk runs under SCHED_BATCH at conns connections.
 func (c config) batch(conns int) bool { return c.batchFrom > 0 && conns >= c.batchFrom }
 
+// batched splits the measured connection counts by wrk's policy.
+func (c config) batched() (batch, normal []int) {
+	for _, n := range c.conns {
+		if c.batch(n) {
+			batch = append(batch, n)
+		} else {
+			normal = append(normal, n)
+		}
+	}
+	return batch, normal
+}
+
 func (c config) runs(part string) bool { return len(c.only) == 0 || c.only[part] }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -134,6 +146,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if _, err := wrkVersion(); err != nil {
 		return err
+	}
+	if batch, _ := cfg.batched(); len(batch) > 0 && cfg.runs("pages") {
+		if err := checkChrt(); err != nil {
+			return err
+		}
 	}
 	if err := os.RemoveAll(cfg.dir); err != nil {
 		return err

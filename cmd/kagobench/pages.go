@@ -89,7 +89,7 @@ func benchPages(ctx context.Context, cfg config, k *server, sd seeded, r *report
 			l = load{url: k.url + t.path, script: script}
 		}
 		l.conns, l.dur = 64, cfg.warm
-		if _, err := runWrk(ctx, l, cfg.batch(l.conns)); err != nil {
+		if _, err := runWrk(ctx, l, false); err != nil {
 			return err
 		}
 		for _, c := range cfg.conns {

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,12 +42,8 @@ const signaturesPerOrder = 11
 
 func (r *report) print(out io.Writer) {
 	wrk, _ := wrkVersion()
-	policy := fmt.Sprintf("SCHED_BATCH from %d connections (it does not preempt the server then)", r.cfg.batchFrom)
-	if r.cfg.batchFrom == 0 {
-		policy = "the server's scheduling policy (-batch-from 0)"
-	}
-	fmt.Fprintf(out, "\nKago bench, %s: loopback, wrk %s -t2 under %s, %d CPUs, load average %s before and %s after (a shared machine: compare ratios within this run)\n",
-		r.started.Format("2006-01-02 15:04"), wrk, policy, runtime.NumCPU(), r.loadBefore, r.loadAfter)
+	fmt.Fprintf(out, "\nKago bench, %s: loopback, wrk %s -t2 %s, %d CPUs, load average %s before and %s after (a shared machine: compare ratios within this run)\n",
+		r.started.Format("2006-01-02 15:04"), wrk, r.policy(), runtime.NumCPU(), r.loadBefore, r.loadAfter)
 	fmt.Fprintf(out, "Seeded %s products and %s orders into %s in %.1f s (cmd/kagobench/seed.go); kago %s each run, bare Echo the same right after it\n",
 		thousands(float64(r.seed.counts[0])), thousands(float64(r.seed.counts[1])), r.seed.database, r.seed.took.Seconds(), r.cfg.dur)
 	views := "page views as a browser sends them: the shopper's cookies and Sec-Fetch-Site: same-origin"
@@ -77,8 +75,10 @@ func (r *report) print(out io.Writer) {
 		if p.kago.bad > 0 {
 			bad = fmt.Sprintf(" (%d errors)", p.kago.bad)
 		}
+		// Both are shown rounded toward their target's side (0.495 as
+		// 0.49, 5.01 as 5.1), so that a figure agrees with its ok or MISS.
 		fmt.Fprintf(tw, "%s\t%d\t%s req/s%s\t%.2f\t%s\t%s\t%.1f\t%s\t%.1f\t%s\t%s\t\n", pad(p.name), p.conns, thousands(p.kago.rps), bad,
-			ratio, ms(p.kago.p50), ms(p.kago.p99), tail, thousands(p.bare.rps), p.bare.p99.Seconds()/p.bare.p50.Seconds(), thousands(float64(p.bytes)), target)
+			math.Floor(ratio*100)/100, ms(p.kago.p50), ms(p.kago.p99), math.Ceil(tail*10)/10, thousands(p.bare.rps), p.bare.p99.Seconds()/p.bare.p50.Seconds(), thousands(float64(p.bytes)), target)
 	}
 	if a := r.amazon; a != nil {
 		rate := float64(a.orders) / a.took.Seconds()
@@ -122,6 +122,26 @@ func (r *report) print(out io.Writer) {
 	}
 	fmt.Fprintf(out, "kago logged %d errors during the run (%s). The whole run took %s.\n", r.errorsLogged, r.cfg.dir+"/kago.log",
 		time.Since(r.started).Round(time.Second))
+}
+
+// policy says under which scheduling policy wrk ran at which connection
+// counts.
+func (r *report) policy() string {
+	batch, normal := r.cfg.batched()
+	list := func(conns []int) string {
+		s := make([]string, len(conns))
+		for i, n := range conns {
+			s[i] = strconv.Itoa(n)
+		}
+		return strings.Join(s, ", ")
+	}
+	switch {
+	case len(batch) == 0:
+		return "at the normal scheduling policy"
+	case len(normal) == 0:
+		return "under SCHED_BATCH (its wake-ups do not preempt kago)"
+	}
+	return fmt.Sprintf("under SCHED_BATCH at %s connections (its wake-ups do not preempt kago), at the normal policy at %s", list(batch), list(normal))
 }
 
 // signBound is the orders per second that signing alone allows on this

@@ -29,6 +29,15 @@ type loadResult struct {
 	bad      int // non-2xx/3xx answers plus socket errors other than the run's end
 }
 
+// checkChrt tells how to go on without chrt, which runWrk needs for the
+// batch policy.
+func checkChrt() error {
+	if _, err := exec.LookPath("chrt"); err != nil {
+		return fmt.Errorf("chrt is missing (Debian's util-linux has it); install it, or measure at the normal policy with -batch-from 0")
+	}
+	return nil
+}
+
 func wrkVersion() (string, error) {
 	out, _ := exec.Command("wrk", "-v").CombinedOutput() // wrk -v exits 1
 	if !strings.HasPrefix(string(out), "wrk ") {
@@ -41,14 +50,14 @@ func wrkVersion() (string, error) {
 // throughput, latency distribution and errors. With batch, wrk runs under
 // Linux's SCHED_BATCH policy (chrt, util-linux): it keeps its fair share of
 // the CPU, but a reply that wakes it no longer preempts the server's thread
-// in the middle of a request. That is how a rush of shoppers on other
-// machines meets the shop. At the same policy, at 256 connections wrk's
-// wake-ups cut into kago's requests and stall the goroutines queued behind
-// them, and the p99 it measured was mostly its own: the order page's p99
-// was 8x its p50, 16x with wrk at nice -10, and 2.6x under SCHED_BATCH,
-// which also served more. With few connections the server has idle time
-// and the batch policy only delays wrk's next requests (the product page
-// at 16 connections: 41k req/s at the same policy, 31k under it).
+// in the middle of a request; the kernel still shares the cores at the end
+// of each time slice. At 256 connections, at the same policy, wrk's
+// wake-ups cut into kago's requests and stalled the goroutines queued
+// behind them, and the p99 it measured was mostly its own: the order
+// page's p99 was 7x its p50, 16x with wrk at nice -10, and 2.6x under
+// SCHED_BATCH, which also served more. With fewer connections the server
+// has idle time, and the batch policy delays wrk's next requests instead:
+// the product page served 10-25% less at 16 and 64 connections.
 func runWrk(ctx context.Context, l load, batch bool) (loadResult, error) {
 	args := []string{"-t2", "-c" + strconv.Itoa(l.conns), "-d" + strconv.Itoa(int(l.dur.Seconds())) + "s", "--latency", "--timeout", "10s"}
 	for _, h := range l.headers {
