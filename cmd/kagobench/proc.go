@@ -193,6 +193,27 @@ func (p *rssPeak) done() int64 {
 	return p.max
 }
 
+// cpuTime is the CPU time (user and system) a process has used so far,
+// from /proc/PID/stat, in clock ticks of 10 ms (Linux's USER_HZ); 0 when
+// unknown.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: the fields
+	// after it start with the state (field 3); utime and stime are
+	// fields 14 and 15.
+	_, rest, ok := bytes.Cut(b, []byte(") "))
+	f := strings.Fields(string(rest))
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 // loadAvg is the machine's one-minute load average, as text.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")

@@ -120,6 +120,11 @@ func (r *report) print(out io.Writer) {
 			"payload, eight API calls, two signed notifications): %s of CPU per order, so signing alone allows at most %.0f orders/s on %d cores (the RSA bound).\n",
 			ms(r.signCost), signaturesPerOrder, ms(time.Duration(signaturesPerOrder)*r.signCost), r.signBound(), runtime.NumCPU())
 	}
+	if a := r.amazon; a != nil && a.orders > 0 && a.kagoCPU > 0 {
+		per := func(d time.Duration) string { return ms(d / time.Duration(a.orders)) }
+		fmt.Fprintf(out, "During the orders kago used %s of CPU per order and the shoppers' client %s; 150 orders/s on %d cores leaves %s per order in all.\n",
+			per(a.kagoCPU), per(a.clientCPU), runtime.NumCPU(), ms(time.Duration(runtime.NumCPU())*time.Second/150))
+	}
 	fmt.Fprintf(out, "kago logged %d errors during the run (%s). The whole run took %s.\n", r.errorsLogged, r.cfg.dir+"/kago.log",
 		time.Since(r.started).Round(time.Second))
 }

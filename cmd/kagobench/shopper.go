@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -211,6 +212,9 @@ type amazonResult struct {
 	took           time.Duration
 	stopped        bool // the time limit ended the part early
 	firstErrors    []string
+	// kagoCPU and clientCPU are the CPU time kago and this program's
+	// shoppers used for the orders.
+	kagoCPU, clientCPU time.Duration
 }
 
 // benchAmazon runs n complete Amazon Pay orders with the given number of
@@ -223,7 +227,7 @@ func benchAmazon(ctx context.Context, cfg config, k *server, sd seeded, r *repor
 	var mu sync.Mutex
 	var res amazonResult
 	var wg sync.WaitGroup
-	began := time.Now()
+	began, kagoBegan, clientBegan := time.Now(), cpuTime(k.pid()), cpuTime(os.Getpid())
 	for range cfg.shoppers {
 		wg.Go(func() {
 			for {
@@ -250,6 +254,7 @@ func benchAmazon(ctx context.Context, cfg config, k *server, sd seeded, r *repor
 	}
 	wg.Wait()
 	res.took, res.orders, res.errors = time.Since(began), int(done.Load()), int(failed.Load())
+	res.kagoCPU, res.clientCPU = cpuTime(k.pid())-kagoBegan, cpuTime(os.Getpid())-clientBegan
 	res.stopped = res.orders+res.errors < cfg.apOrders
 	r.amazon = &res
 	return ctx.Err()
