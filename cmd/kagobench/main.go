@@ -60,6 +60,9 @@ type config struct {
 	apMax      time.Duration // the Amazon Pay part stops after this
 	adminRuns  int           // timed requests per admin measurement
 	legacyCSRF bool          // page views without Sec-Fetch-Site: the token cookie's path
+	// rounds of kago then bare per page and connection count: a burst of
+	// other work on a shared machine slows one round, not one side.
+	rounds int
 	// batchFrom is the connection count from which wrk runs under
 	// SCHED_BATCH (runWrk); 0: never.
 	batchFrom int
@@ -74,7 +77,8 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.dir, "dir", "bin/bench", "work directory, wiped at start: seeded data and kago.log")
 	fs.StringVar(&c.dbURL, "database-url", "", "the database to seed and run kago on: postgres://... names a new, empty database (createdb it first;\n"+
 		"a database with products is refused); default: SQLite in DIR/data/kago.db")
-	fs.DurationVar(&c.dur, "d", 3*time.Second, "duration of one wrk run")
+	fs.DurationVar(&c.dur, "d", 2*time.Second, "duration of one wrk run")
+	fs.IntVar(&c.rounds, "rounds", 2, "rounds of kago then bare at each connection count; each side keeps its best round")
 	fs.DurationVar(&c.warm, "warm", time.Second, "warm-up before each page's runs")
 	conns := fs.String("c", "16,64,256", "wrk connection counts")
 	fs.IntVar(&c.products, "products", 1000, "products in the seeded catalog")
@@ -89,6 +93,9 @@ func parseConfig(args []string) (config, error) {
 	only := fs.String("only", "", "comma-separated parts to run: pages, admin, amazon (default all)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.rounds < 1 {
+		return c, fmt.Errorf("bad -rounds %d: at least 1", c.rounds)
 	}
 	if c.batchFrom < 0 {
 		return c, fmt.Errorf("bad -batch-from %d: a number of connections, or 0 for never", c.batchFrom)
@@ -188,7 +195,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	r.rssIdle = rss(k.pid())
 
 	if cfg.runs("pages") {
-		progress("pages: %s per run at %v connections", cfg.dur, cfg.conns)
+		progress("pages: %d rounds of %s per side at %v connections", cfg.rounds, cfg.dur, cfg.conns)
 		if err := benchPages(ctx, cfg, k, seed, r); err != nil {
 			return err
 		}

@@ -94,13 +94,18 @@ func benchPages(ctx context.Context, cfg config, k *server, sd seeded, r *report
 		}
 		for _, c := range cfg.conns {
 			l.conns, l.dur = c, cfg.dur
-			kr, err := runWrk(ctx, l, cfg.batch(l.conns))
-			if err != nil {
-				return err
-			}
-			br, err := runWrk(ctx, load{url: bare.url + "/" + strconv.Itoa(sizes[i]), conns: c, dur: cfg.dur}, cfg.batch(c))
-			if err != nil {
-				return err
+			bl := load{url: bare.url + "/" + strconv.Itoa(sizes[i]), conns: c, dur: cfg.dur}
+			var kr, br loadResult
+			for range cfg.rounds {
+				k, err := runWrk(ctx, l, cfg.batch(c))
+				if err != nil {
+					return err
+				}
+				b, err := runWrk(ctx, bl, cfg.batch(c))
+				if err != nil {
+					return err
+				}
+				kr, br = faster(kr, k), faster(br, b)
 			}
 			r.pages = append(r.pages, pageRow{name: t.name, conns: c, bytes: sizes[i], kago: kr, bare: br, minRatio: t.minRatio})
 			fmt.Fprintf(progressOut, "kagobench:   %-14s c=%-3d %8.0f req/s (bare %8.0f)\n", t.name, c, kr.rps, br.rps)
@@ -153,4 +158,13 @@ func benchAdmin(ctx context.Context, cfg config, k *server, sd seeded, r *report
 		r.admin = append(r.admin, adminTiming{name: m.name, p50: took[len(took)/2], p99: took[(len(took)*99-1)/100], limit: m.limit})
 	}
 	return nil
+}
+
+// faster is the round that served more: other work on the machine only
+// ever slows a round down.
+func faster(a, b loadResult) loadResult {
+	if b.rps > a.rps {
+		return b
+	}
+	return a
 }

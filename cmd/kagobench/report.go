@@ -44,8 +44,8 @@ func (r *report) print(out io.Writer) {
 	wrk, _ := wrkVersion()
 	fmt.Fprintf(out, "\nKago bench, %s: loopback, wrk %s -t2 %s, %d CPUs, load average %s before and %s after (a shared machine: compare ratios within this run)\n",
 		r.started.Format("2006-01-02 15:04"), wrk, r.policy(), runtime.NumCPU(), r.loadBefore, r.loadAfter)
-	fmt.Fprintf(out, "Seeded %s products and %s orders into %s in %.1f s (cmd/kagobench/seed.go); kago %s each run, bare Echo the same right after it\n",
-		thousands(float64(r.seed.counts[0])), thousands(float64(r.seed.counts[1])), r.seed.database, r.seed.took.Seconds(), r.cfg.dur)
+	fmt.Fprintf(out, "Seeded %s products and %s orders into %s in %.1f s (cmd/kagobench/seed.go); %d rounds of kago for %s, then bare Echo for %s; each side's best round\n",
+		thousands(float64(r.seed.counts[0])), thousands(float64(r.seed.counts[1])), r.seed.database, r.seed.took.Seconds(), r.cfg.rounds, r.cfg.dur, r.cfg.dur)
 	views := "page views as a browser sends them: the shopper's cookies and Sec-Fetch-Site: same-origin"
 	if r.cfg.legacyCSRF {
 		views = "page views without Sec-Fetch-Site (-legacy-csrf): the CSRF check reads and renews its token cookie each time"
