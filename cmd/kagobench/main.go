@@ -77,9 +77,9 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.dir, "dir", "bin/bench", "work directory, wiped at start: seeded data and kago.log")
 	fs.StringVar(&c.dbURL, "database-url", "", "the database to seed and run kago on: postgres://... names a new, empty database (createdb it first;\n"+
 		"a database with products is refused); default: SQLite in DIR/data/kago.db")
-	fs.DurationVar(&c.dur, "d", 2*time.Second, "duration of one wrk run")
+	fs.DurationVar(&c.dur, "d", 2*time.Second, "duration of one wrk run, in whole seconds")
 	fs.IntVar(&c.rounds, "rounds", 2, "rounds of kago then bare at each connection count; each side keeps its best round")
-	fs.DurationVar(&c.warm, "warm", time.Second, "warm-up before each page's runs")
+	fs.DurationVar(&c.warm, "warm", time.Second, "warm-up before each page's runs, in whole seconds")
 	conns := fs.String("c", "16,64,256", "wrk connection counts")
 	fs.IntVar(&c.products, "products", 1000, "products in the seeded catalog")
 	fs.IntVar(&c.orders, "orders", 100_000, "orders in the seeded database")
@@ -93,6 +93,15 @@ func parseConfig(args []string) (config, error) {
 	only := fs.String("only", "", "comma-separated parts to run: pages, admin, amazon (default all)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	// wrk takes whole seconds.
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"-d", c.dur}, {"-warm", c.warm}} {
+		if d.v < time.Second || d.v%time.Second != 0 {
+			return c, fmt.Errorf("bad %s %s: whole seconds, at least 1s", d.flag, d.v)
+		}
 	}
 	if c.rounds < 1 {
 		return c, fmt.Errorf("bad -rounds %d: at least 1", c.rounds)
@@ -227,8 +236,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err := k.stop(); err != nil {
 			return err
 		}
-		if fi, err := os.Stat(filepath.Join(cfg.dir, "data", "amazonpay-emulator.json")); err == nil {
-			r.emulatorState = fi.Size()
+		// The emulator keeps its state in SQLite: the file and its WAL.
+		files, _ := filepath.Glob(filepath.Join(cfg.dir, "data", "amazonpay-emulator.db*"))
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil {
+				r.emulatorState += fi.Size()
+			}
 		}
 	}
 	r.errorsLogged = countErrors(k.logPath)

@@ -160,11 +160,13 @@ func benchAdmin(ctx context.Context, cfg config, k *server, sd seeded, r *report
 	return nil
 }
 
-// faster is the round that served more: other work on the machine only
-// ever slows a round down.
+// faster is the round that served more (other work on the machine only
+// ever slows a round down), with the errors of both.
 func faster(a, b loadResult) loadResult {
+	bad := a.bad + b.bad
 	if b.rps > a.rps {
-		return b
+		a = b
 	}
+	a.bad = bad
 	return a
 }
