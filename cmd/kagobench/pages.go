@@ -97,15 +97,15 @@ func benchPages(ctx context.Context, cfg config, k *server, sd seeded, r *report
 			bl := load{url: bare.url + "/" + strconv.Itoa(sizes[i]), conns: c, dur: cfg.dur}
 			var kr, br loadResult
 			for range cfg.rounds {
-				k, err := runWrk(ctx, l, cfg.batch(c))
+				kround, err := runWrk(ctx, l, cfg.batch(c))
 				if err != nil {
 					return err
 				}
-				b, err := runWrk(ctx, bl, cfg.batch(c))
+				bround, err := runWrk(ctx, bl, cfg.batch(c))
 				if err != nil {
 					return err
 				}
-				kr, br = faster(kr, k), faster(br, b)
+				kr, br = faster(kr, kround), faster(br, bround)
 			}
 			r.pages = append(r.pages, pageRow{name: t.name, conns: c, bytes: sizes[i], kago: kr, bare: br, minRatio: t.minRatio})
 			fmt.Fprintf(progressOut, "kagobench:   %-14s c=%-3d %8.0f req/s (bare %8.0f)\n", t.name, c, kr.rps, br.rps)
